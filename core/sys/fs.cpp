@@ -1,0 +1,206 @@
+#include "core/sys/fs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <random>
+
+#include "core/sys/fd.hpp"
+
+namespace zonekit::fs {
+
+namespace {
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string base_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string temp_suffix() {
+  static std::atomic<unsigned> counter{0};
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[64];
+  snprintf(buf, sizeof buf, ".tmp.%d.%u.%llx", getpid(), counter++,
+           static_cast<unsigned long long>(rng() & 0xffffffffULL));
+  return buf;
+}
+
+Result<void> write_all(int fd, std::string_view data, const std::string& what) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return sys_error("write", what);
+    }
+    off += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+// Remove everything inside the directory dirfd (not dirfd itself).
+Result<void> remove_children(int dirfd, const std::string& shown) {
+  int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0) return sys_error("dup", shown);
+  DIR* d = fdopendir(dup_fd);
+  if (!d) {
+    int e = errno;
+    ::close(dup_fd);
+    return sys_error("opendir", shown, e);
+  }
+  rewinddir(d);
+  Result<void> result;
+  while (struct dirent* ent = readdir(d)) {
+    if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
+    std::string child = shown + "/" + ent->d_name;
+    struct stat st;
+    if (fstatat(dirfd, ent->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+      if (errno == ENOENT) continue;
+      result = sys_error("stat", child);
+      break;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      int cfd = openat(dirfd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (cfd < 0) {
+        result = sys_error("open", child);
+        break;
+      }
+      UniqueFd owned(cfd);
+      // A mount point inside the tree is never crossed: refuse instead.
+      struct stat cst;
+      if (fstat(cfd, &cst) == 0 && cst.st_dev != st.st_dev) {
+        result = fail("refusing to remove across a mount point: " + child);
+        break;
+      }
+      auto r = remove_children(cfd, child);
+      if (!r) {
+        result = r;
+        break;
+      }
+      if (unlinkat(dirfd, ent->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+        result = sys_error("rmdir", child);
+        break;
+      }
+    } else if (unlinkat(dirfd, ent->d_name, 0) < 0 && errno != ENOENT) {
+      result = sys_error("unlink", child);
+      break;
+    }
+  }
+  closedir(d);
+  return result;
+}
+
+}  // namespace
+
+Result<void> fsync_dir(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return sys_error("open", path);
+  if (::fsync(fd.get()) < 0) return sys_error("fsync", path);
+  return {};
+}
+
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+  std::string dir = dir_of(path);
+  std::string tmp = dir + "/." + base_of(path) + temp_suffix();
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+  if (!fd) return sys_error("create", tmp);
+  auto fail_cleanup = [&](Error e) -> Result<void> {
+    ::unlink(tmp.c_str());
+    return std::unexpected(std::move(e));
+  };
+  if (fchmod(fd.get(), mode) < 0) return fail_cleanup(sys_error("chmod", tmp).error());
+  if (auto r = write_all(fd.get(), data, tmp); !r) return fail_cleanup(r.error());
+  if (::fsync(fd.get()) < 0) return fail_cleanup(sys_error("fsync", tmp).error());
+  if (::close(fd.release()) < 0) return fail_cleanup(sys_error("close", tmp).error());
+  if (::rename(tmp.c_str(), path.c_str()) < 0) return fail_cleanup(sys_error("rename", path).error());
+  return fsync_dir(dir);
+}
+
+Result<std::string> read_file(const std::string& path, size_t max_bytes) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (!fd) {
+    auto e = sys_error("open", path);
+    if (errno == ENOENT) e.error().kind = ErrorKind::NotFound;
+    return e;
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) < 0) return sys_error("stat", path);
+  if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
+  if (static_cast<size_t>(st.st_size) > max_bytes)
+    return fail(path + ": file too large (" + std::to_string(st.st_size) + " bytes)");
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return sys_error("read", path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) return fail(path + ": file too large");
+  }
+  return out;
+}
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+Result<void> mkdir_p(const std::string& path, mode_t mode) {
+  if (path.empty()) return fail("mkdir: empty path");
+  std::string cur;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t next = path.find('/', pos);
+    if (next == std::string::npos) next = path.size();
+    cur = path.substr(0, next);
+    pos = next + 1;
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST) return sys_error("mkdir", cur);
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) < 0) return sys_error("stat", path);
+  if (!S_ISDIR(st.st_mode)) return fail(path + ": exists and is not a directory");
+  return {};
+}
+
+Result<void> remove_tree(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) < 0) {
+    if (errno == ENOENT) return {};
+    return sys_error("stat", path);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    if (::unlink(path.c_str()) < 0 && errno != ENOENT) return sys_error("unlink", path);
+    return {};
+  }
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return sys_error("open", path);
+  ZK_TRYV(remove_children(fd.get(), path));
+  if (::rmdir(path.c_str()) < 0 && errno != ENOENT) return sys_error("rmdir", path);
+  return {};
+}
+
+void remove_stale_temps(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (struct dirent* ent = readdir(d)) {
+    if (ent->d_name[0] == '.' && strstr(ent->d_name, ".tmp.")) unlinkat(dirfd(d), ent->d_name, 0);
+  }
+  closedir(d);
+}
+
+}  // namespace zonekit::fs

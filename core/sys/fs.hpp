@@ -1,0 +1,36 @@
+// File helpers for the store: atomic replacement, bounded reads that never
+// follow a final symlink, directory creation and symlink-safe tree removal.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "core/sys/result.hpp"
+
+namespace zonekit::fs {
+
+// Write temp file beside path, fsync it, rename over path, fsync the
+// directory. A crash at any instant leaves either the old or the new file.
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+
+// Read a regular file (refusing symlinks and anything larger than max_bytes).
+Result<std::string> read_file(const std::string& path, size_t max_bytes = 16 << 20);
+
+// True if path exists (lstat, no symlink following).
+bool exists(const std::string& path);
+
+// mkdir -p; existing directories are fine, an existing non-directory is not.
+Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
+
+Result<void> fsync_dir(const std::string& path);
+
+// rm -rf that never follows symlinks (works on directory fds, O_NOFOLLOW).
+// A missing path is success.
+Result<void> remove_tree(const std::string& path);
+
+// Remove stale temp files ("*.tmp.*") left in dir by a killed writer.
+void remove_stale_temps(const std::string& dir);
+
+}  // namespace zonekit::fs

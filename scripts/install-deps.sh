@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install zonekit's build and test dependencies from Debian, idempotently.
+set -euo pipefail
+pkgs=(
+  build-essential cmake ninja-build pkg-config
+  libcli11-dev libyaml-cpp-dev libfmt-dev libtoml11-dev doctest-dev nlohmann-json3-dev
+  libseccomp-dev libcap-dev libmnl-dev libnftables-dev libarchive-dev
+  busybox-static iproute2 nftables mandoc bash-completion util-linux procps
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
