@@ -1,0 +1,59 @@
+// Zone cgroups behind one interface with two drivers: cgroup v2 (unified)
+// and v1 (legacy/hybrid hosts). Every driver works under a root directory
+// passed in (default /sys/fs/cgroup) so unit tests run against a fake tree.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/plan/zone_spec.hpp"
+#include "core/sys/result.hpp"
+
+namespace zonekit::cgroup {
+
+// One write of a limit: file relative to the zone's cgroup directory (v2)
+// or "<controller>/<file>" (v1), and the exact text written.
+struct FileWrite {
+  std::string file;
+  std::string value;
+  bool operator==(const FileWrite&) const = default;
+};
+
+// Pure: what to write for these limits. Tests pin the exact text.
+std::vector<FileWrite> plan_v2(const CgroupLimits& limits);
+std::vector<FileWrite> plan_v1(const CgroupLimits& limits);
+
+struct Stats {
+  uint64_t memory_current = 0;
+  uint64_t pids_current = 0;
+  uint64_t oom_kills = 0;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual std::string name() const = 0;  // "v2" or "v1"
+  // path is relative to each hierarchy, e.g. "zonekit/<uuid>".
+  virtual Result<void> create(const std::string& path) = 0;
+  virtual Result<void> apply(const std::string& path, const CgroupLimits& limits) = 0;
+  virtual Result<void> attach(const std::string& path, pid_t pid) = 0;
+  virtual Result<std::vector<pid_t>> pids(const std::string& path) = 0;
+  virtual Result<void> kill_all(const std::string& path) = 0;   // every process, then wait empty
+  virtual Result<void> destroy(const std::string& path) = 0;    // rmdir; missing is success
+  virtual bool exists(const std::string& path) = 0;
+  virtual Result<Stats> stats(const std::string& path) = 0;
+  // The directory a process must be in to be "in" the zone cgroup for
+  // setns(CLONE_NEWCGROUP)/zlogin: one per hierarchy.
+  virtual std::vector<std::string> dirs(const std::string& path) = 0;
+};
+
+// Pick the driver the host has: unified v2 if root is cgroup2 with the
+// controllers we need, else v1 hierarchies under root.
+Result<std::unique_ptr<Driver>> detect(const std::string& root = "/sys/fs/cgroup");
+std::unique_ptr<Driver> make_v2(const std::string& root);
+std::unique_ptr<Driver> make_v1(const std::string& root);
+
+}  // namespace zonekit::cgroup
