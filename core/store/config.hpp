@@ -1,0 +1,46 @@
+// Host configuration: /etc/zonekit/zonekit.toml (optional; built-in
+// defaults serve). See zonekit.toml(5).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/sys/result.hpp"
+
+namespace zonekit::store {
+
+struct NicTag {
+  std::string name;
+  std::string bridge;
+  std::string subnet;       // CIDR
+  std::string gateway;      // address on the bridge, may be empty
+  std::string range;        // "FIRST-LAST", empty = whole subnet
+  uint32_t mtu = 1500;
+  uint16_t vlan_id = 0;
+  bool nat = false;
+  std::string origin;       // "config" or "store"
+};
+
+struct Config {
+  uint32_t id_first = 1u << 20;            // first host uid handed to a zone
+  uint32_t id_count = 65536;               // ids per zone
+  uint32_t id_ranges = 4000;               // how many zones can get a range
+  std::string cgroup_parent = "zonekit";   // cgroups live at <hierarchy>/<parent>/<uuid>
+  std::string cgroup_root = "/sys/fs/cgroup";
+  int boot_timeout_s = 30;
+  std::map<std::string, NicTag> nic_tags;  // from [nic_tags.NAME]
+};
+
+// Parse the TOML text. Errors name the file, line and key.
+Result<Config> parse_config(const std::string& text, const std::string& source);
+
+// Load from path (missing file = defaults), then apply env overrides
+// (ZONEKIT_CGROUP_PARENT).
+Result<Config> load_config(const std::string& path);
+
+// Check a tag's fields (name, bridge ifname, subnet, gateway in subnet,
+// range inside subnet, mtu). Messages name the field.
+Result<void> validate_tag(const NicTag& tag);
+
+}  // namespace zonekit::store

@@ -1,0 +1,242 @@
+#include "core/store/store.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/store/alloc.hpp"
+#include "core/sys/fs.hpp"
+
+namespace zonekit::store {
+
+using nlohmann::json;
+
+namespace {
+
+bool looks_like_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (auto* e = readdir(d)) {
+    if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0)))
+      continue;
+    out.emplace_back(e->d_name);
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+ZoneRecord read_record(const Paths& paths, const std::string& uuid) {
+  ZoneRecord r;
+  r.uuid = uuid;
+  r.incomplete = fs::exists(paths.incomplete_marker(uuid));
+  auto text = fs::read_file(paths.zone_file(uuid), 4 << 20);
+  if (!text) {
+    r.error = text.error().message();
+    return r;
+  }
+  json doc = json::parse(*text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    r.error = paths.zone_file(uuid) + ": not a JSON object (corrupt zone record)";
+    return r;
+  }
+  if (doc.value("uuid", std::string()) != uuid) {
+    r.error = paths.zone_file(uuid) + ": uuid does not match its directory";
+    return r;
+  }
+  r.doc = std::move(doc);
+  return r;
+}
+
+}  // namespace
+
+std::string ZoneRecord::name() const {
+  if (doc.is_object()) {
+    auto it = doc.find("alias");
+    if (it != doc.end() && it->is_string()) return *it;
+  }
+  return uuid;
+}
+
+std::string now_iso8601() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+Result<Store> Store::open(Paths paths) {
+  auto config = ZK_TRY(load_config(paths.config));
+  for (const auto& dir : {paths.root, paths.zones_dir(), paths.locks_dir(), paths.tags_dir()}) {
+    ZK_TRYVC(fs::mkdir_p(dir, 0700), "open store");
+  }
+  return Store(std::move(paths), std::move(config));
+}
+
+Result<FileLock> Store::lock_zone(const std::string& uuid, int timeout_ms) const {
+  return context(FileLock::acquire(paths_.zone_lock(uuid), FileLock::Mode::Exclusive, timeout_ms),
+                 "lock zone " + uuid);
+}
+
+Result<FileLock> Store::lock_alloc(int timeout_ms) const {
+  return context(FileLock::acquire(paths_.alloc_lock(), FileLock::Mode::Exclusive, timeout_ms),
+                 "lock store");
+}
+
+Result<std::vector<ZoneRecord>> Store::list() const {
+  std::vector<ZoneRecord> out;
+  for (const auto& name : list_dir(paths_.zones_dir())) {
+    if (name[0] == '.' || !looks_like_uuid(name)) continue;
+    out.push_back(read_record(paths_, name));
+  }
+  return out;
+}
+
+Result<ZoneRecord> Store::load(const std::string& uuid) const {
+  struct stat st;
+  if (!looks_like_uuid(uuid) || lstat(paths_.zone_dir(uuid).c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+    return fail(uuid + ": No such zone", ErrorKind::NotFound);
+  ZoneRecord r = read_record(paths_, uuid);
+  if (!r.error.empty()) return fail(fmt::format("zone {}: {}", uuid, r.error));
+  return r;
+}
+
+Result<std::string> Store::resolve(const std::string& name) const {
+  if (name.empty()) return fail("empty zone name", ErrorKind::Invalid);
+  auto zones = ZK_TRY(list());
+  std::vector<std::string> by_prefix;
+  for (const auto& z : zones) {
+    if (z.uuid == name) return z.uuid;
+    if (z.doc.is_object() && z.doc.value("alias", std::string()) == name) return z.uuid;
+    if (z.uuid.compare(0, name.size(), name) == 0) by_prefix.push_back(z.uuid);
+  }
+  if (by_prefix.size() == 1) return by_prefix[0];
+  if (by_prefix.size() > 1) {
+    std::string list;
+    for (const auto& u : by_prefix) list += (list.empty() ? "" : ", ") + u;
+    return fail(fmt::format("{}: ambiguous zone name, matches {}", name, list), ErrorKind::Invalid);
+  }
+  return fail(name + ": No such zone", ErrorKind::NotFound);
+}
+
+void Store::sweep_stale() const {
+  for (const auto& name : list_dir(paths_.zones_dir())) {
+    if (name.rfind(".new-", 0) == 0 || name.rfind(".del-", 0) == 0)
+      (void)fs::remove_tree(paths_.zones_dir() + "/" + name);
+  }
+  fs::remove_stale_temps(paths_.zones_dir());
+  fs::remove_stale_temps(paths_.tags_dir());
+}
+
+Result<json> Store::create(json doc) {
+  auto lock = ZK_TRY(lock_alloc());
+  sweep_stale();
+  auto zones = ZK_TRY(list());
+  for (const auto& z : zones)
+    if (!z.error.empty())
+      return fail(fmt::format("zone {} cannot be read ({}); refusing to allocate identity until it is "
+                              "repaired or deleted",
+                              z.uuid, z.error));
+  auto all_tags = ZK_TRY(tags());
+  Taken taken = collect_taken(zones);
+  ZK_TRYV(assign_identity(doc, random_uuid(), all_tags, config_, taken));
+  std::string uuid = doc["uuid"];
+  std::string now = now_iso8601();
+  doc["create_timestamp"] = now;
+  doc["last_modified"] = now;
+
+  // Assemble under a dot-name no reader looks at, then publish with one
+  // rename: a create killed at any instant leaves no zone or a whole one.
+  std::string staging = paths_.zones_dir() + "/.new-" + uuid;
+  ZK_TRYV(fs::mkdir_p(staging, 0700));
+  auto cleanup = [&](Error e) -> Result<json> {
+    (void)fs::remove_tree(staging);
+    return std::unexpected(std::move(e));
+  };
+  if (auto r = fs::write_file_atomic(staging + "/zone.json", doc.dump(2) + "\n", 0600); !r)
+    return cleanup(r.error());
+  if (::rename(staging.c_str(), paths_.zone_dir(uuid).c_str()) < 0)
+    return cleanup(sys_error("rename", paths_.zone_dir(uuid)).error());
+  ZK_TRYV(fs::fsync_dir(paths_.zones_dir()));
+  return doc;
+}
+
+Result<void> Store::write(const std::string& uuid, const json& doc) {
+  return fs::write_file_atomic(paths_.zone_file(uuid), doc.dump(2) + "\n", 0600);
+}
+
+Result<void> Store::remove(const std::string& uuid) {
+  auto lock = ZK_TRY(lock_alloc());
+  // The marker makes an interrupted delete visible as "incomplete".
+  ZK_TRYV(fs::write_file_atomic(paths_.incomplete_marker(uuid), "delete\n", 0600));
+  std::string graveyard = paths_.zones_dir() + "/.del-" + uuid;
+  (void)fs::remove_tree(graveyard);
+  if (::rename(paths_.zone_dir(uuid).c_str(), graveyard.c_str()) < 0)
+    return sys_error("rename", paths_.zone_dir(uuid));
+  ZK_TRYV(fs::fsync_dir(paths_.zones_dir()));
+  (void)fs::remove_tree(graveyard);
+  ::unlink(paths_.zone_lock(uuid).c_str());
+  return {};
+}
+
+Result<std::map<std::string, NicTag>> Store::tags() const {
+  std::map<std::string, NicTag> out = config_.nic_tags;
+  for (const auto& file : list_dir(paths_.tags_dir())) {
+    if (file[0] == '.' || file.size() < 6 || file.substr(file.size() - 5) != ".json") continue;
+    std::string path = paths_.tags_dir() + "/" + file;
+    auto text = fs::read_file(path, 1 << 20);
+    if (!text) return std::unexpected(text.error());
+    json j = json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return fail(path + ": corrupt nic tag record");
+    NicTag t;
+    t.name = j.value("name", std::string());
+    t.bridge = j.value("bridge", std::string());
+    t.subnet = j.value("subnet", std::string());
+    t.gateway = j.value("gateway", std::string());
+    t.range = j.value("range", std::string());
+    t.mtu = j.value("mtu", 1500u);
+    t.vlan_id = j.value("vlan_id", uint16_t{0});
+    t.nat = j.value("nat", false);
+    t.origin = "store";
+    if (out.contains(t.name)) continue;  // the config file wins
+    out[t.name] = t;
+  }
+  return out;
+}
+
+Result<void> Store::put_tag(const NicTag& t) {
+  ZK_TRYV(validate_tag(t));
+  json j = {{"name", t.name}, {"bridge", t.bridge}, {"subnet", t.subnet}, {"gateway", t.gateway},
+            {"range", t.range}, {"mtu", t.mtu},     {"vlan_id", t.vlan_id}, {"nat", t.nat}};
+  return fs::write_file_atomic(paths_.tags_dir() + "/" + t.name + ".json", j.dump(2) + "\n", 0600);
+}
+
+Result<void> Store::delete_tag(const std::string& name) {
+  std::string path = paths_.tags_dir() + "/" + name + ".json";
+  if (::unlink(path.c_str()) < 0) {
+    if (errno == ENOENT) return fail("nic tag " + name + ": No such nic tag", ErrorKind::NotFound);
+    return sys_error("unlink", path);
+  }
+  return fs::fsync_dir(paths_.tags_dir());
+}
+
+}  // namespace zonekit::store
