@@ -1,0 +1,238 @@
+// zoneadm: zone lifecycle and inspection. Parsing and printing only; the
+// work is in core/ops.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/manifest/schema.hpp"
+#include "core/manifest/docs.hpp"
+#include "core/ops/cli_util.hpp"
+#include "core/ops/update_args.hpp"
+#include "core/ops/zone_fields.hpp"
+#include "core/ops/zones.hpp"
+#include "core/store/store.hpp"
+
+using namespace zonekit;
+using nlohmann::json;
+
+namespace {
+
+const char* kTool = "zoneadm";
+
+// illumos order: "zoneadm -z NAME VERB args" == "zoneadm VERB NAME args".
+std::vector<std::string> reorder_args(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() >= 3 && (args[0] == "-z" || args[0] == "--zone")) {
+    std::string name = args[1];
+    std::vector<std::string> out = {args[2], name};
+    out.insert(out.end(), args.begin() + 3, args.end());
+    return out;
+  }
+  return args;
+}
+
+int report(const Error& e) {
+  cli::print_error(kTool, e);
+  return cli::exit_code(e);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"zoneadm: create, boot, inspect, update, halt and delete zones.\n"
+               "Exit status: 0 ok, 1 failure, 2 usage or invalid manifest, 3 no such zone.",
+               "zoneadm"};
+  app.set_version_flag("--version,-V", std::string("zoneadm (zonekit) ") + ZONEKIT_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  std::string file = "-", name, state, prop;
+  int timeout = -1, grace = 60;
+  bool autoboot = false;
+  std::vector<std::string> rest;
+  ops::ListOptions lopt;
+  std::vector<std::string> o_fields, s_fields;
+  bool no_header = false;
+
+  auto* create = app.add_subcommand("create", "create a zone from a manifest (prints its uuid)");
+  create->add_option("-f,--file", file, "manifest file, JSON or YAML ('-' for stdin)");
+  auto* validate = app.add_subcommand("validate", "check a manifest without creating anything");
+  validate->add_option("-f,--file", file, "manifest file, JSON or YAML ('-' for stdin)");
+  auto* list = app.add_subcommand("list", "list zones");
+  list->add_option("-o,--output", o_fields, "fields to show, comma-separated");
+  list->add_option("-s,--sort", s_fields, "sort by fields; '-field' sorts descending");
+  list->add_flag("-H,--no-header", no_header, "omit the header line");
+  list->add_flag("-p,--parseable", lopt.parseable, "colon-separated, ':' and '\\' escaped");
+  list->add_flag("-j,--json", lopt.json, "JSON array");
+  list->add_option("filter", lopt.filters, "key=value or key=~regex");
+  auto* get = app.add_subcommand("get", "print a zone's stored manifest and state as JSON");
+  get->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  auto* info = app.add_subcommand("info", "print a zone's runtime information as JSON");
+  info->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  auto* update = app.add_subcommand("update", "change a zone's properties");
+  update->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  update->add_option("-f,--file", file, "update payload, JSON or YAML ('-' for stdin)");
+  update->add_option("property", rest, "property=value ...");
+  auto* del = app.add_subcommand("delete", "halt and delete a zone and all its data");
+  del->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  auto* boot = app.add_subcommand("boot", "boot a zone");
+  boot->add_option("zone", name, "alias, uuid or unique uuid prefix");
+  boot->add_flag("--autoboot", autoboot, "boot every zone with autoboot=true");
+  auto* halt = app.add_subcommand("halt", "stop a zone immediately");
+  halt->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  auto* shutdown = app.add_subcommand("shutdown", "stop a zone gracefully (SIGTERM, then kill)");
+  shutdown->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  shutdown->add_option("-t,--timeout", grace, "seconds before the zone is killed")->capture_default_str();
+  auto* reboot = app.add_subcommand("reboot", "restart a zone");
+  reboot->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  auto* wait = app.add_subcommand("wait", "wait until a zone reaches a state");
+  wait->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  wait->add_option("--state", state, "running, stopped, ...")->required();
+  wait->add_option("--timeout", timeout, "seconds (default: forever)");
+  auto* explain = app.add_subcommand("explain", "describe a manifest property");
+  explain->add_option("property", prop, "e.g. max_physical_memory or nics.ips")->required();
+
+  auto args = reorder_args(argc, argv);
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : cli::kUsage;
+  }
+
+  if (explain->parsed()) {
+    std::string text = manifest::explain(prop);
+    if (text.empty()) {
+      cli::print_error(kTool, fail(prop + ": unknown property", ErrorKind::Invalid).error());
+      return cli::kUsage;
+    }
+    std::cout << text;
+    return 0;
+  }
+  if (validate->parsed()) {
+    auto text = cli::read_input(file);
+    if (!text) return report(text.error());
+    auto doc = ops::load_manifest(*text, file == "-" ? "<stdin>" : file);
+    if (!doc) return report(doc.error());
+    cli::print_note(kTool, "manifest is valid");
+    return 0;
+  }
+
+  auto st = store::Store::open(store::Paths::from_env());
+  if (!st) return report(st.error());
+
+  if (create->parsed()) {
+    auto text = cli::read_input(file);
+    if (!text) return report(text.error());
+    auto doc = ops::create(*st, *text, file == "-" ? "<stdin>" : file);
+    if (!doc) return report(doc.error());
+    std::cout << (*doc)["uuid"].get<std::string>() << "\n";
+    return 0;
+  }
+  if (list->parsed()) {
+    lopt.fields = ops::split_list(o_fields);
+    if (lopt.fields.empty() && !lopt.json) lopt.fields = ops::default_zone_columns();
+    lopt.sort = ops::split_list(s_fields);
+    if (lopt.sort.empty()) lopt.sort = {"alias", "uuid"};
+    lopt.header = !no_header && !lopt.parseable;
+    auto zones = ops::list(*st);
+    if (!zones) return report(zones.error());
+    std::vector<json> rows;
+    for (auto& z : *zones) {
+      z.doc["state"] = z.state;
+      z.doc["zonepath"] = st->paths().zone_dir(z.uuid);
+      rows.push_back(std::move(z.doc));
+    }
+    auto out = ops::render_list(std::move(rows), lopt, ops::zone_fields(), ops::zone_field);
+    if (!out) return report(out.error());
+    std::cout << *out;
+    return 0;
+  }
+  if (get->parsed() || info->parsed()) {
+    auto v = ops::view(*st, name);
+    if (!v) return report(v.error());
+    if (!v->error.empty() && v->state == "corrupt") return report(fail("zone " + v->uuid + ": " + v->error).error());
+    if (get->parsed()) {
+      std::cout << v->doc.dump(2) << "\n";
+    } else {
+      json j = {{"uuid", v->uuid}, {"alias", v->doc.value("alias", json())}, {"state", v->state}};
+      for (const char* k : {"pid", "boot_timestamp", "exit_status", "exit_timestamp", "error", "zonepath",
+                            "uid_base", "create_timestamp", "last_modified"})
+        if (v->doc.contains(k)) j[k] = v->doc[k];
+      std::cout << j.dump(2) << "\n";
+    }
+    return 0;
+  }
+  if (update->parsed()) {
+    json payload = json::object();
+    if (!rest.empty()) {
+      auto p = ops::parse_update_args(rest);
+      if (!p) return report(p.error());
+      payload = *p;
+    } else {
+      auto text = cli::read_input(file);
+      if (!text) return report(text.error());
+      auto p = ops::parse_update_payload(*text, file == "-" ? "<stdin>" : file);
+      if (!p) return report(p.error());
+      payload = *p;
+    }
+    auto r = ops::update(*st, name, payload);
+    if (!r) return report(r.error());
+    if (r->changed.empty()) {
+      cli::print_note(kTool, "zone " + name + ": no changes");
+      return 0;
+    }
+    std::string keys;
+    for (const auto& k : r->changed) keys += (keys.empty() ? "" : ", ") + k;
+    cli::print_note(kTool, "zone " + name + ": updated " + keys + (r->applied_live ? " (applied live)" : ""));
+    if (!r->next_boot.empty()) {
+      std::string nb;
+      for (const auto& k : r->next_boot) nb += (nb.empty() ? "" : ", ") + k;
+      cli::print_note(kTool, "zone " + name + ": " + nb + " take effect at next boot");
+    }
+    return 0;
+  }
+
+  std::string zoneadmd = ops::libexec_path("zoneadmd");
+  auto note = [&](Result<ops::Note> r) {
+    if (!r) return report(r.error());
+    cli::print_note(kTool, r->text);
+    return 0;
+  };
+  if (boot->parsed()) {
+    if (autoboot) {
+      bool progress = cli::stderr_is_tty();
+      auto results = ops::boot_autoboot(*st, zoneadmd, [&](size_t done, size_t total, const std::string& z) {
+        if (progress) std::fprintf(stderr, "\rzoneadm: booting %zu/%zu %-40.40s", done, total, z.c_str());
+      });
+      if (progress) std::fprintf(stderr, "\r\033[K");
+      if (!results) return report(results.error());
+      int rc = 0;
+      for (const auto& [zone, err] : *results) {
+        cli::print_error(kTool, err);
+        rc = cli::kFailure;
+      }
+      return rc;
+    }
+    if (name.empty()) {
+      cli::print_error(kTool, fail("boot: a zone name or --autoboot is required", ErrorKind::Invalid).error());
+      return cli::kUsage;
+    }
+    return note(ops::boot(*st, name, zoneadmd));
+  }
+  if (halt->parsed()) return note(ops::halt(*st, name));
+  if (shutdown->parsed()) return note(ops::shutdown(*st, name, grace));
+  if (reboot->parsed()) return note(ops::reboot(*st, name, zoneadmd));
+  if (del->parsed()) return note(ops::remove(*st, name));
+  if (wait->parsed()) {
+    auto r = ops::wait_state(*st, name, state, timeout);
+    if (!r) return report(r.error());
+    return 0;
+  }
+  return cli::kUsage;
+}

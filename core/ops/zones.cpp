@@ -1,0 +1,321 @@
+#include "core/ops/zones.hpp"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <climits>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/manifest/parse.hpp"
+#include "core/manifest/schema.hpp"
+#include "core/manifest/validate.hpp"
+#include "core/plan/zone_plan.hpp"
+#include "core/runtime/supervisor_client.hpp"
+#include "core/store/alloc.hpp"
+#include "core/sys/fs.hpp"
+
+namespace zonekit::ops {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kLockTimeoutMs = 120 * 1000;
+
+Error invalid_from(const std::vector<manifest::Diagnostic>& diags, const std::string& source) {
+  Error e;
+  e.kind = ErrorKind::Invalid;
+  for (const auto& d : diags) {
+    std::string line = d.str();
+    if (!source.empty() && line.rfind(source + ":", 0) != 0) line = source + ": " + line;
+    e.detail += (e.detail.empty() ? "" : "\n") + line;
+  }
+  return e;
+}
+
+Result<ZoneView> view_of(const store::Store& st, const store::ZoneRecord& rec) {
+  ZoneView v;
+  v.uuid = rec.uuid;
+  v.error = rec.error;
+  v.doc = rec.doc.is_object() ? rec.doc : json{{"uuid", rec.uuid}};
+  json derived = json::object();
+  v.state = state_of(st, rec, &derived);
+  for (auto& [k, val] : derived.items()) v.doc[k] = val;
+  if (v.error.empty() && derived.contains("error")) v.error = derived["error"];
+  return v;
+}
+
+struct Locked {
+  std::string uuid;
+  FileLock lock;
+  store::ZoneRecord rec;
+};
+
+Result<Locked> lock_and_load(const store::Store& st, const std::string& name) {
+  Locked l;
+  l.uuid = ZK_TRY(st.resolve(name));
+  l.lock = ZK_TRY(st.lock_zone(l.uuid, kLockTimeoutMs));
+  l.rec = ZK_TRY(st.load(l.uuid));
+  return l;
+}
+
+std::string zone_label(const store::ZoneRecord& rec) { return "zone " + rec.name(); }
+
+Result<void> refuse_incomplete(const store::ZoneRecord& rec, const std::string& op) {
+  if (rec.incomplete)
+    return fail(fmt::format("{}: {} operation is invalid for zones in state 'incomplete' (delete it)",
+                            zone_label(rec), op),
+                ErrorKind::Failure);
+  return {};
+}
+
+}  // namespace
+
+std::string libexec_path(const std::string& name) {
+  if (const char* d = getenv("ZONEKIT_LIBEXEC"); d && *d) return std::string(d) + "/" + name;
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return name;
+  std::string self(buf, static_cast<size_t>(n));
+  std::string dir = self.substr(0, self.rfind('/'));
+  return dir + "/../libexec/zonekit/" + name;
+}
+
+Result<json> load_manifest(const std::string& text, const std::string& source) {
+  auto parsed = manifest::parse(text, source);
+  if (!parsed.errors.empty()) return std::unexpected(invalid_from(parsed.errors, source));
+  auto diags = manifest::validate_create(parsed.doc);
+  if (!diags.empty()) return std::unexpected(invalid_from(diags, source));
+  return manifest::normalize_create(std::move(parsed.doc));
+}
+
+Result<json> create(store::Store& st, const std::string& text, const std::string& source) {
+  json doc = ZK_TRY(load_manifest(text, source));
+  if (doc.contains("image_uuid")) {
+    std::string img = doc["image_uuid"];
+    if (!fs::exists(st.paths().images_dir() + "/" + img + "/rootfs"))
+      return fail(fmt::format("image_uuid: image {} is not imported (see imgadm list)", img),
+                  ErrorKind::Invalid);
+  }
+  return st.create(std::move(doc));
+}
+
+std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json* derived) {
+  if (!rec.error.empty()) return "corrupt";
+  if (rec.incomplete) return "incomplete";
+  auto q = runtime::query(st.paths().run_zone_dir(rec.uuid));
+  if (!q) return "unknown";
+  if (derived) {
+    const RunState& r = q->run;
+    if (q->state == "running" && r.init_pid > 0) (*derived)["pid"] = r.init_pid;
+    if (!r.boot_timestamp.empty()) (*derived)["boot_timestamp"] = r.boot_timestamp;
+    if (r.exit_status >= 0) (*derived)["exit_status"] = r.exit_status;
+    if (!r.exit_timestamp.empty()) (*derived)["exit_timestamp"] = r.exit_timestamp;
+    if (q->state == "failed" && !r.error.empty()) (*derived)["error"] = r.error;
+  }
+  return q->state;
+}
+
+Result<std::vector<ZoneView>> list(const store::Store& st) {
+  auto recs = ZK_TRY(st.list());
+  std::vector<ZoneView> out;
+  out.reserve(recs.size());
+  for (const auto& r : recs) out.push_back(ZK_TRY(view_of(st, r)));
+  return out;
+}
+
+Result<ZoneView> view(const store::Store& st, const std::string& name) {
+  std::string uuid = ZK_TRY(st.resolve(name));
+  auto rec = ZK_TRY(st.load(uuid));
+  auto v = ZK_TRY(view_of(st, rec));
+  v.doc["state"] = v.state;
+  v.doc["zonepath"] = st.paths().zone_dir(uuid);
+  return v;
+}
+
+Result<ZoneSpec> spec_for(const store::Store& st, const json& doc) {
+  HostFacts facts;
+  std::string uuid = doc.value("uuid", std::string());
+  facts.zone_dir = st.paths().zone_dir(uuid);
+  facts.run_dir = st.paths().run_zone_dir(uuid);
+  facts.cgroup_parent = st.config().cgroup_parent;
+  auto tags = ZK_TRY(st.tags());
+  for (const auto& [name, t] : tags) facts.tag_bridges[name] = t.bridge;
+  if (doc.contains("image_uuid") && doc["image_uuid"].is_string()) {
+    facts.image_rootfs = st.paths().images_dir() + "/" + doc["image_uuid"].get<std::string>() + "/rootfs";
+    if (!fs::exists(facts.image_rootfs))
+      return fail(fmt::format("image {} is not imported", doc["image_uuid"].get<std::string>()));
+  }
+  return plan_zone(doc, facts);
+}
+
+Result<UpdateResult> update(store::Store& st, const std::string& name, const json& payload) {
+  auto l = ZK_TRY(lock_and_load(st, name));
+  ZK_TRYV(refuse_incomplete(l.rec, "update"));
+  auto diags = manifest::validate_update(l.rec.doc, payload);
+  if (!diags.empty()) return std::unexpected(invalid_from(diags, ""));
+  json next = manifest::apply_update(l.rec.doc, payload);
+
+  UpdateResult res;
+  res.changed = manifest::changed_keys(l.rec.doc, next);
+  if (res.changed.empty()) return res;
+
+  // NICs that are new or changed get their identity checked (and
+  // allocated) against every other zone, under the allocation lock.
+  std::optional<FileLock> alloc;
+  if (next.contains("nics") && next["nics"] != l.rec.doc.value("nics", json::array())) {
+    alloc = ZK_TRY(st.lock_alloc(kLockTimeoutMs));
+    auto zones = ZK_TRY(st.list());
+    store::Taken taken = store::collect_taken(zones, l.uuid);
+    auto tags = ZK_TRY(st.tags());
+    std::map<std::string, json> old_by_mac;
+    for (const auto& n : l.rec.doc.value("nics", json::array()))
+      if (n.contains("mac")) old_by_mac[n["mac"]] = n;
+    // Unchanged NICs first, so new ones cannot take their addresses.
+    for (size_t i = 0; i < next["nics"].size(); ++i) {
+      json& n = next["nics"][i];
+      auto it = n.contains("mac") ? old_by_mac.find(n["mac"]) : old_by_mac.end();
+      if (it != old_by_mac.end() && it->second == n) {
+        taken.macs[n["mac"]] = "this zone";
+        for (const auto& ip : n.value("ips", json::array())) {
+          std::string s = ip;
+          taken.ips[s.substr(0, s.find('/'))] = "this zone";
+        }
+      }
+    }
+    for (size_t i = 0; i < next["nics"].size(); ++i) {
+      json& n = next["nics"][i];
+      auto it = n.contains("mac") ? old_by_mac.find(n["mac"]) : old_by_mac.end();
+      if (it != old_by_mac.end() && it->second == n) continue;
+      if (it != old_by_mac.end()) taken.macs.erase(n["mac"]);
+      ZK_TRYV(store::assign_nic(n, i, l.uuid, tags, taken));
+    }
+    res.changed = manifest::changed_keys(l.rec.doc, next);
+  }
+  next["last_modified"] = store::now_iso8601();
+  ZK_TRYV(context(st.write(l.uuid, next), zone_label(l.rec) + ": update"));
+
+  bool limits_changed = false;
+  for (const auto& key : res.changed) {
+    const auto* p = manifest::find_property(key);
+    if (p && p->update == manifest::Update::Live) {
+      limits_changed = true;
+    } else {
+      res.next_boot.push_back(key);
+    }
+  }
+  auto q = runtime::query(st.paths().run_zone_dir(l.uuid));
+  if (limits_changed && q && q->state == "running") {
+    auto spec = ZK_TRY(spec_for(st, next));
+    ZK_TRYV(context(runtime::apply_limits(spec.run_dir, spec.limits), zone_label(l.rec) + ": live update"));
+    res.applied_live = true;
+  } else if (limits_changed) {
+    // Not running: the new limits simply apply at the next boot.
+  }
+  if (!q || q->state != "running") res.next_boot.clear();
+  return res;
+}
+
+Result<Note> boot(store::Store& st, const std::string& name, const std::string& zoneadmd) {
+  auto l = ZK_TRY(lock_and_load(st, name));
+  ZK_TRYV(refuse_incomplete(l.rec, "boot"));
+  std::string run_dir = st.paths().run_zone_dir(l.uuid);
+  auto q = ZK_TRY(runtime::query(run_dir));
+  if (q.state == "running") return Note{zone_label(l.rec) + " is already running"};
+  if (q.supervisor_alive)
+    return fail(fmt::format("{}: boot operation is invalid for zones in state '{}'", zone_label(l.rec),
+                            q.state),
+                ErrorKind::Busy);
+  auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
+  ZK_TRYV(context(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000),
+                  zone_label(l.rec) + ": boot failed"));
+  return Note{};
+}
+
+Result<std::vector<std::pair<std::string, Error>>> boot_autoboot(
+    store::Store& st, const std::string& zoneadmd,
+    const std::function<void(size_t, size_t, const std::string&)>& progress) {
+  auto recs = ZK_TRY(st.list());
+  std::vector<std::pair<std::string, Error>> failures;
+  std::vector<const store::ZoneRecord*> todo;
+  for (const auto& r : recs)
+    if (r.error.empty() && !r.incomplete && r.doc.value("autoboot", false)) todo.push_back(&r);
+  for (size_t i = 0; i < todo.size(); ++i) {
+    if (progress) progress(i + 1, todo.size(), todo[i]->name());
+    auto res = boot(st, todo[i]->uuid, zoneadmd);
+    if (!res) failures.emplace_back(todo[i]->name(), res.error());
+  }
+  return failures;
+}
+
+Result<Note> halt(store::Store& st, const std::string& name) {
+  auto l = ZK_TRY(lock_and_load(st, name));
+  std::string run_dir = st.paths().run_zone_dir(l.uuid);
+  auto q = ZK_TRY(runtime::query(run_dir));
+  if (!q.supervisor_alive) {
+    // Nothing runs; still clean what a killed supervisor may have left.
+    if (auto spec = spec_for(st, l.rec.doc)) (void)runtime::cleanup_dead(*spec);
+    return Note{zone_label(l.rec) + " is not running"};
+  }
+  ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000), zone_label(l.rec) + ": halt"));
+  return Note{};
+}
+
+Result<Note> shutdown(store::Store& st, const std::string& name, int grace_seconds) {
+  auto l = ZK_TRY(lock_and_load(st, name));
+  std::string run_dir = st.paths().run_zone_dir(l.uuid);
+  auto q = ZK_TRY(runtime::query(run_dir));
+  if (!q.supervisor_alive) return Note{zone_label(l.rec) + " is not running"};
+  ZK_TRYV(context(runtime::shutdown(run_dir, grace_seconds), zone_label(l.rec) + ": shutdown"));
+  return Note{};
+}
+
+Result<Note> reboot(store::Store& st, const std::string& name, const std::string& zoneadmd) {
+  {
+    auto l = ZK_TRY(lock_and_load(st, name));
+    ZK_TRYV(refuse_incomplete(l.rec, "reboot"));
+    std::string run_dir = st.paths().run_zone_dir(l.uuid);
+    auto q = ZK_TRY(runtime::query(run_dir));
+    if (q.state == "running") {
+      ZK_TRYV(context(runtime::reboot(run_dir, st.config().boot_timeout_s * 1000),
+                      zone_label(l.rec) + ": reboot"));
+      return Note{};
+    }
+  }
+  // Not running: reboot means boot (illumos refuses; admins expect this).
+  return boot(st, name, zoneadmd);
+}
+
+Result<Note> remove(store::Store& st, const std::string& name) {
+  auto l = ZK_TRY(lock_and_load(st, name));
+  std::string run_dir = st.paths().run_zone_dir(l.uuid);
+  auto q = runtime::query(run_dir);
+  if (q && q->supervisor_alive) ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000), zone_label(l.rec) + ": halt"));
+  if (l.rec.doc.is_object())
+    if (auto spec = spec_for(st, l.rec.doc)) ZK_TRYV(context(runtime::cleanup_dead(*spec), zone_label(l.rec)));
+  ZK_TRYV(fs::remove_tree(run_dir));
+  ZK_TRYV(context(st.remove(l.uuid), zone_label(l.rec) + ": delete"));
+  return Note{};
+}
+
+Result<void> wait_state(const store::Store& st, const std::string& name, const std::string& state,
+                        int timeout_s) {
+  std::string uuid = ZK_TRY(st.resolve(name));
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    auto rec = st.load(uuid);
+    std::string cur = rec ? state_of(st, *rec, nullptr) : "deleted";
+    if (cur == state || (state == "stopped" && cur == "installed")) return {};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double elapsed = double(now.tv_sec - start.tv_sec) + double(now.tv_nsec - start.tv_nsec) / 1e9;
+    if (timeout_s >= 0 && elapsed >= timeout_s)
+      return fail(fmt::format("zone {}: still '{}' after {} s (waiting for '{}')", name, cur, timeout_s, state));
+    struct timespec ts{0, 50 * 1000 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+}
+
+}  // namespace zonekit::ops
