@@ -1,0 +1,150 @@
+// nicadm: nic tags (a host bridge and an address pool) and their
+// allocations.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/ops/cli_util.hpp"
+#include "core/ops/nictags.hpp"
+#include "core/ops/output.hpp"
+#include "core/store/store.hpp"
+
+using namespace zonekit;
+using nlohmann::json;
+
+namespace {
+
+const char* kTool = "nicadm";
+
+int report(const Error& e) {
+  cli::print_error(kTool, e);
+  return cli::exit_code(e);
+}
+
+json plain_field(const json& row, const std::string& f) {
+  auto it = row.find(f);
+  return it == row.end() ? json() : *it;
+}
+
+const std::vector<ops::FieldInfo> kTagFields = {
+    {"name", "NAME"}, {"bridge", "BRIDGE"}, {"subnet", "SUBNET"}, {"gateway", "GATEWAY"},
+    {"range", "RANGE"}, {"mtu", "MTU", true}, {"vlan_id", "VLAN", true}, {"nat", "NAT"},
+    {"origin", "ORIGIN"}};
+const std::vector<ops::FieldInfo> kAllocFields = {
+    {"zone", "ZONE"}, {"uuid", "UUID"}, {"nic", "NIC"}, {"ip", "IP"}, {"mac", "MAC"}};
+
+void add_list_flags(CLI::App* cmd, std::vector<std::string>& o, bool& no_header, ops::ListOptions& opt) {
+  cmd->add_option("-o,--output", o, "fields to show, comma-separated");
+  cmd->add_flag("-H,--no-header", no_header, "omit the header line");
+  cmd->add_flag("-p,--parseable", opt.parseable, "colon-separated, ':' and '\\' escaped");
+  cmd->add_flag("-j,--json", opt.json, "JSON array");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"nicadm: manage nic tags (host bridges with address pools).\n"
+               "Exit status: 0 ok, 1 failure, 2 usage, 3 no such nic tag.",
+               "nicadm"};
+  app.set_version_flag("--version,-V", std::string("nicadm (zonekit) ") + ZONEKIT_VERSION);
+  app.require_subcommand(1);
+
+  store::NicTag tag;
+  tag.origin = "store";
+  ops::TagChange change;
+  std::string name;
+  std::vector<std::string> o_fields;
+  bool no_header = false;
+  ops::ListOptions lopt;
+
+  auto* add = app.add_subcommand("add", "add a nic tag");
+  add->add_option("tag", tag.name, "tag name")->required();
+  add->add_option("--bridge", tag.bridge, "host bridge (created if missing)")->required();
+  add->add_option("--subnet", tag.subnet, "subnet, CIDR")->required();
+  add->add_option("--gateway", tag.gateway, "gateway address, put on the bridge");
+  add->add_option("--range", tag.range, "allocation range FIRST-LAST (default: the whole subnet)");
+  add->add_option("--mtu", tag.mtu, "MTU of the zone NICs")->capture_default_str();
+  add->add_option("--vlan", tag.vlan_id, "VLAN id (0: untagged)");
+  add->add_flag("--nat", tag.nat, "masquerade traffic from the subnet leaving the host");
+
+  auto* list = app.add_subcommand("list", "list nic tags");
+  add_list_flags(list, o_fields, no_header, lopt);
+  auto* show = app.add_subcommand("show", "list a tag's allocations: zone, nic, IP, MAC");
+  show->add_option("tag", name, "tag name")->required();
+  add_list_flags(show, o_fields, no_header, lopt);
+
+  auto* update = app.add_subcommand("update", "change a nic tag");
+  update->add_option("tag", name, "tag name")->required();
+  std::string u_bridge, u_subnet, u_gateway, u_range;
+  uint32_t u_mtu = 0;
+  uint16_t u_vlan = 0;
+  bool u_nat = false, u_no_nat = false;
+  auto* ob = update->add_option("--bridge", u_bridge, "host bridge");
+  auto* os = update->add_option("--subnet", u_subnet, "subnet, CIDR");
+  auto* og = update->add_option("--gateway", u_gateway, "gateway address");
+  auto* orr = update->add_option("--range", u_range, "allocation range FIRST-LAST");
+  auto* om = update->add_option("--mtu", u_mtu, "MTU");
+  auto* ov = update->add_option("--vlan", u_vlan, "VLAN id");
+  update->add_flag("--nat", u_nat, "turn outbound NAT on");
+  update->add_flag("--no-nat", u_no_nat, "turn outbound NAT off");
+
+  auto* del = app.add_subcommand("delete", "delete a nic tag (refused while zones use it)");
+  del->add_option("tag", name, "tag name")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : cli::kUsage;
+  }
+
+  auto st = store::Store::open(store::Paths::from_env());
+  if (!st) return report(st.error());
+
+  if (add->parsed()) {
+    auto r = ops::add_tag(*st, tag);
+    return r ? 0 : report(r.error());
+  }
+  if (update->parsed()) {
+    if (*ob) change.bridge = u_bridge;
+    if (*os) change.subnet = u_subnet;
+    if (*og) change.gateway = u_gateway;
+    if (*orr) change.range = u_range;
+    if (*om) change.mtu = u_mtu;
+    if (*ov) change.vlan_id = u_vlan;
+    if (u_nat) change.nat = true;
+    if (u_no_nat) change.nat = false;
+    auto r = ops::update_tag(*st, name, change);
+    return r ? 0 : report(r.error());
+  }
+  if (del->parsed()) {
+    auto r = ops::delete_tag(*st, name);
+    return r ? 0 : report(r.error());
+  }
+  lopt.fields = ops::split_list(o_fields);
+  lopt.header = !no_header && !lopt.parseable;
+  std::vector<json> rows;
+  const std::vector<ops::FieldInfo>* known = &kTagFields;
+  if (list->parsed()) {
+    auto tags = st->tags();
+    if (!tags) return report(tags.error());
+    for (const auto& [_, t] : *tags) rows.push_back(ops::tag_json(t));
+    if (lopt.fields.empty() && !lopt.json) lopt.fields = {"name", "bridge", "subnet", "gateway", "range", "mtu", "nat"};
+    lopt.sort = {"name"};
+  } else if (show->parsed()) {
+    auto tags = st->tags();
+    if (!tags) return report(tags.error());
+    if (!tags->contains(name)) return report(fail("nic tag " + name + ": No such nic tag", ErrorKind::NotFound).error());
+    auto allocs = ops::tag_allocations(*st, name);
+    if (!allocs) return report(allocs.error());
+    rows = *allocs;
+    known = &kAllocFields;
+    if (lopt.fields.empty() && !lopt.json) lopt.fields = {"zone", "nic", "ip", "mac"};
+    lopt.sort = {"ip"};
+  }
+  auto out = ops::render_list(std::move(rows), lopt, *known, plain_field);
+  if (!out) return report(out.error());
+  std::cout << *out;
+  return 0;
+}
