@@ -381,6 +381,11 @@ namespace {
 bool plain_safe(const std::string& s) {
   if (s.empty() || s.size() > 200) return false;
   if (!resolve_plain(s).is_string()) return false;
+  // YAML 1.1 readers take these for booleans: quote them for their sake.
+  std::string l;
+  for (char c : s) l += char(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* b : {"yes", "no", "on", "off", "y", "n"})
+    if (l == b) return false;
   static const std::regex safe(R"([A-Za-z0-9_./@+][A-Za-z0-9_./@+:-]*)");
   if (!std::regex_match(s, safe) || s.back() == ':') return false;
   return true;
