@@ -85,6 +85,7 @@ std::string template_yaml(std::string_view brand_in) {
       for (const Property* k : kids) {
         std::string line = leaf(k->path) + ": " + yaml_flow(k->example);
         if (first) {
+          out += c + "  # " + k->doc + " (" + facts(*k) + ")\n";
           out += c + "  - " + line + "\n";
         } else {
           out += c + "    # " + k->doc + " (" + facts(*k) + ")\n";
