@@ -5,7 +5,10 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -142,6 +145,14 @@ struct YamlAbort {
   Diagnostic diag;
 };
 
+// A float, or the text itself when it does not fit a double (1e999).
+json to_float(const std::string& digits, const std::string& text) {
+  errno = 0;
+  double d = std::strtod(digits.c_str(), nullptr);
+  if (errno == ERANGE || !std::isfinite(d)) return text;
+  return d;
+}
+
 // Plain (unquoted) scalar -> JSON value, YAML 1.2 core schema made strict.
 json resolve_plain(const std::string& s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
@@ -158,9 +169,9 @@ json resolve_plain(const std::string& s) {
     uint64_t u;
     auto [p2, ec2] = std::from_chars(digits.data(), digits.data() + digits.size(), u);
     if (ec2 == std::errc() && p2 == digits.data() + digits.size()) return u;
-    return std::stod(std::string(digits));  // beyond 64 bits: a float, as JSON does
+    return to_float(std::string(digits), s);  // beyond 64 bits: a float, as JSON does
   }
-  if (std::regex_match(s, float_re)) return std::stod(s);
+  if (std::regex_match(s, float_re)) return to_float(s, s);
   return s;
 }
 

@@ -65,6 +65,11 @@ bool has_dotdot(std::string_view p) {
   return false;
 }
 
+// C0 controls and DEL: terminal escapes have no place in names and paths.
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return (unsigned char)c < 0x20 || c == 0x7f; });
+}
+
 std::string lower(std::string s) {
   for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -225,7 +230,7 @@ class Checker {
 
   // "512M" for a MiB property -> " (max_physical_memory is in MiB: write 512)"
   static std::string integer_hint(const Property& p, const std::string& s) {
-    static const std::regex re(R"(\s*([0-9]+)\s*([KMGT]i?B?|[kmgt]i?b?)?\s*)");
+    static const std::regex re(R"(\s*([0-9]{1,12})\s*([KMGT]i?B?|[kmgt]i?b?)?\s*)");
     std::smatch m;
     if (!std::regex_match(s, m, re)) return "";
     if (!m[2].matched) return " (write " + m[1].str() + " without quotes)";
@@ -257,6 +262,10 @@ class Checker {
     }
     if (s.find_first_of("\n\r") != std::string::npos) {
       add(path, quote(v) + " contains a line break");
+      return false;
+    }
+    if (has_control(s)) {
+      add(path, quote(v) + " contains a control character");
       return false;
     }
     bool length_rule = t == Type::String || t == Type::Alias || t == Type::Hostname || t == Type::DomainName ||
@@ -387,7 +396,7 @@ class Checker {
     for (auto it = v.begin(); it != v.end(); ++it) {
       std::string at = key_path(path, it.key());
       const std::string& k = it.key();
-      if (k.empty() || k.size() > 128 || k.find_first_of(std::string("\n\r\0", 3)) != std::string::npos) {
+      if (k.empty() || k.size() > 128 || k.find('\0') != std::string::npos || has_control(k)) {
         add(at, "keys must be 1 to 128 characters on one line");
         ok = false;
         continue;
@@ -487,6 +496,14 @@ void check_brand(Checker& c, const json& doc) {
     c.add("image_uuid", "is not used by brand \"sparse\" (use brand \"image\", or remove image_uuid)");
 }
 
+// The old single-address form must be complete and not mixed with the new.
+void check_nic_form(Checker& c, const json& n, const std::string& at) {
+  if (given(n, "ip") && given(n, "ips")) c.add(at + ".ip", "cannot be combined with ips");
+  if (given(n, "ip") && !given(n, "netmask")) c.add(at + ".netmask", "is required with ip");
+  if (given(n, "netmask") && !given(n, "ip")) c.add(at + ".netmask", "is only used with ip");
+  if (given(n, "gateway") && given(n, "gateways")) c.add(at + ".gateway", "cannot be combined with gateways");
+}
+
 void check_nics(Checker& c, const json& doc) {
   if (!given(doc, "nics") || !doc["nics"].is_array()) return;
   const json& nics = doc["nics"];
@@ -521,11 +538,7 @@ void check_nics(Checker& c, const json& doc) {
       if (primary) c.add(at + ".primary", "only one nic may be primary (" + index_path("nics", *primary) + " is too)");
       else primary = i;
     }
-    // The old single-address form.
-    if (given(n, "ip") && given(n, "ips")) c.add(at + ".ip", "cannot be combined with ips");
-    if (given(n, "ip") && !given(n, "netmask")) c.add(at + ".netmask", "is required with ip");
-    if (given(n, "netmask") && !given(n, "ip")) c.add(at + ".netmask", "is only used with ip");
-    if (given(n, "gateway") && given(n, "gateways")) c.add(at + ".gateway", "cannot be combined with gateways");
+    check_nic_form(c, n, at);
   }
 }
 
@@ -742,7 +755,9 @@ std::vector<Diagnostic> validate_update(const json& stored, const json& payload)
             c.add(at, quote(v) + " is not a list");
             break;
           }
-          for (size_t i = 0; i < v.size(); ++i) c.object(v[i], s->target, index_path(at, i), false);
+          for (size_t i = 0; i < v.size(); ++i)
+            if (c.object(v[i], s->target, index_path(at, i), false) && s->target == "nics")
+              check_nic_form(c, v[i], index_path(at, i));
           break;
         }
         case Special::UpdateItems:
@@ -802,6 +817,7 @@ std::vector<Diagnostic> validate_update(const json& stored, const json& payload)
               partial.object(rest, s->target, item_at, false);
               for (auto& d : partial.out)
                 if (d.message != "is required") c.out.push_back(d);
+              if (s->target == "nics") check_nic_form(c, v[i], item_at);
             }
           }
           break;
@@ -893,10 +909,9 @@ json apply_update(const json& stored, const json& payload) {
                 else target[i][f.key()] = f.value();
               }
               if (s->target == "nics") {
-                if (given(item, "ips") || given(item, "ip")) {
-                  if (given(item, "ips")) target[i].erase("ip"), target[i].erase("netmask");
-                  else target[i].erase("ips");
-                }
+                // An old-form field replaces its new-form counterpart.
+                if (given(item, "ip")) target[i].erase("ips");
+                if (given(item, "gateway")) target[i].erase("gateways");
                 normalise_nic_old_form(target[i]);
                 if (given(item, "primary") && item["primary"] == true) set_primary_only(target, i);
               }
@@ -951,6 +966,10 @@ json apply_update(const json& stored, const json& payload) {
     }
   }
   materialise(doc, "");
+  if (!given(doc, "hostname")) {
+    std::string h = default_hostname(doc);
+    if (!h.empty()) doc["hostname"] = h;
+  }
   return doc;
 }
 

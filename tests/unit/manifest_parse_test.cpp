@@ -65,6 +65,7 @@ l: 18446744073709551615
 m: 18446744073709551616
 n: 'it''s'
 o: False
+p: 1e999
 )", "t.yaml");
   REQUIRE(p.errors.empty());
   const json& d = p.doc;
@@ -84,6 +85,7 @@ o: False
   CHECK(d["m"].is_number_float());
   CHECK(d["n"] == "it's");
   CHECK(d["o"] == false);
+  CHECK(d["p"] == "1e999");  // does not fit a double: kept as text
   // So a YAML "yes" is a clear validation error, not a silent true.
   CHECK(format_diagnostics(validate_create(parse("autoboot: yes\n", "t.yaml").doc)) ==
         "autoboot: \"yes\" is not a boolean (write true without quotes)\n");

@@ -79,6 +79,12 @@ const std::vector<Case> kBadCreates = {
      {R"(alias: ")" + std::string(65, 'a') + R"(" is longer than 64 characters)"}},
     {R"({"alias": "a\u0000b"})", {R"(alias: "a\u0000b" contains a NUL character)"}},
     {R"({"hostname": "web\n01"})", {R"(hostname: "web\n01" contains a line break)"}},
+    {R"({"hostname": "web\u001b[31m"})", {R"(hostname: "web\u001b[31m" contains a control character)"}},
+    {R"({"filesystems": [{"source": "/srv\tx", "target": "/srv"}]})",
+     {R"(filesystems[0].source: "/srv\tx" contains a control character)"}},
+    {R"({"tags": {"a\u001bb": 1}})", {R"(tags["a\u001bb"]: keys must be 1 to 128 characters on one line)"}},
+    {R"({"max_physical_memory": "99999999999999999999999M"})",
+     {R"(max_physical_memory: "99999999999999999999999M" is not an integer)"}},
     {R"({"hostname": "-web"})", {R"(hostname: "-web" is not a valid host name (RFC 1123))"}},
     {R"({"hostname": "web_01"})", {R"(hostname: "web_01" is not a valid host name (RFC 1123))"}},
     {R"({"hostname": ")" + std::string(40, 'a') + "." + std::string(30, 'b') + R"("})",
@@ -366,6 +372,11 @@ TEST_CASE("bad update payloads give exact messages") {
       {R"({"remove_filesystems": ["/srv/nope"]})", {R"(remove_filesystems[0]: no filesystem has target "/srv/nope")"}},
       {R"({"update_filesystems": [{"target": "/srv/doc", "options": ["ro", "rw"]}]})",
        {R"(filesystems[0].options: "ro" and "rw" cannot both be given)"}},
+      {R"({"update_nics": [{"mac": "02:00:00:00:00:01", "ip": "10.0.0.9"}]})",
+       {"update_nics[0].netmask: is required with ip"}},
+      {R"({"add_nics": [{"nic_tag": "demo", "ip": "10.0.0.9", "ips": ["10.0.0.9/24"], "netmask": "255.255.255.0"}]})",
+       {"add_nics[0].ip: cannot be combined with ips"}},
+      {R"({"hostname": "bad_name"})", {R"(hostname: "bad_name" is not a valid host name (RFC 1123))"}},
       {R"([])", {"the update must be an object"}},
   };
   for (const auto& c : cases) {
@@ -393,6 +404,8 @@ TEST_CASE("apply_update: memory-derived limits follow, clamp, and reset") {
   CHECK(higher["max_swap"] == 8192);  // raised to stay >= max_physical_memory
   CHECK(validate_create(higher).empty());
 
+  json renamed = apply_update(s, json::parse(R"({"alias": "web02", "hostname": null})"));
+  CHECK(renamed["hostname"] == "web02");  // back to its default
   json reset = apply_update(apply_update(s, json::parse(R"({"max_lwps": 50, "cpu_cap": 200})")),
                             json::parse(R"({"max_lwps": null, "cpu_cap": null})"));
   CHECK(reset["max_lwps"] == 2000);
@@ -423,6 +436,12 @@ TEST_CASE("apply_update: maps, nics and filesystems in vmadm shapes") {
   CHECK(p["nics"][0]["primary"] == false);
   CHECK(p["nics"][2]["primary"] == true);
   CHECK(p["nics"][2]["interface"] == "net2");
+
+  json old_form = apply_update(s, json::parse(R"({"update_nics": [{"mac": "02:00:00:00:00:01", "ip": "10.0.0.9",
+                                                                     "netmask": "255.255.0.0", "gateway": "10.0.0.2"}]})"));
+  CHECK(old_form["nics"][0]["ips"] == json::array({"10.0.0.9/16"}));
+  CHECK(old_form["nics"][0]["gateways"] == json::array({"10.0.0.2"}));
+  CHECK_FALSE(old_form["nics"][0].contains("ip"));
 
   json r = apply_update(n, json::parse(R"({"remove_nics": ["02:00:00:00:00:01"]})"));
   REQUIRE(r["nics"].size() == 1);
