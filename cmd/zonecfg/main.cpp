@@ -9,7 +9,7 @@
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/ops/cli_util.hpp"
-#include "core/ops/yaml_emit.hpp"
+#include "core/manifest/parse.hpp"
 #include "core/ops/zones.hpp"
 #include "core/store/store.hpp"
 
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
       for (const auto& d : parsed.errors) e.detail += (e.detail.empty() ? "" : "\n") + d.str();
       return report(e);
     }
-    std::cout << (to == "json" ? parsed.doc.dump(2) + "\n" : ops::to_yaml(parsed.doc));
+    std::cout << (to == "json" ? parsed.doc.dump(2) + "\n" : manifest::to_yaml(parsed.doc));
     return 0;
   }
   if (exp->parsed()) {
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
     auto rec = st->load(*uuid);
     if (!rec) return report(rec.error());
     json doc = exportable(rec->doc);
-    std::cout << (to == "json" ? doc.dump(2) + "\n" : ops::to_yaml(doc));
+    std::cout << (to == "json" ? doc.dump(2) + "\n" : manifest::to_yaml(doc));
     return 0;
   }
   return cli::kUsage;
