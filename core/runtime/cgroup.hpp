@@ -25,6 +25,10 @@ struct FileWrite {
 // Pure: what to write for these limits. Tests pin the exact text.
 std::vector<FileWrite> plan_v2(const CgroupLimits& limits);
 std::vector<FileWrite> plan_v1(const CgroupLimits& limits);
+// v1 live update: the same writes, ordered so the kernel's rule
+// memsw >= limit holds after each one, given the cgroup's current
+// memory.memsw.limit_in_bytes (UINT64_MAX when unlimited).
+std::vector<FileWrite> plan_v1(const CgroupLimits& limits, uint64_t current_memsw_bytes);
 
 struct Stats {
   uint64_t memory_current = 0;

@@ -107,9 +107,7 @@ class V1Driver final : public Driver {
 
   Result<void> apply(const std::string& path, const CgroupLimits& limits) override {
     ZK_TRYV(split_path(path));
-    auto writes = plan_v1(limits);
-    order_memory_writes(path, writes);
-    for (const auto& w : writes) {
+    for (const auto& w : writes_for(path, limits)) {
       const auto slash = w.file.find('/');
       const std::string controller = w.file.substr(0, slash);
       const std::string file = w.file.substr(slash + 1);
@@ -176,6 +174,7 @@ class V1Driver final : public Driver {
   }
 
   Result<void> destroy(const std::string& path) override {
+    ZK_TRYV(split_path(path));
     std::optional<Error> first;
     for (const auto& h : hierarchies_) {
       auto r = remove_tree(join(root_, h.dir), path);
@@ -244,20 +243,14 @@ class V1Driver final : public Driver {
     return {};
   }
 
-  // The kernel keeps memory.memsw.limit_in_bytes >= memory.limit_in_bytes
-  // at every step. The plan writes the limit first, which is right when
-  // lowering; when the new limit is above the current memsw ceiling, memsw
-  // must be raised first.
-  void order_memory_writes(const std::string& path, std::vector<FileWrite>& writes) {
-    auto limit = std::find_if(writes.begin(), writes.end(),
-                              [](const FileWrite& w) { return w.file == "memory/memory.limit_in_bytes"; });
-    auto memsw = std::find_if(writes.begin(), writes.end(),
-                              [](const FileWrite& w) { return w.file == "memory/memory.memsw.limit_in_bytes"; });
+  // The plan for this cgroup: ordered against its current memsw ceiling
+  // when it has one (live update), else as planned.
+  std::vector<FileWrite> writes_for(const std::string& path, const CgroupLimits& limits) {
     const Hierarchy* m = find("memory");
-    if (limit == writes.end() || memsw == writes.end() || !m) return;
+    if (!m) return plan_v1(limits);
     auto current = read_file(join(root_, m->dir), path, "memory.memsw.limit_in_bytes");
-    if (!current) return;
-    if (v1_bytes(limit->value) > v1_bytes(*current)) std::iter_swap(limit, memsw);
+    if (!current) return plan_v1(limits);
+    return plan_v1(limits, v1_bytes(*current));
   }
 
   void rollback(const std::vector<std::pair<std::string, std::string>>& created) {
