@@ -54,6 +54,27 @@ class Driver {
   virtual std::vector<std::string> dirs(const std::string& path) = 0;
 };
 
+// Owns a zone cgroup while a zone comes up (STYLE: reverse-order
+// rollback): unless release()d, its destructor kills every process in the
+// cgroup and removes it. Errors on that path are ignored; the next
+// boot/halt of the zone cleans up again.
+class Guard {
+ public:
+  Guard(Driver& driver, std::string path) : driver_(&driver), path_(std::move(path)) {}
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+  ~Guard() {
+    if (!driver_) return;
+    (void)driver_->kill_all(path_);
+    (void)driver_->destroy(path_);
+  }
+  void release() { driver_ = nullptr; }
+
+ private:
+  Driver* driver_;
+  std::string path_;
+};
+
 // Pick the driver the host has: unified v2 if root is cgroup2 with the
 // controllers we need, else v1 hierarchies under root.
 Result<std::unique_ptr<Driver>> detect(const std::string& root = "/sys/fs/cgroup");

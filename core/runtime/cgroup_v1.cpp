@@ -113,11 +113,11 @@ class V1Driver final : public Driver {
       const std::string file = w.file.substr(slash + 1);
       const Hierarchy* h = find(controller);
       if (!h) {
-        if (optional_file(w.file)) continue;
+        if (skippable(w, limits)) continue;
         return fail("cgroup " + path + ": set limits: no '" + controller + "' hierarchy under " + root_);
       }
       const std::string hroot = join(root_, h->dir);
-      if (optional_file(w.file) && !file_exists(hroot, path, file)) continue;
+      if (skippable(w, limits) && !file_exists(hroot, path, file)) continue;
       ZK_TRYVC(write_file(hroot, path, file, w.value), "cgroup " + path + ": set limits");
     }
     return {};

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -37,7 +38,10 @@ bool is_dir(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 // Owns the test's cgroups: kills what is left and removes them on exit.
 struct LiveCgroup {
   std::unique_ptr<cgroup::Driver> driver;
-  std::string parent = "zonekit-unit-" + std::to_string(getpid());
+  // Under the integration harness, inside its unique parent (which its
+  // cleanup removes whatever happens); standalone, a parent of our own.
+  std::string parent = getenv("ZONEKIT_CGROUP_PARENT") ? getenv("ZONEKIT_CGROUP_PARENT")
+                                                       : "zonekit-unit-" + std::to_string(getpid());
   std::string path = parent + "/zone";
   ~LiveCgroup() {
     if (!driver) return;

@@ -452,3 +452,51 @@ TEST_CASE("cgroup v1: stats and a missing required hierarchy") {
   REQUIRE_FALSE(r);
   CHECK(r.error().message() == "cgroup v1: no 'memory' hierarchy under " + only_cpu.root);
 }
+
+TEST_CASE("cgroup v2: without a cpu controller an uncapped zone still applies, a capped one fails") {
+  TempTree t;
+  make_v2_root(t);
+  for (const char* f : {"cgroup.procs", "memory.max", "pids.max"}) t.put(std::string("zone1/") + f, "");
+  auto d = cgroup::make_v2(t.root);
+  CgroupLimits l;
+  REQUIRE(d->apply("zone1", l));
+  CHECK(t.get("zone1/memory.max") == "268435456");
+  CHECK(t.get("zone1/pids.max") == "2000");
+  l.cpu_cap_percent = 100;
+  auto r = d->apply("zone1", l);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() ==
+        "cgroup zone1: set limits: open " + t.root + "/zone1/cpu.max: No such file or directory");
+}
+
+TEST_CASE("cgroup v1: without a cpu hierarchy an uncapped zone still applies, a capped one fails") {
+  TempTree t;
+  for (const char* h : {"memory", "pids"}) t.put(std::string(h) + "/cgroup.procs", "");
+  t.put("memory/zone1/memory.limit_in_bytes", "");
+  t.put("pids/zone1/pids.max", "");
+  auto d = cgroup::make_v1(t.root);
+  CgroupLimits l;
+  REQUIRE(d->apply("zone1", l));
+  CHECK(t.get("memory/zone1/memory.limit_in_bytes") == "268435456");
+  l.cpu_cap_percent = 100;
+  auto r = d->apply("zone1", l);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() == "cgroup zone1: set limits: no 'cpu' hierarchy under " + t.root);
+}
+
+TEST_CASE("cgroup Guard: kills and removes unless released") {
+  TempTree t;
+  make_v2_root(t);
+  auto d = cgroup::make_v2(t.root);
+  t.dir("zk/zone1");
+  t.dir("zk/zone2");
+  {
+    cgroup::Guard g(*d, "zk/zone1");
+  }
+  CHECK_FALSE(t.has("zk/zone1"));
+  {
+    cgroup::Guard g(*d, "zk/zone2");
+    g.release();
+  }
+  CHECK(t.has("zk/zone2"));
+}
