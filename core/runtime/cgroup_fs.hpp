@@ -52,12 +52,9 @@ uint64_t keyed_value(const std::string& text, const std::string& key);
 // The value of a single-number file ("123\n"); "max" reads as UINT64_MAX.
 uint64_t parse_number(const std::string& text);
 
-// Poll pred every 10 ms for up to timeout_ms. True when pred held.
-template <class Pred>
-bool wait_for(Pred pred, int timeout_ms);
-
 void sleep_ms(int ms);
 
+// Poll pred every 10 ms for up to timeout_ms. True when pred held.
 template <class Pred>
 bool wait_for(Pred pred, int timeout_ms) {
   for (int waited = 0;; waited += 10) {
