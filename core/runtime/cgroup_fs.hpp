@@ -35,6 +35,9 @@ Result<void> write_file(const std::string& root, const std::string& rel, const s
 // Read root/rel/file (bounded).
 Result<std::string> read_file(const std::string& root, const std::string& rel, const std::string& file);
 
+// Names of the real subdirectories of dirfd (no symlinks), sorted.
+Result<std::vector<std::string>> list_subdirs(int dirfd, const std::string& shown);
+
 bool file_exists(const std::string& root, const std::string& rel, const std::string& file);
 bool dir_exists(const std::string& root, const std::string& rel);
 

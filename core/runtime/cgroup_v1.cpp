@@ -3,9 +3,6 @@
 // name=systemd as "systemd", ...). A zone gets the same relative path in
 // every hierarchy, so its processes are confined by all of them and a
 // cgroup namespace unshared inside it hides the host's tree in each.
-#include <dirent.h>
-#include <fcntl.h>
-
 #include <algorithm>
 #include <cstdint>
 
@@ -46,21 +43,9 @@ std::vector<Hierarchy> discover(const std::string& root) {
   std::vector<Hierarchy> out;
   auto fd = open_dir(root, "");
   if (!fd) return out;
-  int dup_fd = fcntl(fd->get(), F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return out;
-  DIR* d = fdopendir(dup_fd);
-  if (!d) {
-    close(dup_fd);
-    return out;
-  }
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != ".." && e->d_type == DT_DIR) names.push_back(std::move(name));
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  for (auto& name : names) {
+  auto names = list_subdirs(fd->get(), root);
+  if (!names) return out;
+  for (auto& name : *names) {
     if (!file_exists(root, name, "cgroup.procs") || file_exists(root, name, "cgroup.controllers")) continue;
     Hierarchy h{name, {}};
     size_t start = 0;
