@@ -2,6 +2,7 @@
 // and no_new_privs.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "core/sys/result.hpp"
@@ -16,5 +17,16 @@ const std::vector<int>& zone_set();
 // effective to zone_set(), and set no_new_privs. 0 or -errno. Does not
 // allocate.
 int apply_in_child();
+
+// zone_set() as a bit mask (bit n = capability n), as /proc/<pid>/status
+// shows it in CapBnd/CapPrm/CapEff.
+uint64_t zone_mask();
+
+// Child side: only drop every capability outside zone_set() from the
+// bounding set. Needs CAP_SETPCAP, so a process that will switch to a
+// non-root user calls this before setresuid() and apply_in_child() after
+// (which then leaves the user with no capabilities at all). 0 or -errno.
+// Does not allocate.
+int drop_bounding_in_child();
 
 }  // namespace zonekit::caps
