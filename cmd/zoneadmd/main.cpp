@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: zoneadmd --run-dir DIR\n");
     return 2;
   }
+  // argv strings are contiguous: hand their area to the built-in init.
+  char* end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+  zonekit::runtime::set_title_area(argv[0], static_cast<size_t>(end - argv[0]));
   std::string err;
   int rc = zonekit::runtime::run_supervisor(run_dir, err);
   if (rc != 0) fprintf(stderr, "zoneadmd: %s: %s\n", run_dir.c_str(), err.c_str());

@@ -31,6 +31,8 @@ namespace zonekit::runtime {
 namespace {
 
 constexpr size_t kConsoleLogCap = 1 << 20;
+char* g_title = nullptr;
+size_t g_title_len = 0;
 constexpr int kChildReplyTimeoutMs = 30000;
 
 int64_t mono_ms() {
@@ -185,6 +187,8 @@ Result<pid_t> Supervisor::spawn_init() {
   cfg.env = init_env();
   cfg.console_fd = slave_.get();
   cfg.seccomp = &prog;
+  cfg.title = g_title;
+  cfg.title_len = g_title_len;
 
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -500,6 +504,11 @@ Result<void> Supervisor::loop() {
 }
 
 }  // namespace
+
+void set_title_area(char* start, size_t len) {
+  g_title = start;
+  g_title_len = len;
+}
 
 int run_supervisor(const std::string& run_dir, std::string& err_out) {
   Supervisor sup(run_dir);

@@ -17,6 +17,10 @@ inline constexpr const char* kCtlVersion = "ZONEKIT1";
 // Returns the process exit code; err_out gets a one-line message on failure.
 int run_supervisor(const std::string& run_dir, std::string& err_out);
 
+// zoneadmd's argv area: the built-in init overwrites its copy so that the
+// zone's /proc/1/cmdline does not show host paths.
+void set_title_area(char* start, size_t len);
+
 // Restart rate limit for restart_init: at most this many restarts per window.
 inline constexpr int kMaxRestarts = 5;
 inline constexpr int kRestartWindowSeconds = 60;

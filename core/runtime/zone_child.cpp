@@ -178,7 +178,14 @@ void zone_child_main(ChildConfig& cfg) {
   // The built-in init keeps zoneadmd's image: make it non-dumpable so the
   // zone cannot ptrace it or open /proc/1/{exe,mem,environ} (the owning
   // user namespace of its mm is the host's).
-  if (builtin) prctl(PR_SET_DUMPABLE, 0);
+  if (builtin) {
+    prctl(PR_SET_DUMPABLE, 0);
+    if (cfg.title && cfg.title_len > 0) {
+      memset(cfg.title, 0, cfg.title_len);
+      strncpy(cfg.title, "init", cfg.title_len - 1);
+    }
+    prctl(PR_SET_NAME, "init");
+  }
   if (int r = caps::apply_in_child(); r < 0) child_fail(sync, ChildStep::Caps, -r);
   if (cfg.seccomp)
     if (int r = seccomp::load(*cfg.seccomp); r < 0) child_fail(sync, ChildStep::Seccomp, -r);

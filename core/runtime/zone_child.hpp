@@ -50,6 +50,8 @@ struct ChildConfig {
   int sync_fd = -1;
   int console_fd = -1;
   seccomp::Program* seccomp = nullptr;
+  char* title = nullptr;            // argv area to overwrite for the built-in init
+  size_t title_len = 0;
 };
 
 // Files seeded into the zone's /etc at boot.

@@ -100,18 +100,26 @@ int send_fd(int sock, int fd) {
   return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-int recv_fd(int sock) {
-  char dummy;
-  struct iovec iov{&dummy, 1};
+// Receives the pty master, or (no fd) the grandchild's failure report.
+int recv_fd(int sock, ExecReport* report, bool* got_report) {
+  ExecReport buf{};
+  struct iovec iov{&buf, sizeof buf};
   char ctrl[CMSG_SPACE(sizeof(int))]{};
   struct msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = ctrl;
   msg.msg_controllen = sizeof ctrl;
-  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0) return -1;
+  ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  if (n <= 0) return -1;
   struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+  if (!c || c->cmsg_type != SCM_RIGHTS) {
+    if (n == sizeof buf) {
+      *report = buf;
+      *got_report = true;
+    }
+    return -1;
+  }
   int fd;
   memcpy(&fd, CMSG_DATA(c), sizeof fd);
   return fd;
@@ -249,6 +257,10 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
     }
     // In the zone now (pid ns too). Everything below reads zone files from
     // inside the zone.
+    // Become the zone's root first: our host ids are unmapped here, and
+    // anything we create (the pty) must belong to the zone.
+    if (setresgid(0, 0, 0) < 0 || setgroups(0, nullptr) < 0 || setresuid(0, 0, 0) < 0)
+      report_and_exit(rep, 4, errno);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (chdir("/") < 0) report_and_exit(rep, 1, errno);
     ZoneUser u;
@@ -314,20 +326,23 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
   kid_end.reset();
   init_fd.reset();
 
+  ExecReport rep{};
+  bool got_report = false;
+  UniqueFd master;
   if (opts.pty) {
-    int master = recv_fd(top_end.get());
-    if (master >= 0) {
-      relay_pty(master, top_end.get());
-      ::close(master);
-    }
+    master.reset(recv_fd(top_end.get(), &rep, &got_report));
+    if (master) relay_pty(master.get(), top_end.get());
   }
+  // Close the master only once the command exited: closing it hangs the
+  // tty up, and a command that closed its stdio on the way out would still
+  // die of that SIGHUP.
   int status;
   while (waitpid(mid, &status, 0) < 0) {
     if (errno != EINTR) return sys_error("waitpid", "");
   }
-  ExecReport rep{};
-  ssize_t n = ::recv(top_end.get(), &rep, sizeof rep, MSG_DONTWAIT);
-  if (n == sizeof rep) {
+  master.reset();
+  if (!got_report) got_report = ::recv(top_end.get(), &rep, sizeof rep, MSG_DONTWAIT) == sizeof rep;
+  if (got_report) {
     Error e;
     e.op = report_step(rep.step);
     if (rep.step == 7 && !opts.argv.empty()) e.object = opts.argv[0];
