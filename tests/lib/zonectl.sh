@@ -22,3 +22,29 @@ zk_write_spec() {
 
 zk_state() { sed -n 's/.*"state": *"\([a-z_]*\)".*/\1/p' "$1/state.json"; }
 zk_field() { sed -n "s/.*\"$2\": *\([0-9-]*\).*/\1/p" "$1/state.json"; }
+
+# zk_cg_dirs UUID: the zone's cgroup directories that exist (any hierarchy).
+zk_cg_dirs() {
+  local h
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    [ -d "$h$ZONEKIT_CGROUP_PARENT/$1" ] && echo "$h$ZONEKIT_CGROUP_PARENT/$1"
+  done
+  return 0
+}
+
+# zk_wait_gone PID [tries]: wait until PID no longer exists.
+zk_wait_gone() {
+  local i
+  for i in $(seq 1 "${2:-100}"); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# zk_assert_clean UUID RUN: nothing of the zone remains on the host.
+zk_assert_clean() {
+  [ -z "$(zk_cg_dirs "$1")" ] || zk_fail "cgroup of $1 remains: $(zk_cg_dirs "$1")"
+  ! grep -qs -- "$2/root" /proc/[0-9]*/mountinfo || zk_fail "a mount namespace of $1 remains"
+  [ ! -e "$2/ctl.sock" ] || zk_fail "ctl.sock of $1 remains"
+}
