@@ -144,6 +144,10 @@ void emit_nic(std::string& t, const NicRules& r) {
     t += "\t\tudp sport 547" + drop("dhcp");
   }
   if (r.check_ip) {
+    // Unspecified source: only duplicate address detection for its own
+    // addresses and MLD reports sent before the link-local address is ready.
+    t += "\t\tip6 saddr :: icmpv6 type nd-neighbor-solicit @th,64,128 " + set_text(hex_elements(r.v6)) + " accept\n";
+    t += "\t\tip6 saddr :: icmpv6 type mld2-listener-report accept\n";
     t += "\t\tip6 saddr != " + set_text(r.v6) + drop("ip6");
     t += "\t\ticmpv6 type nd-neighbor-advert @th,64,128 != " + set_text(hex_elements(r.v6)) + drop("nd");
   }

@@ -287,6 +287,13 @@ Result<void> RouteSocket::change_link(int index, const std::string& name_for_err
   if (c.mtu) mnl_attr_put_u32(nlh, IFLA_MTU, *c.mtu);
   if (c.mac) mnl_attr_put(nlh, IFLA_ADDRESS, c.mac->size(), c.mac->data());
   if (c.name) mnl_attr_put_strz(nlh, IFLA_IFNAME, c.name->c_str());
+  if (c.ipv6_addr_gen_mode) {
+    nlattr* spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+    nlattr* v6 = mnl_attr_nest_start(nlh, AF_INET6);
+    mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, *c.ipv6_addr_gen_mode);
+    mnl_attr_nest_end(nlh, v6);
+    mnl_attr_nest_end(nlh, spec);
+  }
   return request(nlh, "set link", name_for_errors);
 }
 

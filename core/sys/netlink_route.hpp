@@ -53,6 +53,7 @@ struct LinkChange {
   std::optional<bool> up;
   std::optional<MacBytes> mac;
   std::optional<std::string> name;
+  std::optional<uint8_t> ipv6_addr_gen_mode;   // IN6_ADDR_GEN_MODE_*
 };
 
 class RouteSocket {
