@@ -101,7 +101,10 @@ Result<NicRules> nic_rules(const NicSpec& nic, size_t pos) {
     if (!c) return invalid(field + ".allowed_ips: \"" + s + "\" is not an address or CIDR");
     (c->addr.is_v4() ? v4 : v6).push_back(*c);
   }
-  v6.push_back(Cidr{eui64_link_local(*mac), 128});
+  // Link-local: the EUI-64 address of the nic's MAC; any fe80::/64 source
+  // when the zone may change its MAC (its link-local changes with it).
+  if (nic.allow_mac_spoofing) v6.push_back(*parse_cidr("fe80::/64"));
+  else v6.push_back(Cidr{eui64_link_local(*mac), 128});
   r.v4 = set_elements(v4);
   r.v6 = set_elements(v6);
   return r;

@@ -7,9 +7,10 @@
 //   - only ARP, IPv4 and IPv6 frames; 802.1Q and everything else dropped
 //   - ARP: well-formed Ethernet/IPv4 only, sender MAC M, sender IP in A
 //   - IPv4: source in A (0.0.0.0 too is dropped: no DHCP clients in zonekit)
-//   - IPv6: source in A or the EUI-64 link-local of M; neighbor adverts only
-//     for those targets; no router adverts, redirects (unless
-//     allow_dhcp_spoofing)
+//   - IPv6: source in A or the EUI-64 link-local of M (any fe80::/64 with
+//     allow_mac_spoofing); neighbor adverts only for those targets; from ::
+//     only DAD for those and MLD reports; no router adverts or redirects
+//     (unless allow_dhcp_spoofing)
 //   - no DHCPv4/DHCPv6 server replies (udp sport 67/547) unless allow_dhcp_spoofing
 // allow_ip_spoofing lifts the address checks, allow_mac_spoofing the MAC
 // checks; with both, the nic is not filtered at all. Every drop is counted
