@@ -78,6 +78,10 @@ Result<std::vector<NicPlan>> plan_nics(const ZoneSpec& spec) {
     if (!mac || !mac_is_assignable(*mac))
       return invalid(field + ".mac: \"" + nic.mac + "\" is not a unicast MAC address");
     p.mac = *mac;
+    // A VLAN needs bridge VLAN filtering (the port as an access port), which
+    // the kernels we test on lack; refuse rather than silently not isolate.
+    if (nic.vlan_id != 0)
+      return invalid(field + ".vlan_id: " + std::to_string(nic.vlan_id) + ": VLANs are not supported yet");
     if (nic.mtu < 68 || nic.mtu > 65535)
       return invalid(field + ".mtu: " + std::to_string(nic.mtu) + " is out of range 68-65535");
     for (const auto& s : nic.ips) {

@@ -12,6 +12,9 @@
 
 #include <cstdio>
 #include <functional>
+#include <memory>
+#include <vector>
+#include <ctime>
 #include <string>
 
 #include "core/net/antispoof.hpp"
@@ -146,8 +149,17 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
     EXPECT(a.pid > 0 && b.pid > 0);
     auto sa = zone_spec(kUuidA, "10.99.0.10", "fd99::10");
     auto sb = zone_spec(kUuidB, "10.99.0.11", "fd99::11");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     EXPECT_OK(attach_zone(sa, a.pid));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fprintf(stderr, "[net_live] first attach (bridge created, v4+v6) in %.1f ms\n",
+            (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     EXPECT_OK(attach_zone(sb, b.pid));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fprintf(stderr, "[net_live] second attach in %.1f ms\n",
+            (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 
     // Zone side: name, MAC, MTU, addresses, routes, lo.
     auto link = run(a.in() + "ip -o link show net0");
@@ -281,6 +293,11 @@ TEST_CASE("live: a failed attach leaves nothing behind") {
            "zone zaaaa: network: nics[0].host_ifname: \"x\" accept #\" is not a valid interface name");
     EXPECT(!ok("ip link show zkbr0"));
     EXPECT(!ok("nft list table bridge zk_aaaa000100"));
+    auto vlan = zone_spec(kUuidA, "10.99.0.10");
+    vlan.nics[0].vlan_id = 10;
+    EXPECT(attach_zone(vlan, a.pid).error().message() ==
+           "zone zaaaa: network: nics[0].vlan_id: 10: VLANs are not supported yet");
+    EXPECT(!ok("ip link show zkbr0"));
 
     auto s = zone_spec(kUuidA, "10.99.0.10");
     NicSpec second = s.nics[0];
@@ -321,6 +338,60 @@ TEST_CASE("live: set_nat installs and removes the masquerade table") {
     EXPECT_OK(set_nat("lan", subnet, false));
     EXPECT_OK(set_nat("lan", subnet, false));
     EXPECT(!ok("nft list table ip zknat_lan"));
+    return {};
+  });
+}
+
+TEST_CASE("live: ten zones attached in parallel share one bridge") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  in_private_netns([]() -> Check {
+    constexpr int kZones = 10;
+    std::vector<std::unique_ptr<FakeZone>> zones;
+    std::vector<ZoneSpec> specs;
+    for (int i = 0; i < kZones; ++i) {
+      zones.push_back(std::make_unique<FakeZone>());
+      EXPECT(zones.back()->pid > 0);
+      char uuid[40];
+      std::snprintf(uuid, sizeof uuid, "cc%08x-0000-4000-8000-000000000000", i);
+      specs.push_back(zone_spec(uuid, "10.99.0." + std::to_string(20 + i)));
+    }
+    // One process per zone, as zoneadmd would be, all racing to create zkbr0.
+    std::vector<pid_t> kids;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < kZones; ++i) {
+      pid_t p = fork();
+      if (p == 0) {
+        auto r = attach_zone(specs[i], zones[i]->pid);
+        if (!r) fprintf(stderr, "attach %d: %s\n", i, r.error().message().c_str());
+        _exit(r ? 0 : 1);
+      }
+      kids.push_back(p);
+    }
+    for (pid_t p : kids) {
+      int st = 0;
+      waitpid(p, &st, 0);
+      EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    fprintf(stderr, "[net_live] %d zones attached in parallel in %.1f ms\n", kZones, ms);
+    EXPECT(list_zone_links()->size() == size_t(kZones));
+    EXPECT(list_zone_tables()->size() == size_t(kZones));
+    for (int i = 0; i < kZones; ++i) {
+      EXPECT(has(run("ip -o link show " + specs[i].nics[0].host_ifname), "master zkbr0"));
+      EXPECT(ok(zones[i]->in() + "busybox ping -c1 -W2 10.99.0." + std::to_string(20 + (i + 1) % kZones)));
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (const auto& s : specs) EXPECT_OK(detach_zone(s));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+    fprintf(stderr, "[net_live] %d zones detached serially in %.1f ms\n", kZones, ms);
+    EXPECT(list_zone_links()->empty());
+    EXPECT(list_zone_tables()->empty());
     return {};
   });
 }
