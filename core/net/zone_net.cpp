@@ -4,6 +4,7 @@
 #include <linux/if_link.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <functional>
 
@@ -207,7 +208,10 @@ Result<void> ensure_bridge(const std::string& name, uint32_t mtu, const std::opt
   return {};
 }
 
-Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid) {
+namespace {
+
+// only: nic indexes (NicSpec::index) to bring up; nullopt = all, as at boot.
+Result<void> attach(const ZoneSpec& spec, pid_t init_pid, const std::optional<std::vector<uint32_t>>& only) {
   auto ctx = "zone " + spec.name + ": network";
   auto do_attach = [&]() -> Result<void> {
     auto nics = ZK_TRY(plan_nics(spec));
@@ -222,7 +226,10 @@ Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid) {
     // Filters first: the host ports are matched by name, so the rules hold
     // from the instant a port exists.
     ZK_TRYV(apply_antispoof(spec));
-    undo.add([uuid = spec.uuid] { (void)remove_antispoof(uuid); });
+    // At boot a failure takes the table away with the zone. When nics are
+    // added to a running zone the new table still guards the old ports and
+    // must stay; rules for a port that does not exist match nothing.
+    if (!only) undo.add([uuid = spec.uuid] { (void)remove_antispoof(uuid); });
 
     if (auto lo = ZK_TRY(zone.find_link("lo"))) {
       netlink::LinkChange up;
@@ -234,6 +241,10 @@ Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid) {
     for (size_t i = 0; i < nics.size(); ++i) {
       const auto& nic = nics[i];
       const auto& s = *nic.spec;
+      if (only && std::find(only->begin(), only->end(), s.index) == only->end()) {
+        if (auto l = ZK_TRY(zone.find_link(s.zone_ifname))) zone_index[i] = l->index;
+        continue;
+      }
       std::optional<Cidr> gw;
       if (!nic.bridge_addrs.empty()) gw = nic.bridge_addrs.front();
       ZK_TRYV(ensure_bridge(s.bridge, s.mtu, gw));
@@ -268,6 +279,7 @@ Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid) {
       std::optional<WireAddr> dst;
       if (r.dst) dst = wire(r.dst->addr, r.dst->prefix);
       int oif = r.oif_nic >= 0 ? zone_index[size_t(r.oif_nic)] : 0;
+      if (r.oif_nic >= 0 && oif == 0) continue;   // primary nic not up (live add of others)
       auto added = zone.add_route(r.gateway.family, dst, wire(r.gateway), oif);
       if (!added && added.error().code != EEXIST)
         return context(std::move(added), "via " + r.gateway.str());
@@ -276,6 +288,31 @@ Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid) {
     return {};
   };
   return context(do_attach(), ctx);
+}
+
+}  // namespace
+
+Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid) { return attach(spec, init_pid, std::nullopt); }
+
+Result<void> attach_nics(const ZoneSpec& spec, pid_t init_pid, const std::vector<uint32_t>& nic_indexes) {
+  for (auto idx : nic_indexes)
+    if (std::none_of(spec.nics.begin(), spec.nics.end(), [&](const NicSpec& n) { return n.index == idx; }))
+      return invalid("zone " + spec.name + ": no nic with index " + std::to_string(idx));
+  return attach(spec, init_pid, nic_indexes);
+}
+
+Result<void> detach_nics(const ZoneSpec& spec, const std::vector<std::string>& host_ifnames) {
+  auto ctx = "zone " + spec.name + ": remove nics";
+  for (const auto& name : host_ifnames)
+    if (!valid_ifname_strict(name)) return invalid(ctx + ": \"" + name + "\" is not a valid interface name");
+  auto nl = RouteSocket::open();
+  if (!nl) return context(Result<void>(std::unexpected(nl.error())), ctx);
+  for (const auto& name : host_ifnames) {
+    auto r = nl->delete_link(name);
+    if (!r && r.error().kind != ErrorKind::NotFound) return context(std::move(r), ctx);
+  }
+  // Ports are gone first, so no port is ever without its rules.
+  return context(apply_antispoof(spec), ctx);
 }
 
 Result<void> detach_zone(const ZoneSpec& spec) {

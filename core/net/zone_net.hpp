@@ -36,6 +36,16 @@ Result<void> ensure_bridge(const std::string& name, uint32_t mtu, const std::opt
 // All or nothing: on failure the veths made so far and the table are removed.
 Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid);
 
+// A running zone gains nics: spec is the zone's new spec (old and new nics);
+// the anti-spoofing table is replaced for all of them first, then the nics
+// with these NicSpec::index values are brought up as at boot (routes that are
+// already there are kept). On failure the new veths are removed; the new
+// table stays (it still guards the old ports).
+Result<void> attach_nics(const ZoneSpec& spec, pid_t init_pid, const std::vector<uint32_t>& nic_indexes);
+// A running zone loses nics: their host veths are deleted, then the table is
+// replaced for spec, the zone's new spec without them. Idempotent.
+Result<void> detach_nics(const ZoneSpec& spec, const std::vector<std::string>& host_ifnames);
+
 // Remove the zone's host veths (the zone ends go with them) and its
 // anti-spoofing table. Idempotent; bridges stay.
 Result<void> detach_zone(const ZoneSpec& spec);

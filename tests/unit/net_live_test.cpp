@@ -395,3 +395,48 @@ TEST_CASE("live: ten zones attached in parallel share one bridge") {
     return {};
   });
 }
+
+TEST_CASE("live: nics added to and removed from a running zone") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  in_private_netns([]() -> Check {
+    FakeZone a;
+    EXPECT(a.pid > 0);
+    auto before = zone_spec(kUuidA, "10.99.0.10");
+    EXPECT_OK(attach_zone(before, a.pid));
+    auto after = before;
+    NicSpec n1 = before.nics[0];
+    n1.index = 1;
+    n1.zone_ifname = "net1";
+    n1.host_ifname = host_ifname(kUuidA, 1);
+    n1.mac = stable_mac(kUuidA, 1);
+    n1.bridge = "zkbr1";
+    n1.ips = {"10.98.0.10/24"};
+    n1.gateways = {"10.98.0.1"};
+    n1.primary = false;
+    after.nics.push_back(n1);
+    after.routes = {{"10.97.0.0/16", "10.98.0.1"}};
+    EXPECT(attach_nics(after, a.pid, {7}).error().message() == "zone zaaaa: no nic with index 7");
+    EXPECT_OK(attach_nics(after, a.pid, {1}));
+    EXPECT(has(run(a.in() + "ip -o addr show dev net1"), "inet 10.98.0.10/24"));
+    EXPECT(has(run(a.in() + "ip route show 10.97.0.0/16"), "via 10.98.0.1 dev net1"));
+    EXPECT(has(run(a.in() + "ip route show default"), "default via 10.99.0.1 dev net0"));
+    EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.98.0.1"));
+    EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.1"));
+    EXPECT(has(run("nft list table bridge zk_aaaa000100"), "jump n1"));
+    // The new port is guarded too.
+    EXPECT(ok(a.in() + "ip addr add 10.98.0.66/24 dev net1"));
+    EXPECT(!ok(a.in() + "busybox ping -c1 -W2 -I 10.98.0.66 10.98.0.1"));
+    EXPECT(counter(kUuidA, "n1_ip") + counter(kUuidA, "n1_arp") > 0);
+
+    EXPECT_OK(detach_nics(before, {n1.host_ifname}));
+    EXPECT_OK(detach_nics(before, {n1.host_ifname}));
+    EXPECT(!ok(a.in() + "ip link show net1"));
+    EXPECT(!has(run("nft list table bridge zk_aaaa000100"), "n1"));
+    EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.1"));
+    EXPECT(has(run("nft list table bridge zk_aaaa000100"), "jump n0"));
+    return {};
+  });
+}
