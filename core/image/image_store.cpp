@@ -231,6 +231,7 @@ Result<ImageInfo> import_impl(const std::string& root, const std::string& source
   {
     FileLock lock = ZK_TRY(lock_store(root, FileLock::Mode::Exclusive));
     const std::string final_dir = images + "/" + info.uuid;
+    if (::chmod(incoming.c_str(), 0755) < 0) return sys_error("chmod", incoming);
     if (::rename(incoming.c_str(), final_dir.c_str()) < 0) return sys_error("rename", final_dir);
     guard.armed = false;
     ZK_TRYV(fs::fsync_dir(images));
@@ -312,7 +313,7 @@ std::string rootfs_path(const std::string& store_root, const std::string& uuid) 
 
 Result<FileLock> lock_store(const std::string& store_root, FileLock::Mode mode) {
   std::string images = images_dir(store_root);
-  ZK_TRYV(fs::mkdir_p(images, 0700));
+  ZK_TRYV(fs::mkdir_p(images, 0755));
   return FileLock::acquire(images + "/.lock", mode);
 }
 

@@ -244,7 +244,7 @@ Result<void> TreeWriter::write_entry(struct archive* a, struct archive_entry* e,
 
   if (path.parts.empty()) {  // "." or "/": the rootfs directory itself
     if (hardlink || type != AE_IFDIR) return fail("entry '" + std::string(raw) + "' names the root but is not a directory");
-    if (fchown(root_.get(), uid, gid) < 0) return sys_error("chown", shown);
+    if (chown_fd(root_.get(), uid, gid) < 0) return sys_error("chown", shown);
     if (fchmod(root_.get(), perm & ~S_ISUID) < 0) return sys_error("chmod", shown);
     dir_times_.push_back({{}, {times[0], times[1]}});
     return {};
@@ -283,7 +283,7 @@ Result<void> TreeWriter::write_entry(struct archive* a, struct archive_entry* e,
       if ((!exists || !S_ISDIR(st.st_mode)) && mkdirat(pfd, base, 0700) < 0) return sys_error("mkdir", shown);
       UniqueFd d(openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!d) return sys_error("open", shown);
-      if (fchown(d.get(), uid, gid) < 0) return sys_error("chown", shown);
+      if (chown_fd(d.get(), uid, gid) < 0) return sys_error("chown", shown);
       // setgid and sticky on directories are ordinary (/var/mail, /tmp).
       if (fchmod(d.get(), perm & ~S_ISUID) < 0) return sys_error("chmod", shown);
       dir_times_.push_back({path.parts, {times[0], times[1]}});
@@ -302,7 +302,7 @@ Result<void> TreeWriter::write_entry(struct archive* a, struct archive_entry* e,
       UniqueFd f(openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
       if (!f) return sys_error("create", shown);
       ZK_TRYV(write_data(a, f.get(), shown, declared));
-      if (fchown(f.get(), uid, gid) < 0) return sys_error("chown", shown);
+      if (chown_fd(f.get(), uid, gid) < 0) return sys_error("chown", shown);
       if (perm & (S_ISUID | S_ISGID)) {
         warnings_.add("dropped setuid/setgid bits", shown);
         perm &= ~(S_ISUID | S_ISGID);
@@ -318,7 +318,7 @@ Result<void> TreeWriter::write_entry(struct archive* a, struct archive_entry* e,
       if (!target || !*target) return fail(shown + ": symlink without a target");
       ZK_TRYV(clear());
       if (symlinkat(target, pfd, base) < 0) return sys_error("symlink", shown);
-      if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("chown", shown);
+      if (chown_at(pfd, base, uid, gid) < 0) return sys_error("chown", shown);
       if (utimensat(pfd, base, times, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("utimes", shown);
       return {};
     }
@@ -326,7 +326,7 @@ Result<void> TreeWriter::write_entry(struct archive* a, struct archive_entry* e,
       ZK_TRYV(clear());
       if (mknodat(pfd, base, S_IFIFO | 0600, 0) < 0) return sys_error("mkfifo", shown);
       // Just created by us, nothing can have replaced it: safe to address by name.
-      if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("chown", shown);
+      if (chown_at(pfd, base, uid, gid) < 0) return sys_error("chown", shown);
       if (fchmodat(pfd, base, perm & 0777, 0) < 0) return sys_error("chmod", shown);
       if (utimensat(pfd, base, times, AT_SYMLINK_NOFOLLOW) < 0) return sys_error("utimes", shown);
       return {};

@@ -10,7 +10,9 @@
 // recorded as a warning.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <functional>
@@ -70,7 +72,11 @@ class TreeWriter {
   Warnings& warnings() { return warnings_; }
 
  private:
-  TreeWriter(UniqueFd root, Limits limits) : root_(std::move(root)), limits_(limits) {}
+  TreeWriter(UniqueFd root, Limits limits) : root_(std::move(root)), limits_(limits), chown_(geteuid() == 0) {}
+  int chown_fd(int fd, uid_t uid, gid_t gid) const { return chown_ ? fchown(fd, uid, gid) : 0; }
+  int chown_at(int dirfd, const char* name, uid_t uid, gid_t gid) const {
+    return chown_ ? fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) : 0;
+  }
   Result<UniqueFd> open_dir(const std::vector<std::string>& parts, size_t count, bool create);
   Result<void> apply_whiteout(const Whiteout& w);
   Result<void> apply_opaque(int dirfd, const std::string& path);
@@ -78,6 +84,7 @@ class TreeWriter {
 
   UniqueFd root_;
   Limits limits_;
+  bool chown_;  // keep archive ownership (as root); others get their own, like tar
   uint64_t bytes_ = 0;
   uint64_t declared_total_ = 0;
   uint64_t entries_ = 0;
