@@ -24,12 +24,15 @@ constexpr const char* kDeleting = ".deleting-";
 
 std::string images_dir(const std::string& root) { return root + "/images"; }
 
+// Milliseconds, like SmartOS's published_at, so images sort in import order.
 std::string now_iso8601() {
-  time_t t = time(nullptr);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[40];
+  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, sizeof buf - n, ".%03ldZ", ts.tv_nsec / 1000000);
   return buf;
 }
 

@@ -23,7 +23,7 @@ struct ImageInfo {
   std::string type;           // "tar", "dir", "oci", "docker"
   std::string source;         // what was imported (absolute path)
   std::string source_digest;  // "sha256:<hex>": tar/docker file bytes, OCI manifest; "" for a directory
-  std::string created;        // ISO 8601 UTC, "2026-11-28T08:30:00Z"
+  std::string created;        // ISO 8601 UTC, "2026-11-28T08:30:00.123Z"
   uint64_t size_bytes = 0;    // regular-file bytes in rootfs
   std::vector<std::string> warnings;
 };

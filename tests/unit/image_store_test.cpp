@@ -40,7 +40,7 @@ TEST_CASE("import names the image from the file, get finds it by uuid, name and 
   CHECK(a.size_bytes == 10);
   CHECK(a.source == s.top + "/alpine.tar.gz");
   CHECK(a.source_digest.starts_with("sha256:"));
-  CHECK(a.created.size() == 20);
+  CHECK(a.created.size() == 24);
   CHECK(get(s.root, a.uuid)->name == "alpine");
   CHECK(get(s.root, "alpine")->uuid == a.uuid);
   CHECK(get(s.root, a.uuid.substr(0, 8))->uuid == a.uuid);
