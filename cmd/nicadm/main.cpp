@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ops/cli_util.hpp"
+#include "core/ops/complete_live.hpp"
 #include "core/ops/nictags.hpp"
 #include "core/ops/output.hpp"
 #include "core/store/store.hpp"
@@ -92,6 +93,16 @@ int main(int argc, char** argv) {
   auto* del = app.add_subcommand("delete", "delete a nic tag (refused while zones use it)");
   del->add_option("tag", name, "tag name")->required();
 
+  if (ops::is_complete_request(argc, argv)) {
+    auto live = ops::store_live();
+    live.option_values = [&](const std::string& verb, const std::string& opt) {
+      std::vector<std::string> out;
+      if (opt != "output") return out;
+      for (const auto& f : verb == "show" ? kAllocFields : kTagFields) out.push_back(f.name);
+      return out;
+    };
+    return ops::run_complete(app, argc, argv, live);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

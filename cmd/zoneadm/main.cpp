@@ -11,6 +11,7 @@
 #include "core/manifest/schema.hpp"
 #include "core/manifest/docs.hpp"
 #include "core/ops/cli_util.hpp"
+#include "core/ops/complete_live.hpp"
 #include "core/ops/update_args.hpp"
 #include "core/ops/zone_fields.hpp"
 #include "core/ops/zones.hpp"
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   auto* explain = app.add_subcommand("explain", "describe a manifest property");
   explain->add_option("property", prop, "e.g. max_physical_memory or nics.ips")->required();
 
+  if (ops::is_complete_request(argc, argv)) return ops::run_complete(app, argc, argv, ops::store_live());
   auto args = reorder_args(argc, argv);
   std::reverse(args.begin(), args.end());
   try {

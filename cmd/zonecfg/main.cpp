@@ -9,7 +9,7 @@
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/ops/cli_util.hpp"
-#include "core/manifest/parse.hpp"
+#include "core/ops/complete_live.hpp"
 #include "core/ops/zones.hpp"
 #include "core/store/store.hpp"
 
@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   exp->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
   exp->add_option("--to", to, "json or yaml")->check(CLI::IsMember({"json", "yaml"}));
 
+  if (ops::is_complete_request(argc, argv)) return ops::run_complete(app, argc, argv, ops::store_live());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
