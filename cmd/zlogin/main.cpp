@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/store/store.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/runtime/zone_exec.hpp"
 
@@ -96,6 +97,13 @@ int console(const std::string& name, const std::string& run_dir) {
 
 }  // namespace
 
+// alias, uuid or unique uuid prefix -> the zone's run directory.
+zonekit::Result<std::string> resolve_zone(const std::string& name) {
+  auto st = ZK_TRY(zonekit::store::Store::open(zonekit::store::Paths::from_env()));
+  std::string uuid = ZK_TRY(st.resolve(name));
+  return st.paths().run_zone_dir(uuid);
+}
+
 int main(int argc, char** argv) {
   zonekit::runtime::ExecOptions opts;
   bool force_pty = false, no_pty = false, want_console = false;
@@ -117,7 +125,7 @@ int main(int argc, char** argv) {
   std::string name = argv[optind++];
   for (int i = optind; i < argc; ++i) opts.argv.push_back(argv[i]);
 
-  auto run_dir = zonekit::runtime::resolve_run_dir(name);
+  auto run_dir = resolve_zone(name);
   if (!run_dir) {
     fprintf(stderr, "zlogin: %s\n", run_dir.error().message().c_str());
     return exit_for(run_dir.error());

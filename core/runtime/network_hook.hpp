@@ -1,6 +1,4 @@
 // The one place where zoneadmd hands a booting zone to the network layer.
-// Until core/net is wired in, a zone with NICs fails to boot (never boots
-// silently without its network).
 #pragma once
 
 #include <sys/types.h>

@@ -182,7 +182,7 @@ Result<pid_t> Supervisor::spawn_init() {
   cfg.hostname = spec_.hostname.empty() ? spec_.uuid.substr(0, 8) : spec_.hostname;
   cfg.domainname = spec_.dns_domain;
   cfg.mounts = plan_mounts(spec_, probe_host_facts(slave_path_));
-  cfg.files = etc_files(spec_);
+  cfg.files = ZK_TRY(etc_files(spec_));
   cfg.argv = spec_.init_argv;
   cfg.env = init_env();
   cfg.console_fd = slave_.get();

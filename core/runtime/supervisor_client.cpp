@@ -1,5 +1,7 @@
 #include "core/runtime/supervisor_client.hpp"
 
+#include "core/runtime/network_hook.hpp"
+
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
@@ -120,6 +122,8 @@ Result<void> cleanup_dead(const ZoneSpec& spec) {
     ZK_TRYVC(drv->kill_all(spec.cgroup_path), "zone " + spec.name + ": cleanup");
     ZK_TRYVC(drv->destroy(spec.cgroup_path), "zone " + spec.name + ": cleanup");
   }
+  // The veths died with the zone's netns; its filter table did not.
+  ZK_TRYVC(teardown_network(spec), "zone " + spec.name + ": cleanup");
   RunPaths p{spec.run_dir};
   ::unlink(p.ctl().c_str());
   auto st = read_state(spec.run_dir);

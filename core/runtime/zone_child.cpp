@@ -1,5 +1,7 @@
 #include "core/runtime/zone_child.hpp"
 
+#include "core/net/zone_files.hpp"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
@@ -41,17 +43,19 @@ const char* child_step_name(ChildStep step) {
   return "?";
 }
 
-std::vector<FileSeed> etc_files(const ZoneSpec& spec) {
+Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec) {
   std::vector<FileSeed> f;
-  std::string fqdn = spec.dns_domain.empty() ? spec.hostname : spec.hostname + "." + spec.dns_domain;
   f.push_back({"/etc/hostname", spec.hostname + "\n", true});
-  std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-  hosts += "127.0.1.1\t" + (fqdn == spec.hostname ? fqdn : fqdn + " " + spec.hostname) + "\n";
+  // The network files come from core/net, which validates every value that
+  // ends up in them (a hostile manifest cannot add lines).
+  std::string hosts = ZK_TRYC(net::hosts_file(spec), "/etc/hosts");
+  if (hosts.find("\t" + spec.hostname) == std::string::npos && !spec.hostname.empty()) {
+    // No address of its own: the Debian convention lets the name resolve.
+    std::string fqdn = spec.dns_domain.empty() ? spec.hostname : spec.hostname + "." + spec.dns_domain;
+    hosts += "127.0.1.1\t" + (fqdn == spec.hostname ? fqdn : fqdn + " " + spec.hostname) + "\n";
+  }
   f.push_back({"/etc/hosts", hosts, true});
-  std::string resolv;
-  if (!spec.dns_domain.empty()) resolv += "search " + spec.dns_domain + "\n";
-  for (const auto& r : spec.resolvers) resolv += "nameserver " + r + "\n";
-  f.push_back({"/etc/resolv.conf", resolv, true});
+  f.push_back({"/etc/resolv.conf", ZK_TRYC(net::resolv_conf(spec), "/etc/resolv.conf"), true});
   f.push_back({"/etc/passwd",
                "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
                false});

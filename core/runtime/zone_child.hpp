@@ -55,7 +55,7 @@ struct ChildConfig {
 };
 
 // Files seeded into the zone's /etc at boot.
-std::vector<FileSeed> etc_files(const ZoneSpec& spec);
+Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec);
 // The fixed environment of a zone's init.
 std::vector<std::string> init_env();
 
