@@ -250,6 +250,19 @@ json normalize_create(json doc) {
   return doc;
 }
 
+json export_manifest(const json& stored, bool keep_identity) {
+  json out = stored;
+  for (const Property* p : children(""))
+    if (p->update == Update::ReadOnly) out.erase(p->path);
+  if (!keep_identity) {
+    out.erase("uuid");
+    if (out.contains("nics") && out["nics"].is_array())
+      for (auto& n : out["nics"])
+        if (n.is_object()) n.erase("mac");
+  }
+  return out;
+}
+
 std::string default_hostname(const json& doc) {
   if (given(doc, "alias") && doc["alias"].is_string()) {
     std::string a = doc["alias"].get<std::string>();

@@ -30,6 +30,12 @@ std::vector<Diagnostic> validate_create(const nlohmann::json& doc);
 // allocates those.
 nlohmann::json normalize_create(nlohmann::json doc);
 
+// `zonecfg export`: a create payload that recreates the zone: the stored
+// manifest without read-only properties. keep_identity=false also drops the
+// uuid and the nics' MACs, for a copy of the zone beside the original (its
+// fixed IPs stay: remove them to have new ones allocated).
+nlohmann::json export_manifest(const nlohmann::json& stored, bool keep_identity = true);
+
 // The hostname a zone gets when its manifest has none: the alias when it is
 // a valid host name, else the uuid ("" when neither is known yet).
 std::string default_hostname(const nlohmann::json& doc);
