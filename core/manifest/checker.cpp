@@ -1,5 +1,6 @@
 // The value checker behind validate_create and validate_update.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <regex>
 #include <set>
@@ -12,9 +13,14 @@ namespace zonekit::manifest::detail {
 using json = nlohmann::json;
 
 std::string key_path(const std::string& parent, const std::string& key) {
-  static const std::regex ident(R"([A-Za-z_][A-Za-z0-9_-]*)");
-  if (std::regex_match(key, ident)) return parent.empty() ? key : parent + "." + key;
-  return parent + "[" + json(key).dump(-1, ' ', false, json::error_handler_t::replace) + "]";
+  // Long keys are cut so that a hostile key cannot make a huge message.
+  if (key.size() > 64) return parent + "[" + quote(json(key.substr(0, 60) + "...")) + "]";
+  bool ident = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) && key[0] != '-' &&
+               std::all_of(key.begin(), key.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+               });
+  if (ident) return parent.empty() ? key : parent + "." + key;
+  return parent + "[" + quote(json(key)) + "]";
 }
 std::string index_path(const std::string& parent, size_t i) {
   return parent + "[" + std::to_string(i) + "]";
@@ -178,6 +184,7 @@ bool Checker::integer(const Property& p, const json& v, const std::string& path)
 std::string Checker::integer_hint(const Property& p, const std::string& s) {
   static const std::regex re(R"(\s*([0-9]{1,12})\s*([KMGT]i?B?|[kmgt]i?b?)?\s*)");
   std::smatch m;
+  if (s.size() > 32) return "";  // std::regex recurses per character
   if (!std::regex_match(s, m, re)) return "";
   if (!m[2].matched) return " (write " + m[1].str() + " without quotes)";
   if (p.unit != "MiB" && p.unit != "GiB") return "";
@@ -215,7 +222,8 @@ bool Checker::scalar(const Property& p, Type t, const json& v, const std::string
     return false;
   }
   bool length_rule = t == Type::String || t == Type::Alias || t == Type::Hostname || t == Type::DomainName ||
-                     t == Type::Name || t == Type::AbsPath || t == Type::Command || t == Type::Timestamp;
+                     t == Type::Name || t == Type::Interface || t == Type::AbsPath || t == Type::Command ||
+                     t == Type::Timestamp;
   if (length_rule && p.type != Type::List) {
     if (int64_t(s.size()) < p.min) {
       add(path, s.empty() ? "must not be empty" : quote(v) + " is shorter than " + std::to_string(p.min) + " characters");
@@ -376,7 +384,9 @@ bool Checker::routes(const Property& p, const json& v, const std::string& path) 
       ok = false;
     }
     const json& gw = it.value();
-    if (!gw.is_string() || !(is_ip(gw.get<std::string>()) || std::regex_match(gw.get<std::string>(), nic_ref))) {
+    bool ok_gw = gw.is_string() && gw.get_ref<const std::string&>().size() <= 16 &&
+                 (is_ip(gw.get<std::string>()) || std::regex_match(gw.get<std::string>(), nic_ref));
+    if (!ok_gw) {
       add(at, quote(gw) + " is not a gateway address or nics[N]");
       ok = false;
     }

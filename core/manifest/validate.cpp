@@ -135,7 +135,7 @@ void check_routes(Checker& c, const json& doc) {
   static const std::regex nic_ref(R"(nics\[(0|[1-9][0-9]?)\])");
   for (auto it = doc["routes"].begin(); it != doc["routes"].end(); ++it) {
     std::smatch m;
-    if (!it.value().is_string()) continue;
+    if (!it.value().is_string() || it.value().get_ref<const std::string&>().size() > 16) continue;
     std::string gw = it.value().get<std::string>();
     if (std::regex_match(gw, m, nic_ref) && std::stoul(m[1].str()) >= nnics)
       c.add(key_path("routes", it.key()), quote(it.value()) + " names a nic that does not exist");

@@ -137,3 +137,25 @@ TEST_CASE("mutated manifest text never throws") {
     }
   }
 }
+
+TEST_CASE("huge strings anywhere are refused without deep recursion") {
+  const std::string big(900000, '1');
+  const std::string word(900000, 'a');
+  for (const std::string& s : {big, word}) {
+    json doc = {{"alias", s}, {"hostname", s}, {"max_physical_memory", s}, {s, 1},
+                {"tags", {{s, s}}}, {"routes", {{s, s}}},
+                {"nics", json::array({json{{"nic_tag", s}, {"interface", s}, {"mac", s}, {"ips", json::array({s})}}})},
+                {"filesystems", json::array({json{{"source", "/" + s}, {"target", "/" + s}, {"type", s}}})}};
+    std::vector<Diagnostic> errs;
+    REQUIRE_NOTHROW(errs = validate_create(doc));
+    CHECK(errs.size() >= 10);
+    for (const auto& e : errs) CHECK(e.str().size() < 400);
+    REQUIRE_NOTHROW(validate_update(normalize_create(json::object()), json{{s, 1}, {"alias", s}}));
+  }
+  // Plain YAML scalars and bad JSON tokens of that size.
+  CHECK(parse("alias: " + big + "\n", "w.yaml").errors.empty());
+  CHECK(parse("alias: " + word + "\n", "w.yaml").errors.empty());
+  Parsed bad = parse("{\"alias\": \"" + word, "w.json");
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].str().size() < 400);
+}
