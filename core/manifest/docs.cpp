@@ -48,6 +48,16 @@ std::string facts(const Property& p) {
   return s + "; " + update_text(p);
 }
 
+// "add_nics, update_nics and remove_nics": the update members of a property.
+std::string members_of(const std::string& path) {
+  std::vector<std::string> m;
+  for (const auto& k : update_keys())
+    if (!find_property(k) && k.substr(k.find('_') + 1) == path) m.push_back(k);
+  std::string s;
+  for (size_t i = 0; i < m.size(); ++i) s += (i == 0 ? "" : i + 1 == m.size() ? " and " : ", ") + m[i];
+  return s;
+}
+
 std::string canonical_brand(std::string_view brand) {
   const Property* p = find_property("brand");
   std::string b(brand);
@@ -174,6 +184,9 @@ void property_item(std::string& out, const Property& p) {
     case Update::NextBoot: u = "Updatable: takes effect at the next boot."; break;
     case Update::ReadOnly: u = "Read only: set by zonekit, shown by zoneadm get, ignored at create."; break;
   }
+  std::string m = members_of(p.path);
+  if (p.type == Type::ObjectList && !m.empty()) u = "Updatable with " + m + ": takes effect at the next boot.";
+  else if (!m.empty()) u += "\nAn update may also use " + m + ".";
   out += u + "\n";
   if (!p.example.is_null() && p.update != Update::ReadOnly)
     out += ".Pp\nExample:\n.Ql " + leaf(p.path) + ": " + roff(yaml_flow(p.example)) + "\n";
@@ -279,6 +292,7 @@ std::string explain(std::string_view path_in) {
   out += "  default: " + (d.empty() ? std::string("none") : d) + "\n";
   if (p->required) out += "  required\n";
   out += "  update: " + update_text(*p) + "\n";
+  if (std::string m = members_of(p->path); !m.empty()) out += "  update members: " + m + "\n";
   if (p->deprecated) out += "  deprecated: normalised to the newer form at create\n";
   if (!p->example.is_null()) out += "  example: " + leaf(p->path) + ": " + yaml_flow(p->example) + "\n";
   if (p->type == Type::ObjectList) {

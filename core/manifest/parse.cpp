@@ -87,14 +87,16 @@ class JsonBuilder {
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
     // "[json.exception.parse_error.101] parse error at line 3, column 7: syntax error ..."
     static const std::regex re(R"(at line (\d+), column (\d+): (.*))");
-    std::cmatch m;
+    std::string what = ex.what();
+    if (what.size() > 200) what = what.substr(0, 200) + "...'";  // the last token may be huge
+    std::smatch m;
     Diagnostic d;
-    if (std::regex_search(ex.what(), m, re)) {
+    if (std::regex_search(what, m, re)) {
       d.line = std::stoi(m[1]);
       d.column = std::stoi(m[2]);
       d.message = "invalid JSON: " + m[3].str();
     } else {
-      d.message = std::string("invalid JSON: ") + ex.what();
+      d.message = "invalid JSON: " + what;
     }
     error = d;
     return false;
@@ -158,6 +160,7 @@ json resolve_plain(const std::string& s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (s.size() > 64) return s;  // no number is this long; and std::regex recurses per character
   static const std::regex int_re(R"([-+]?(0|[1-9][0-9]*))");
   static const std::regex float_re(R"([-+]?(\.[0-9]+|(0|[1-9][0-9]*)(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
   if (std::regex_match(s, int_re)) {

@@ -241,6 +241,13 @@ std::vector<const Property*> children(std::string_view parent) {
   return out;
 }
 
+std::vector<std::string> property_names(bool include_read_only) {
+  std::vector<std::string> out;
+  for (const auto& p : schema())
+    if (include_read_only || p.update != Update::ReadOnly) out.push_back(p.path);
+  return out;
+}
+
 std::string_view update_name(Update u) {
   switch (u) {
     case Update::CreateOnly: return "create only";

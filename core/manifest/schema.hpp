@@ -90,6 +90,10 @@ std::string schema_path(std::string_view path);
 // Direct children of a property path ("" = top level), in schema order.
 std::vector<const Property*> children(std::string_view parent);
 
+// Property paths for shell completion and `zoneadm explain`, in schema
+// order ("alias", ..., "nics[].ips", ...).
+std::vector<std::string> property_names(bool include_read_only);
+
 // Human words: "integer", "list of IPv4 or IPv6 CIDRs", "live", ...
 std::string type_name(const Property& p);
 std::string_view update_name(Update u);

@@ -14,9 +14,12 @@
 
 namespace zonekit::manifest {
 
-// Every problem of a create payload, in document order (top-level keys in
-// schema order, then cross-property checks). Read-only properties as
-// `zoneadm get` prints them are accepted, so a stored manifest re-validates.
+// Every problem of a create payload, in a stable order: bad values (top-level
+// properties in schema order, nested ones in array order), then unknown
+// top-level keys, then checks across properties (limits, brand, duplicate
+// MACs/addresses/targets, primary nic, old nic form, routes). Read-only
+// properties as `zoneadm get` prints them are accepted, so a stored manifest
+// re-validates; values are never changed here.
 std::vector<Diagnostic> validate_create(const nlohmann::json& doc);
 
 // Call only on a doc that validate_create accepted. Drops null values and
@@ -29,6 +32,12 @@ std::vector<Diagnostic> validate_create(const nlohmann::json& doc);
 // uuid: see default_hostname(). Nics may still lack mac and ips: the store
 // allocates those.
 nlohmann::json normalize_create(nlohmann::json doc);
+
+// `zonecfg export`: a create payload that recreates the zone: the stored
+// manifest without read-only properties. keep_identity=false also drops the
+// uuid and the nics' MACs, for a copy of the zone beside the original (its
+// fixed IPs stay: remove them to have new ones allocated).
+nlohmann::json export_manifest(const nlohmann::json& stored, bool keep_identity = true);
 
 // The hostname a zone gets when its manifest has none: the alias when it is
 // a valid host name, else the uuid ("" when neither is known yet).
@@ -48,7 +57,8 @@ std::vector<Diagnostic> validate_update(const nlohmann::json& stored, const nloh
 // non-primary; properties whose default follows another
 // (max_locked_memory, max_swap, tmpfs follow max_physical_memory) keep
 // following it when they were at their default, and are clamped to stay
-// within their bounds (max_locked_memory <= max_physical_memory <= max_swap).
+// within their bounds (max_locked_memory <= max_physical_memory <= max_swap);
+// a removed hostname gets its default again.
 nlohmann::json apply_update(const nlohmann::json& stored, const nlohmann::json& payload);
 
 // Top-level keys whose values differ, sorted. Empty = "no changes".
@@ -68,7 +78,8 @@ inline bool needs_reboot(const std::vector<std::string>& changed) { return !rebo
 // the argument when it has no '=') and returns false on error.
 bool add_assignment(nlohmann::json& payload, std::string_view arg, std::vector<Diagnostic>& errors);
 
-// The update payload keys (set_tags, add_nics, ...), for docs and completion.
+// Every key an update payload may hold: the updatable properties, then the
+// members set_tags, remove_tags, add_nics, ... (for docs and completion).
 const std::vector<std::string>& update_keys();
 
 }  // namespace zonekit::manifest

@@ -96,6 +96,8 @@ TEST_CASE("explain describes one property") {
   CHECK(explain("nics").find("  entries have: interface nic_tag mac ips gateways ip netmask gateway primary mtu "
                              "vlan_id allow_ip_spoofing allow_mac_spoofing allow_dhcp_spoofing allowed_ips\n") !=
         std::string::npos);
+  CHECK(explain("nics").find("  update members: add_nics, update_nics and remove_nics\n") != std::string::npos);
+  CHECK(explain("tags").find("  update members: set_tags and remove_tags\n") != std::string::npos);
   CHECK(explain("nics[].ip").find("  deprecated: normalised to the newer form at create\n") != std::string::npos);
   CHECK(explain("set_tags") == "set_tags: merges keys into tags (null removes a key)");
   CHECK(explain("remove_nics") == "remove_nics: removes the entries of nics with the listed mac values");

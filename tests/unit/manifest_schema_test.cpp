@@ -1,6 +1,7 @@
 // The schema table is consistent with itself and with validation.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -149,4 +150,13 @@ TEST_CASE("type and update names for docs") {
   CHECK(type_name(*find_property("brand")) == "one of sparse, image");
   CHECK(update_name(Update::Live) == "live");
   CHECK(update_name(Update::NextBoot) == "next boot");
+}
+
+TEST_CASE("property_names lists schema paths for completion") {
+  auto all = property_names(true);
+  auto settable = property_names(false);
+  CHECK(all.size() == schema().size());
+  CHECK(std::find(settable.begin(), settable.end(), "nics[].ips") != settable.end());
+  CHECK(std::find(settable.begin(), settable.end(), "uid_base") == settable.end());
+  CHECK(std::find(all.begin(), all.end(), "uid_base") != all.end());
 }

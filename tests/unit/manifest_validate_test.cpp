@@ -499,3 +499,20 @@ TEST_CASE("key=value arguments are typed by the schema") {
   CHECK(strs(errs) == std::vector<std::string>{"noequals: expected key=value", "alias: is given twice",
                                                R"(tags: "{bad" is not valid JSON)"});
 }
+
+TEST_CASE("export_manifest gives a payload that recreates the zone") {
+  json s = stored_zone();
+  s["state"] = "running";
+  json same = export_manifest(s);
+  CHECK_FALSE(same.contains("uid_base"));
+  CHECK_FALSE(same.contains("create_timestamp"));
+  CHECK_FALSE(same.contains("state"));
+  CHECK(same["uuid"] == s["uuid"]);
+  CHECK(same["nics"][0]["mac"] == "02:00:00:00:00:01");
+  CHECK(validate_create(same).empty());
+  CHECK(normalize_create(same) == same);
+  json copy = export_manifest(s, false);
+  CHECK_FALSE(copy.contains("uuid"));
+  CHECK_FALSE(copy["nics"][0].contains("mac"));
+  CHECK(copy["nics"][0]["ips"] == json::array({"10.0.0.5/24"}));
+}
