@@ -3,6 +3,7 @@
 #include <nftables/libnftables.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 #include "core/net/addr.hpp"
@@ -212,6 +213,30 @@ Result<std::string> nft_run(const std::string& script, bool check_only) {
     return fail("nft: " + (err.empty() ? std::string("command failed") : err));
   }
   return std::string(nft_ctx_get_output_buffer(ctx.get()));
+}
+
+Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uuid) {
+  auto table = ZK_TRY(zone_table_name(uuid));
+  auto listed = nft_run("list counters table bridge " + table);
+  if (!listed) {
+    if (listed.error().message().find("No such file or directory") != std::string::npos)
+      listed.error().kind = ErrorKind::NotFound;
+    return std::unexpected(std::move(listed.error()));
+  }
+  // "\tcounter n0_mac {\n\t\tpackets 3 bytes 180\n\t}"
+  std::map<std::string, uint64_t> out;
+  const std::string& text = *listed;
+  size_t pos = 0;
+  while ((pos = text.find("counter ", pos)) != std::string::npos) {
+    pos += 8;
+    auto brace = text.find(" {", pos);
+    auto packets = text.find("packets ", pos);
+    if (brace == std::string::npos || packets == std::string::npos) break;
+    std::string name = text.substr(pos, brace - pos);
+    out[name] = std::strtoull(text.c_str() + packets + 8, nullptr, 10);
+    pos = packets;
+  }
+  return out;
 }
 
 Result<void> apply_antispoof(const ZoneSpec& spec) {

@@ -18,6 +18,8 @@
 // other) so tests and admins can see what was dropped.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,10 @@ Result<std::string> antispoof_ruleset(const ZoneSpec& spec);
 Result<void> apply_antispoof(const ZoneSpec& spec);
 // Remove the zone's table; success if it does not exist.
 Result<void> remove_antispoof(const std::string& uuid);
+
+// Packets dropped so far, per counter of the zone's table ("n0_ip" -> 3).
+// NotFound if the zone has no table.
+Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uuid);
 
 // Run an nft script through libnftables in one transaction; the error
 // carries nft's own message. check_only: parse and validate, change nothing.

@@ -127,11 +127,14 @@ ZoneSpec zone_spec(const std::string& uuid, const std::string& ip4, const std::s
   return s;
 }
 
+// Read through the library (antispoof_counters) and cross-checked with nft.
 long counter(const std::string& uuid, const std::string& name) {
+  auto all = antispoof_counters(uuid);
+  if (!all || !all->contains(name)) return -1;
   auto out = run("nft list counter bridge " + *zone_table_name(uuid) + " " + name);
   auto p = out.find("packets ");
-  if (p == std::string::npos) return -1;
-  return std::stol(out.substr(p + 8));
+  if (p == std::string::npos || std::stol(out.substr(p + 8)) != long(all->at(name))) return -2;
+  return long(all->at(name));
 }
 
 const char* kUuidA = "aaaa0001-0000-4000-8000-000000000001";
@@ -216,6 +219,8 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
     EXPECT(!ok("ip link show " + sa.nics[0].host_ifname));
     EXPECT(!ok(a.in() + "ip link show net0"));
     EXPECT(!ok("nft list table bridge zk_aaaa000100"));
+    EXPECT(antispoof_counters(kUuidA).error().kind == ErrorKind::NotFound);
+    EXPECT(antispoof_counters(kUuidB)->size() == 8);
     EXPECT(ok("ip link show zkbr0"));
     EXPECT(ok(b.in() + "busybox ping -c1 -W2 10.99.0.1"));
     EXPECT((*list_zone_tables() == std::vector<std::string>{"zk_bbbb000200"}));
@@ -323,14 +328,25 @@ TEST_CASE("live: a failed attach leaves nothing behind") {
   });
 }
 
-TEST_CASE("live: set_nat installs and removes the masquerade table") {
+TEST_CASE("live: set_nat masquerades a tag's subnet to the outside, and stops") {
   if (geteuid() != 0) {
     MESSAGE("skipped: needs root");
     return;
   }
   in_private_netns([]() -> Check {
+    // "outside": a namespace reachable from the host at 203.0.113.0/24 with
+    // no route back to the zones' subnet, so only masqueraded packets return.
+    FakeZone zone, outside;
+    EXPECT(zone.pid > 0 && outside.pid > 0);
+    EXPECT(ok("ip link add zkout0 type veth peer name eth0 netns " + std::to_string(outside.pid)));
+    EXPECT(ok("ip addr add 203.0.113.1/24 dev zkout0 && ip link set zkout0 up"));
+    EXPECT(ok(outside.in() + "sh -c 'ip addr add 203.0.113.2/24 dev eth0 && ip link set eth0 up'"));
+    EXPECT_OK(attach_zone(zone_spec(kUuidA, "10.99.0.10"), zone.pid));
+    EXPECT(!ok(zone.in() + "busybox ping -c1 -W2 203.0.113.2"));
+
     auto subnet = *parse_cidr("10.99.0.0/24");
     EXPECT_OK(set_nat("lan", subnet, true));
+    EXPECT(ok(zone.in() + "busybox ping -c1 -W2 203.0.113.2"));
     EXPECT_OK(set_nat("lan", subnet, true));
     auto t = run("nft list table ip zknat_lan");
     EXPECT(has(t, "ip saddr 10.99.0.0/24 ip daddr != 10.99.0.0/24 masquerade"));
@@ -338,6 +354,7 @@ TEST_CASE("live: set_nat installs and removes the masquerade table") {
     EXPECT_OK(set_nat("lan", subnet, false));
     EXPECT_OK(set_nat("lan", subnet, false));
     EXPECT(!ok("nft list table ip zknat_lan"));
+    EXPECT(!ok(zone.in() + "busybox ping -c1 -W2 203.0.113.2"));
     return {};
   });
 }
