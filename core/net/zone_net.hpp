@@ -36,6 +36,11 @@ Result<void> ensure_bridge(const std::string& name, uint32_t mtu, const std::opt
 // All or nothing: on failure the veths made so far and the table are removed.
 Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid);
 
+// The steps attach_zone (only = nullopt) or attach_nics would take, one line
+// each, in order; pure (for --dry-run and to pin the order in tests).
+Result<std::vector<std::string>> describe_attach(const ZoneSpec& spec,
+                                                 const std::optional<std::vector<uint32_t>>& only = std::nullopt);
+
 // A running zone gains nics: spec is the zone's new spec (old and new nics);
 // the anti-spoofing table is replaced for all of them first, then the nics
 // with these NicSpec::index values are brought up as at boot (routes that are

@@ -435,7 +435,7 @@ TEST_CASE("live: nics added to and removed from a running zone") {
     n1.primary = false;
     after.nics.push_back(n1);
     after.routes = {{"10.97.0.0/16", "10.98.0.1"}};
-    EXPECT(attach_nics(after, a.pid, {7}).error().message() == "zone zaaaa: no nic with index 7");
+    EXPECT(attach_nics(after, a.pid, {7}).error().message() == "zone zaaaa: network: no nic with index 7");
     EXPECT_OK(attach_nics(after, a.pid, {1}));
     EXPECT(has(run(a.in() + "ip -o addr show dev net1"), "inet 10.98.0.10/24"));
     EXPECT(has(run(a.in() + "ip route show 10.97.0.0/16"), "via 10.98.0.1 dev net1"));
