@@ -78,11 +78,10 @@ struct NicRules {
   std::vector<std::string> v4, v6;   // allowed sources (merged, canonical text)
 };
 
-Result<NicRules> nic_rules(const NicSpec& nic, size_t pos) {
+Result<NicRules> nic_rules(const NicSpec& nic, size_t pos, const std::string& uuid) {
   std::string field = "nics[" + std::to_string(pos) + "]";
   NicRules r;
-  if (!valid_ifname_strict(nic.host_ifname))
-    return invalid(field + ".host_ifname: \"" + nic.host_ifname + "\" is not a valid interface name");
+  ZK_TRYV(check_host_ifname(nic, pos, uuid));
   r.port = nic.host_ifname;
   r.chain = "n" + std::to_string(nic.index);
   auto mac = parse_mac(nic.mac);
@@ -160,6 +159,17 @@ void emit_nic(std::string& t, const NicRules& r) {
 
 }  // namespace
 
+Result<void> check_host_ifname(const NicSpec& nic, size_t pos, const std::string& uuid) {
+  std::string field = "nics[" + std::to_string(pos) + "].host_ifname";
+  if (!valid_ifname_strict(nic.host_ifname))
+    return invalid(field + ": \"" + nic.host_ifname + "\" is not a valid interface name");
+  ZK_TRY(zone_table_name(uuid));   // the uuid gives the name: it must be hex
+  auto expected = host_ifname(uuid, nic.index);
+  if (nic.host_ifname != expected)
+    return invalid(field + ": \"" + nic.host_ifname + "\" is not this zone's host link name (" + expected + ")");
+  return {};
+}
+
 Result<std::string> zone_table_name(const std::string& uuid) {
   std::string hex;
   for (char c : uuid) {
@@ -176,7 +186,7 @@ Result<std::string> antispoof_ruleset(const ZoneSpec& spec) {
   std::vector<NicRules> nics;
   for (size_t i = 0; i < spec.nics.size(); ++i) {
     const auto& nic = spec.nics[i];
-    auto r = ZK_TRY(nic_rules(nic, i));
+    auto r = ZK_TRY(nic_rules(nic, i, spec.uuid));
     if (nic.allow_ip_spoofing && nic.allow_mac_spoofing) continue;   // trusted: no filter
     for (const auto& other : nics)
       if (other.chain == r.chain || other.port == r.port)

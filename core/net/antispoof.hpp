@@ -32,6 +32,10 @@ namespace zonekit::net {
 // start with 10 hex digits (dashes skipped).
 Result<std::string> zone_table_name(const std::string& uuid);
 
+// A nic's host_ifname must be a valid name and exactly host_ifname(uuid,
+// index): zonekit only ever creates, filters or deletes host links it named.
+Result<void> check_host_ifname(const NicSpec& nic, size_t pos, const std::string& uuid);
+
 // The complete table definition ("table bridge zk_... { ... }"). Every name
 // and address is validated and re-formatted from parsed values, so nothing
 // from the spec reaches the rule text verbatim: Invalid on bad input,

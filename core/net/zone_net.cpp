@@ -69,8 +69,7 @@ Result<std::vector<NicPlan>> plan_nics(const ZoneSpec& spec) {
     std::string field = "nics[" + std::to_string(i) + "]";
     NicPlan p;
     p.spec = &nic;
-    if (!valid_ifname_strict(nic.host_ifname))
-      return invalid(field + ".host_ifname: \"" + nic.host_ifname + "\" is not a valid interface name");
+    ZK_TRYV(check_host_ifname(nic, i, spec.uuid));
     if (!valid_ifname_strict(nic.zone_ifname) || nic.zone_ifname == "lo")
       return invalid(field + ".zone_ifname: \"" + nic.zone_ifname + "\" is not a valid interface name");
     if (!valid_ifname(nic.bridge))
@@ -157,6 +156,17 @@ Result<netlink::LinkInfo> must_find(RouteSocket& nl, const std::string& name) {
   auto l = ZK_TRY(nl.find_link(name));
   if (!l) return sys_error("find link", name, ENODEV);
   return *l;
+}
+
+// Delete a host link zonekit made: named "zk..." and a veth. Missing is fine.
+Result<void> delete_zone_link(RouteSocket& nl, const std::string& name) {
+  auto link = ZK_TRY(nl.find_link(name));
+  if (!link) return {};
+  if (!name.starts_with("zk") || link->kind != "veth")
+    return invalid("link " + name + " exists and is not a zone veth; not touching it");
+  auto r = nl.delete_link(name);
+  if (!r && r.error().kind == ErrorKind::NotFound) return {};
+  return r;
 }
 
 // The part of attach that runs against the zone's namespace.
@@ -331,9 +341,8 @@ Result<void> attach(const ZoneSpec& spec, pid_t init_pid, const std::optional<st
           break;
         }
         case K::RemoveStale: {
-          // A host end of this name can only be ours, left by a crash.
-          auto stale = host.delete_link(plan.nics[st.item].spec->host_ifname);
-          if (!stale && stale.error().kind != ErrorKind::NotFound) return stale;
+          // A veth with this zone's host name can only be ours, left by a crash.
+          ZK_TRYV(delete_zone_link(host, plan.nics[st.item].spec->host_ifname));
           break;
         }
         case K::Veth: {
@@ -408,14 +417,16 @@ Result<std::vector<std::string>> describe_attach(const ZoneSpec& spec,
 
 Result<void> detach_nics(const ZoneSpec& spec, const std::vector<std::string>& host_ifnames) {
   auto ctx = "zone " + spec.name + ": remove nics";
-  for (const auto& name : host_ifnames)
-    if (!valid_ifname_strict(name)) return invalid(ctx + ": \"" + name + "\" is not a valid interface name");
+  auto prefix = host_ifname(spec.uuid, 0);
+  prefix.pop_back();   // "zk0123456789n"
+  for (const auto& name : host_ifnames) {
+    bool ours = valid_ifname_strict(name) && name.size() > prefix.size() && name.starts_with(prefix) &&
+                name.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+    if (!ours) return invalid(ctx + ": \"" + name + "\" is not a host link of this zone");
+  }
   auto nl = RouteSocket::open();
   if (!nl) return context(Result<void>(std::unexpected(nl.error())), ctx);
-  for (const auto& name : host_ifnames) {
-    auto r = nl->delete_link(name);
-    if (!r && r.error().kind != ErrorKind::NotFound) return context(std::move(r), ctx);
-  }
+  for (const auto& name : host_ifnames) ZK_TRYV(context(delete_zone_link(*nl, name), ctx));
   // Ports are gone first, so no port is ever without its rules.
   return context(apply_antispoof(spec), ctx);
 }
@@ -425,10 +436,11 @@ Result<void> detach_zone(const ZoneSpec& spec) {
   auto nl = RouteSocket::open();
   if (!nl) return context(Result<void>(std::unexpected(nl.error())), ctx);
   std::optional<Error> first;
+  if (auto t = zone_table_name(spec.uuid); !t) return context(Result<void>(std::unexpected(t.error())), ctx);
   for (const auto& nic : spec.nics) {
-    if (!valid_ifname_strict(nic.host_ifname)) continue;
-    auto r = nl->delete_link(nic.host_ifname);
-    if (!r && r.error().kind != ErrorKind::NotFound && !first) first = r.error();
+    // The name is derived again, never taken from the spec as it is.
+    auto r = delete_zone_link(*nl, host_ifname(spec.uuid, nic.index));
+    if (!r && !first) first = r.error();
   }
   auto t = remove_antispoof(spec.uuid);
   if (!t && !first) first = t.error();
@@ -462,11 +474,9 @@ Result<std::vector<std::string>> list_zone_tables() {
 }
 
 Result<void> delete_link(const std::string& name) {
-  if (!valid_ifname(name)) return invalid("\"" + name + "\" is not a valid interface name");
+  if (!valid_ifname_strict(name)) return invalid("\"" + name + "\" is not a valid interface name");
   auto nl = ZK_TRY(RouteSocket::open());
-  auto r = nl.delete_link(name);
-  if (!r && r.error().kind == ErrorKind::NotFound) return {};
-  return r;
+  return delete_zone_link(nl, name);
 }
 
 Result<void> delete_zone_table(const std::string& table) {

@@ -59,7 +59,8 @@ Result<void> detach_zone(const ZoneSpec& spec);
 // and bridge-family nft tables named "zk_...".
 Result<std::vector<std::string>> list_zone_links();
 Result<std::vector<std::string>> list_zone_tables();
-// Delete one host link by name; success if it does not exist.
+// Delete one zone host link by name (only a veth named "zk..."; anything
+// else is refused as Invalid); success if it does not exist.
 Result<void> delete_link(const std::string& name);
 // Delete one zone table by name ("zk_0123456789"); success if missing.
 Result<void> delete_zone_table(const std::string& table);

@@ -324,6 +324,13 @@ TEST_CASE("live: a failed attach leaves nothing behind") {
     EXPECT(!ok(a.in() + "ip link show net0"));
     EXPECT(!ok("nft list table bridge zk_aaaa000100"));
     EXPECT(list_zone_links()->empty());
+    // Host links that are not zone veths are never deleted.
+    EXPECT(delete_link("notabridge0").error().message() ==
+           "link notabridge0 exists and is not a zone veth; not touching it");
+    EXPECT(ok("ip link show notabridge0"));
+    EXPECT(ok("ip link add zkbr9 type bridge"));
+    EXPECT(delete_link("zkbr9").error().kind == ErrorKind::Invalid);
+    EXPECT_OK(delete_link("zkaaaa000100n5"));   // missing is fine
     return {};
   });
 }

@@ -89,3 +89,11 @@ TEST_CASE("describe_attach: invalid specs are refused before any step") {
   s.nics[0].mtu = 20;
   CHECK(describe_attach(s).error().message() == "zone web01: network: nics[0].mtu: 20 is out of range 68-65535");
 }
+
+TEST_CASE("detach_nics refuses names that are not this zone's host links") {
+  auto s = spec();
+  CHECK(detach_nics(s, {"eth0"}).error().message() == "zone web01: remove nics: \"eth0\" is not a host link of this zone");
+  CHECK(detach_nics(s, {"zkbbbb000100n0"}).error().kind == ErrorKind::Invalid);
+  CHECK(detach_nics(s, {"zkaaaa000100n"}).error().kind == ErrorKind::Invalid);
+  CHECK(detach_nics(s, {"zkaaaa000100nx"}).error().kind == ErrorKind::Invalid);
+}
