@@ -190,6 +190,10 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
     EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.11"));
     EXPECT(ok(a.in() + "busybox ping -6 -c1 -W2 fd99::11"));
     std::string got = "/tmp/zk-net-live-" + std::to_string(getpid());
+    struct Unlink {
+      std::string path;
+      ~Unlink() { unlink(path.c_str()); }
+    } unlink_got{got};
     std::system(("timeout 10 " + b.in() + "busybox nc -l -p 5000 > " + got + " &").c_str());
     bool sent = false;
     for (int i = 0; i < 50 && !sent; ++i) {
@@ -199,7 +203,6 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
     EXPECT(sent);
     for (int i = 0; i < 50 && run("cat " + got) != "hello-from-a\n"; ++i) usleep(100000);
     EXPECT(run("cat " + got) == "hello-from-a\n");
-    unlink(got.c_str());
     // Legitimate traffic was not dropped by anti-spoofing.
     EXPECT(counter(kUuidA, "n0_ip") == 0);
     EXPECT(counter(kUuidA, "n0_mac") == 0);
