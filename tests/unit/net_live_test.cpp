@@ -80,13 +80,13 @@ bool has(const std::string& hay, const std::string& needle) { return hay.find(ne
 // zoneadmd sees it before it runs.
 struct FakeZone {
   pid_t pid = -1;
-  FakeZone() {
+  explicit FakeZone(int flags = CLONE_NEWNET) {
     int p[2];
     if (pipe(p) != 0) return;
     pid = fork();
     if (pid == 0) {
       close(p[0]);
-      if (unshare(CLONE_NEWNET) != 0) _exit(91);
+      if (unshare(flags) != 0) _exit(91);
       (void)!write(p[1], "x", 1);
       for (;;) pause();
     }
@@ -464,6 +464,24 @@ TEST_CASE("live: nics added to and removed from a running zone") {
     EXPECT(!has(run("nft list table bridge zk_aaaa000100"), "n1"));
     EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.1"));
     EXPECT(has(run("nft list table bridge zk_aaaa000100"), "jump n0"));
+    return {};
+  });
+}
+
+TEST_CASE("live: a zone in its own user namespace (netns owned by it) is attached the same way") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  in_private_netns([]() -> Check {
+    FakeZone a(CLONE_NEWUSER | CLONE_NEWNET);
+    EXPECT(a.pid > 0);
+    auto sa = zone_spec(kUuidA, "10.99.0.10");
+    EXPECT_OK(attach_zone(sa, a.pid));
+    EXPECT(has(run(a.in() + "ip -o addr show dev net0"), "inet 10.99.0.10/24"));
+    EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.1"));
+    EXPECT_OK(detach_zone(sa));
+    EXPECT(!ok(a.in() + "ip link show net0"));
     return {};
   });
 }
