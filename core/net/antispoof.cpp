@@ -3,6 +3,7 @@
 #include <nftables/libnftables.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 #include "core/net/addr.hpp"
@@ -77,11 +78,10 @@ struct NicRules {
   std::vector<std::string> v4, v6;   // allowed sources (merged, canonical text)
 };
 
-Result<NicRules> nic_rules(const NicSpec& nic, size_t pos) {
+Result<NicRules> nic_rules(const NicSpec& nic, size_t pos, const std::string& uuid) {
   std::string field = "nics[" + std::to_string(pos) + "]";
   NicRules r;
-  if (!valid_ifname_strict(nic.host_ifname))
-    return invalid(field + ".host_ifname: \"" + nic.host_ifname + "\" is not a valid interface name");
+  ZK_TRYV(check_host_ifname(nic, pos, uuid));
   r.port = nic.host_ifname;
   r.chain = "n" + std::to_string(nic.index);
   auto mac = parse_mac(nic.mac);
@@ -159,6 +159,17 @@ void emit_nic(std::string& t, const NicRules& r) {
 
 }  // namespace
 
+Result<void> check_host_ifname(const NicSpec& nic, size_t pos, const std::string& uuid) {
+  std::string field = "nics[" + std::to_string(pos) + "].host_ifname";
+  if (!valid_ifname_strict(nic.host_ifname))
+    return invalid(field + ": \"" + nic.host_ifname + "\" is not a valid interface name");
+  ZK_TRY(zone_table_name(uuid));   // the uuid gives the name: it must be hex
+  auto expected = host_ifname(uuid, nic.index);
+  if (nic.host_ifname != expected)
+    return invalid(field + ": \"" + nic.host_ifname + "\" is not this zone's host link name (" + expected + ")");
+  return {};
+}
+
 Result<std::string> zone_table_name(const std::string& uuid) {
   std::string hex;
   for (char c : uuid) {
@@ -175,7 +186,7 @@ Result<std::string> antispoof_ruleset(const ZoneSpec& spec) {
   std::vector<NicRules> nics;
   for (size_t i = 0; i < spec.nics.size(); ++i) {
     const auto& nic = spec.nics[i];
-    auto r = ZK_TRY(nic_rules(nic, i));
+    auto r = ZK_TRY(nic_rules(nic, i, spec.uuid));
     if (nic.allow_ip_spoofing && nic.allow_mac_spoofing) continue;   // trusted: no filter
     for (const auto& other : nics)
       if (other.chain == r.chain || other.port == r.port)
@@ -212,6 +223,30 @@ Result<std::string> nft_run(const std::string& script, bool check_only) {
     return fail("nft: " + (err.empty() ? std::string("command failed") : err));
   }
   return std::string(nft_ctx_get_output_buffer(ctx.get()));
+}
+
+Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uuid) {
+  auto table = ZK_TRY(zone_table_name(uuid));
+  auto listed = nft_run("list counters table bridge " + table);
+  if (!listed) {
+    if (listed.error().message().find("No such file or directory") != std::string::npos)
+      listed.error().kind = ErrorKind::NotFound;
+    return std::unexpected(std::move(listed.error()));
+  }
+  // "\tcounter n0_mac {\n\t\tpackets 3 bytes 180\n\t}"
+  std::map<std::string, uint64_t> out;
+  const std::string& text = *listed;
+  size_t pos = 0;
+  while ((pos = text.find("counter ", pos)) != std::string::npos) {
+    pos += 8;
+    auto brace = text.find(" {", pos);
+    auto packets = text.find("packets ", pos);
+    if (brace == std::string::npos || packets == std::string::npos) break;
+    std::string name = text.substr(pos, brace - pos);
+    out[name] = std::strtoull(text.c_str() + packets + 8, nullptr, 10);
+    pos = packets;
+  }
+  return out;
 }
 
 Result<void> apply_antispoof(const ZoneSpec& spec) {

@@ -18,6 +18,8 @@
 // other) so tests and admins can see what was dropped.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,10 @@ namespace zonekit::net {
 // start with 10 hex digits (dashes skipped).
 Result<std::string> zone_table_name(const std::string& uuid);
 
+// A nic's host_ifname must be a valid name and exactly host_ifname(uuid,
+// index): zonekit only ever creates, filters or deletes host links it named.
+Result<void> check_host_ifname(const NicSpec& nic, size_t pos, const std::string& uuid);
+
 // The complete table definition ("table bridge zk_... { ... }"). Every name
 // and address is validated and re-formatted from parsed values, so nothing
 // from the spec reaches the rule text verbatim: Invalid on bad input,
@@ -41,6 +47,10 @@ Result<std::string> antispoof_ruleset(const ZoneSpec& spec);
 Result<void> apply_antispoof(const ZoneSpec& spec);
 // Remove the zone's table; success if it does not exist.
 Result<void> remove_antispoof(const std::string& uuid);
+
+// Packets dropped so far, per counter of the zone's table ("n0_ip" -> 3).
+// NotFound if the zone has no table.
+Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uuid);
 
 // Run an nft script through libnftables in one transaction; the error
 // carries nft's own message. check_only: parse and validate, change nothing.

@@ -69,8 +69,7 @@ Result<std::vector<NicPlan>> plan_nics(const ZoneSpec& spec) {
     std::string field = "nics[" + std::to_string(i) + "]";
     NicPlan p;
     p.spec = &nic;
-    if (!valid_ifname_strict(nic.host_ifname))
-      return invalid(field + ".host_ifname: \"" + nic.host_ifname + "\" is not a valid interface name");
+    ZK_TRYV(check_host_ifname(nic, i, spec.uuid));
     if (!valid_ifname_strict(nic.zone_ifname) || nic.zone_ifname == "lo")
       return invalid(field + ".zone_ifname: \"" + nic.zone_ifname + "\" is not a valid interface name");
     if (!valid_ifname(nic.bridge))
@@ -159,6 +158,17 @@ Result<netlink::LinkInfo> must_find(RouteSocket& nl, const std::string& name) {
   return *l;
 }
 
+// Delete a host link zonekit made: named "zk..." and a veth. Missing is fine.
+Result<void> delete_zone_link(RouteSocket& nl, const std::string& name) {
+  auto link = ZK_TRY(nl.find_link(name));
+  if (!link) return {};
+  if (!name.starts_with("zk") || link->kind != "veth")
+    return invalid("link " + name + " exists and is not a zone veth; not touching it");
+  auto r = nl.delete_link(name);
+  if (!r && r.error().kind == ErrorKind::NotFound) return {};
+  return r;
+}
+
 // The part of attach that runs against the zone's namespace.
 Result<void> configure_zone_side(RouteSocket& zn, const NicPlan& nic) {
   const auto& name = nic.spec->zone_ifname;
@@ -211,78 +221,175 @@ Result<void> ensure_bridge(const std::string& name, uint32_t mtu, const std::opt
 namespace {
 
 // only: nic indexes (NicSpec::index) to bring up; nullopt = all, as at boot.
+// One step of bringing a zone's network up; the order is the contract
+// (filters before any port exists, port enslaved only once the zone side is
+// configured), so it is planned purely and pinned by tests.
+struct Step {
+  enum class Kind { Filter, Loopback, Bridge, RemoveStale, Veth, ZoneLink, Port, Route };
+  Kind kind;
+  size_t item = 0;                   // index into nics (or routes for Route)
+  std::optional<Cidr> bridge_addr;   // Bridge
+};
+
+struct AttachPlan {
+  std::vector<NicPlan> nics;
+  std::vector<RoutePlan> routes;
+  std::vector<Step> steps;
+  bool live = false;                 // adding nics to a running zone
+};
+
+Result<AttachPlan> plan_attach(const ZoneSpec& spec, const std::optional<std::vector<uint32_t>>& only) {
+  AttachPlan p;
+  p.nics = ZK_TRY(plan_nics(spec));
+  p.routes = ZK_TRY(plan_routes(spec, p.nics));
+  ZK_TRY(antispoof_ruleset(spec));   // validates everything the table needs
+  if (only)
+    for (auto idx : *only)
+      if (std::none_of(spec.nics.begin(), spec.nics.end(), [&](const NicSpec& n) { return n.index == idx; }))
+        return invalid("no nic with index " + std::to_string(idx));
+  p.live = only.has_value();
+  using K = Step::Kind;
+  p.steps.push_back({K::Filter});
+  p.steps.push_back({K::Loopback});
+  for (size_t i = 0; i < p.nics.size(); ++i) {
+    const auto& nic = p.nics[i];
+    if (only && std::find(only->begin(), only->end(), nic.spec->index) == only->end()) continue;
+    if (nic.bridge_addrs.empty()) p.steps.push_back({K::Bridge, i, std::nullopt});
+    for (const auto& a : nic.bridge_addrs) p.steps.push_back({K::Bridge, i, a});
+    p.steps.push_back({K::RemoveStale, i});
+    p.steps.push_back({K::Veth, i});
+    p.steps.push_back({K::ZoneLink, i});
+    p.steps.push_back({K::Port, i});
+  }
+  for (size_t r = 0; r < p.routes.size(); ++r) p.steps.push_back({K::Route, r});
+  return p;
+}
+
+std::string describe(const ZoneSpec& spec, const AttachPlan& p, const Step& st) {
+  using K = Step::Kind;
+  auto table = zone_table_name(spec.uuid).value_or("?");
+  switch (st.kind) {
+    case K::Filter: {
+      std::string ports;
+      for (const auto& n : p.nics)
+        if (!(n.spec->allow_ip_spoofing && n.spec->allow_mac_spoofing)) ports += " " + n.spec->host_ifname;
+      return "filter: replace table bridge " + table + " guarding" + (ports.empty() ? " nothing" : ports);
+    }
+    case K::Loopback:
+      return "zone: lo up";
+    default:
+      break;
+  }
+  if (st.kind == K::Route) {
+    const auto& r = p.routes[st.item];
+    std::string line = "zone: route " + (r.dst ? r.dst->str() : std::string("default")) + " via " + r.gateway.str();
+    if (r.oif_nic >= 0) line += " dev " + p.nics[size_t(r.oif_nic)].spec->zone_ifname;
+    return line;
+  }
+  const auto& n = *p.nics[st.item].spec;
+  switch (st.kind) {
+    case K::Bridge:
+      return "host: bridge " + n.bridge + " (create if missing, mtu " + std::to_string(n.mtu) + ")" +
+             (st.bridge_addr ? " with address " + st.bridge_addr->str() : std::string());
+    case K::RemoveStale:
+      return "host: remove stale link " + n.host_ifname + " if present";
+    case K::Veth:
+      return "host: veth " + n.host_ifname + " <-> zone " + n.zone_ifname + " mac " + format_mac(p.nics[st.item].mac) +
+             " mtu " + std::to_string(n.mtu);
+    case K::ZoneLink: {
+      std::string line = "zone: " + n.zone_ifname + " eui64 link-local";
+      for (const auto& c : p.nics[st.item].ips) line += ", address " + c.str();
+      return line + ", up";
+    }
+    case K::Port:
+      return "host: " + n.host_ifname + " master " + n.bridge + ", up";
+    default:
+      return "?";
+  }
+}
+
 Result<void> attach(const ZoneSpec& spec, pid_t init_pid, const std::optional<std::vector<uint32_t>>& only) {
   auto ctx = "zone " + spec.name + ": network";
   auto do_attach = [&]() -> Result<void> {
-    auto nics = ZK_TRY(plan_nics(spec));
-    auto routes = ZK_TRY(plan_routes(spec, nics));
-    auto table = ZK_TRY(antispoof_ruleset(spec));   // validates before any change
-    (void)table;
+    auto plan = ZK_TRY(plan_attach(spec, only));
     auto netns = ZK_TRY(open_netns(init_pid));
     auto host = ZK_TRY(RouteSocket::open());
     auto zone = ZK_TRY(RouteSocket::open_in_netns(netns.get()));
     Rollback undo;
-
-    // Filters first: the host ports are matched by name, so the rules hold
-    // from the instant a port exists.
-    ZK_TRYV(apply_antispoof(spec));
-    // At boot a failure takes the table away with the zone. When nics are
-    // added to a running zone the new table still guards the old ports and
-    // must stay; rules for a port that does not exist match nothing.
-    if (!only) undo.add([uuid = spec.uuid] { (void)remove_antispoof(uuid); });
-
-    if (auto lo = ZK_TRY(zone.find_link("lo"))) {
-      netlink::LinkChange up;
-      up.up = true;
-      ZK_TRYV(zone.change_link(lo->index, "lo", up));
-    }
-
-    std::vector<int> zone_index(nics.size(), 0);
-    for (size_t i = 0; i < nics.size(); ++i) {
-      const auto& nic = nics[i];
-      const auto& s = *nic.spec;
-      if (only && std::find(only->begin(), only->end(), s.index) == only->end()) {
-        if (auto l = ZK_TRY(zone.find_link(s.zone_ifname))) zone_index[i] = l->index;
-        continue;
+    using K = Step::Kind;
+    for (const auto& st : plan.steps) {
+      switch (st.kind) {
+        case K::Filter:
+          // The host ports are matched by name, so the rules hold from the
+          // instant a port exists.
+          ZK_TRYV(apply_antispoof(spec));
+          // At boot a failure takes the table away with the zone. When nics
+          // are added to a running zone the new table still guards the old
+          // ports and must stay; rules for a missing port match nothing.
+          if (!plan.live) undo.add([uuid = spec.uuid] { (void)remove_antispoof(uuid); });
+          break;
+        case K::Loopback:
+          if (auto lo = ZK_TRY(zone.find_link("lo"))) {
+            netlink::LinkChange up;
+            up.up = true;
+            ZK_TRYV(zone.change_link(lo->index, "lo", up));
+          }
+          break;
+        case K::Bridge: {
+          const auto& n = *plan.nics[st.item].spec;
+          ZK_TRYV(ensure_bridge(n.bridge, n.mtu, st.bridge_addr));
+          break;
+        }
+        case K::RemoveStale: {
+          // A veth with this zone's host name can only be ours, left by a crash.
+          ZK_TRYV(delete_zone_link(host, plan.nics[st.item].spec->host_ifname));
+          break;
+        }
+        case K::Veth: {
+          const auto& n = *plan.nics[st.item].spec;
+          netlink::VethPeer peer;
+          peer.name = n.zone_ifname;
+          peer.mac = plan.nics[st.item].mac;
+          peer.mtu = n.mtu;
+          peer.netns_fd = netns.get();
+          ZK_TRYV(host.create_veth(n.host_ifname, n.mtu, peer));
+          undo.add([name = n.host_ifname] {
+            if (auto nl = RouteSocket::open()) (void)nl->delete_link(name);
+          });
+          break;
+        }
+        case K::ZoneLink:
+          ZK_TRYV(configure_zone_side(zone, plan.nics[st.item]));
+          break;
+        case K::Port: {
+          const auto& n = *plan.nics[st.item].spec;
+          auto bridge = ZK_TRY(must_find(host, n.bridge));
+          auto port = ZK_TRY(must_find(host, n.host_ifname));
+          netlink::LinkChange attach;
+          attach.master = bridge.index;
+          attach.up = true;
+          ZK_TRYV(host.change_link(port.index, n.host_ifname, attach));
+          break;
+        }
+        case K::Route: {
+          const auto& r = plan.routes[st.item];
+          std::optional<WireAddr> dst;
+          if (r.dst) dst = wire(r.dst->addr, r.dst->prefix);
+          int oif = 0;
+          if (r.oif_nic >= 0) {
+            auto link = ZK_TRY(zone.find_link(plan.nics[size_t(r.oif_nic)].spec->zone_ifname));
+            if (!link) {
+              if (plan.live) break;   // primary nic absent: nothing to route via yet
+              return sys_error("find link", plan.nics[size_t(r.oif_nic)].spec->zone_ifname, ENODEV);
+            }
+            oif = link->index;
+          }
+          auto added = zone.add_route(r.gateway.family, dst, wire(r.gateway), oif);
+          if (!added && added.error().code != EEXIST)
+            return context(std::move(added), "via " + r.gateway.str());
+          break;
+        }
       }
-      std::optional<Cidr> gw;
-      if (!nic.bridge_addrs.empty()) gw = nic.bridge_addrs.front();
-      ZK_TRYV(ensure_bridge(s.bridge, s.mtu, gw));
-      for (size_t k = 1; k < nic.bridge_addrs.size(); ++k) ZK_TRYV(ensure_bridge(s.bridge, s.mtu, nic.bridge_addrs[k]));
-      auto bridge = ZK_TRY(must_find(host, s.bridge));
-
-      // A host end of this name can only be ours, left by a crash.
-      auto stale = host.delete_link(s.host_ifname);
-      if (!stale && stale.error().kind != ErrorKind::NotFound) return stale;
-
-      netlink::VethPeer peer;
-      peer.name = s.zone_ifname;
-      peer.mac = nic.mac;
-      peer.mtu = s.mtu;
-      peer.netns_fd = netns.get();
-      ZK_TRYV(host.create_veth(s.host_ifname, s.mtu, peer));
-      undo.add([name = s.host_ifname] {
-        if (auto nl = RouteSocket::open()) (void)nl->delete_link(name);
-      });
-
-      ZK_TRYV(configure_zone_side(zone, nic));
-      zone_index[i] = ZK_TRY(must_find(zone, s.zone_ifname)).index;
-
-      auto port = ZK_TRY(must_find(host, s.host_ifname));
-      netlink::LinkChange attach;
-      attach.master = bridge.index;
-      attach.up = true;
-      ZK_TRYV(host.change_link(port.index, s.host_ifname, attach));
-    }
-
-    for (const auto& r : routes) {
-      std::optional<WireAddr> dst;
-      if (r.dst) dst = wire(r.dst->addr, r.dst->prefix);
-      int oif = r.oif_nic >= 0 ? zone_index[size_t(r.oif_nic)] : 0;
-      if (r.oif_nic >= 0 && oif == 0) continue;   // primary nic not up (live add of others)
-      auto added = zone.add_route(r.gateway.family, dst, wire(r.gateway), oif);
-      if (!added && added.error().code != EEXIST)
-        return context(std::move(added), "via " + r.gateway.str());
     }
     undo.release();
     return {};
@@ -295,22 +402,31 @@ Result<void> attach(const ZoneSpec& spec, pid_t init_pid, const std::optional<st
 Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid) { return attach(spec, init_pid, std::nullopt); }
 
 Result<void> attach_nics(const ZoneSpec& spec, pid_t init_pid, const std::vector<uint32_t>& nic_indexes) {
-  for (auto idx : nic_indexes)
-    if (std::none_of(spec.nics.begin(), spec.nics.end(), [&](const NicSpec& n) { return n.index == idx; }))
-      return invalid("zone " + spec.name + ": no nic with index " + std::to_string(idx));
   return attach(spec, init_pid, nic_indexes);
+}
+
+Result<std::vector<std::string>> describe_attach(const ZoneSpec& spec,
+                                                 const std::optional<std::vector<uint32_t>>& only) {
+  auto plan = plan_attach(spec, only);
+  if (!plan) return context(Result<std::vector<std::string>>(std::unexpected(plan.error())),
+                            "zone " + spec.name + ": network");
+  std::vector<std::string> out;
+  for (const auto& st : plan->steps) out.push_back(describe(spec, *plan, st));
+  return out;
 }
 
 Result<void> detach_nics(const ZoneSpec& spec, const std::vector<std::string>& host_ifnames) {
   auto ctx = "zone " + spec.name + ": remove nics";
-  for (const auto& name : host_ifnames)
-    if (!valid_ifname_strict(name)) return invalid(ctx + ": \"" + name + "\" is not a valid interface name");
+  auto prefix = host_ifname(spec.uuid, 0);
+  prefix.pop_back();   // "zk0123456789n"
+  for (const auto& name : host_ifnames) {
+    bool ours = valid_ifname_strict(name) && name.size() > prefix.size() && name.starts_with(prefix) &&
+                name.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+    if (!ours) return invalid(ctx + ": \"" + name + "\" is not a host link of this zone");
+  }
   auto nl = RouteSocket::open();
   if (!nl) return context(Result<void>(std::unexpected(nl.error())), ctx);
-  for (const auto& name : host_ifnames) {
-    auto r = nl->delete_link(name);
-    if (!r && r.error().kind != ErrorKind::NotFound) return context(std::move(r), ctx);
-  }
+  for (const auto& name : host_ifnames) ZK_TRYV(context(delete_zone_link(*nl, name), ctx));
   // Ports are gone first, so no port is ever without its rules.
   return context(apply_antispoof(spec), ctx);
 }
@@ -320,10 +436,11 @@ Result<void> detach_zone(const ZoneSpec& spec) {
   auto nl = RouteSocket::open();
   if (!nl) return context(Result<void>(std::unexpected(nl.error())), ctx);
   std::optional<Error> first;
+  if (auto t = zone_table_name(spec.uuid); !t) return context(Result<void>(std::unexpected(t.error())), ctx);
   for (const auto& nic : spec.nics) {
-    if (!valid_ifname_strict(nic.host_ifname)) continue;
-    auto r = nl->delete_link(nic.host_ifname);
-    if (!r && r.error().kind != ErrorKind::NotFound && !first) first = r.error();
+    // The name is derived again, never taken from the spec as it is.
+    auto r = delete_zone_link(*nl, host_ifname(spec.uuid, nic.index));
+    if (!r && !first) first = r.error();
   }
   auto t = remove_antispoof(spec.uuid);
   if (!t && !first) first = t.error();
@@ -357,11 +474,9 @@ Result<std::vector<std::string>> list_zone_tables() {
 }
 
 Result<void> delete_link(const std::string& name) {
-  if (!valid_ifname(name)) return invalid("\"" + name + "\" is not a valid interface name");
+  if (!valid_ifname_strict(name)) return invalid("\"" + name + "\" is not a valid interface name");
   auto nl = ZK_TRY(RouteSocket::open());
-  auto r = nl.delete_link(name);
-  if (!r && r.error().kind == ErrorKind::NotFound) return {};
-  return r;
+  return delete_zone_link(nl, name);
 }
 
 Result<void> delete_zone_table(const std::string& table) {

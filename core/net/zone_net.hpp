@@ -36,6 +36,11 @@ Result<void> ensure_bridge(const std::string& name, uint32_t mtu, const std::opt
 // All or nothing: on failure the veths made so far and the table are removed.
 Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid);
 
+// The steps attach_zone (only = nullopt) or attach_nics would take, one line
+// each, in order; pure (for --dry-run and to pin the order in tests).
+Result<std::vector<std::string>> describe_attach(const ZoneSpec& spec,
+                                                 const std::optional<std::vector<uint32_t>>& only = std::nullopt);
+
 // A running zone gains nics: spec is the zone's new spec (old and new nics);
 // the anti-spoofing table is replaced for all of them first, then the nics
 // with these NicSpec::index values are brought up as at boot (routes that are
@@ -54,7 +59,8 @@ Result<void> detach_zone(const ZoneSpec& spec);
 // and bridge-family nft tables named "zk_...".
 Result<std::vector<std::string>> list_zone_links();
 Result<std::vector<std::string>> list_zone_tables();
-// Delete one host link by name; success if it does not exist.
+// Delete one zone host link by name (only a veth named "zk..."; anything
+// else is refused as Invalid); success if it does not exist.
 Result<void> delete_link(const std::string& name);
 // Delete one zone table by name ("zk_0123456789"); success if missing.
 Result<void> delete_zone_table(const std::string& table);

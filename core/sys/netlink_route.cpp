@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -145,19 +146,25 @@ Result<RouteSocket> RouteSocket::open_in_netns(int netns_fd) {
   const char* what = "";
   // setns(CLONE_NEWNET) only affects the thread that calls it; the socket
   // keeps the namespace it was created in after the thread is gone.
-  std::thread t([&] {
-    if (::setns(netns_fd, CLONE_NEWNET) < 0) {
-      err = errno;
-      what = "setns";
-      return;
-    }
-    fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) {
-      err = errno;
-      what = "socket";
-    }
-  });
-  t.join();
+  // std::thread reports failure to start by throwing; nothing may throw
+  // out of core/, so that becomes an error here.
+  try {
+    std::thread t([&] {
+      if (::setns(netns_fd, CLONE_NEWNET) < 0) {
+        err = errno;
+        what = "setns";
+        return;
+      }
+      fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+      if (fd < 0) {
+        err = errno;
+        what = "socket";
+      }
+    });
+    t.join();
+  } catch (const std::system_error& e) {
+    return sys_error("start thread", "for netlink socket in zone netns", e.code().value());
+  }
   if (fd < 0) return sys_error(what, "netlink socket in zone netns", err);
   return from_fd(fd);
 }

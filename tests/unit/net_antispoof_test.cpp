@@ -193,8 +193,14 @@ TEST_CASE("antispoof_ruleset: hostile spec values never reach the rule text") {
   s.uuid = "../etc";
   CHECK(antispoof_ruleset(s).error().message() == "uuid: \"../etc\" does not start with 10 lower-case hex digits");
   s = two_nic_spec();
+  s.nics[1].index = 0;
   s.nics[1].host_ifname = s.nics[0].host_ifname;
   CHECK(antispoof_ruleset(s).error().message() == "nics[1]: index or host_ifname used twice");
+  // Only the name zonekit derives for this zone and nic is accepted.
+  s = two_nic_spec();
+  s.nics[1].host_ifname = "eth0";
+  CHECK(antispoof_ruleset(s).error().message() ==
+        "nics[1].host_ifname: \"eth0\" is not this zone's host link name (zk1b2e4f8a0cn1)");
 }
 
 TEST_CASE("zone_table_name and nat_ruleset") {

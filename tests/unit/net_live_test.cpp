@@ -80,13 +80,13 @@ bool has(const std::string& hay, const std::string& needle) { return hay.find(ne
 // zoneadmd sees it before it runs.
 struct FakeZone {
   pid_t pid = -1;
-  FakeZone() {
+  explicit FakeZone(int flags = CLONE_NEWNET) {
     int p[2];
     if (pipe(p) != 0) return;
     pid = fork();
     if (pid == 0) {
       close(p[0]);
-      if (unshare(CLONE_NEWNET) != 0) _exit(91);
+      if (unshare(flags) != 0) _exit(91);
       (void)!write(p[1], "x", 1);
       for (;;) pause();
     }
@@ -127,11 +127,14 @@ ZoneSpec zone_spec(const std::string& uuid, const std::string& ip4, const std::s
   return s;
 }
 
+// Read through the library (antispoof_counters) and cross-checked with nft.
 long counter(const std::string& uuid, const std::string& name) {
+  auto all = antispoof_counters(uuid);
+  if (!all || !all->contains(name)) return -1;
   auto out = run("nft list counter bridge " + *zone_table_name(uuid) + " " + name);
   auto p = out.find("packets ");
-  if (p == std::string::npos) return -1;
-  return std::stol(out.substr(p + 8));
+  if (p == std::string::npos || std::stol(out.substr(p + 8)) != long(all->at(name))) return -2;
+  return long(all->at(name));
 }
 
 const char* kUuidA = "aaaa0001-0000-4000-8000-000000000001";
@@ -187,6 +190,10 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
     EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.11"));
     EXPECT(ok(a.in() + "busybox ping -6 -c1 -W2 fd99::11"));
     std::string got = "/tmp/zk-net-live-" + std::to_string(getpid());
+    struct Unlink {
+      std::string path;
+      ~Unlink() { unlink(path.c_str()); }
+    } unlink_got{got};
     std::system(("timeout 10 " + b.in() + "busybox nc -l -p 5000 > " + got + " &").c_str());
     bool sent = false;
     for (int i = 0; i < 50 && !sent; ++i) {
@@ -196,7 +203,6 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
     EXPECT(sent);
     for (int i = 0; i < 50 && run("cat " + got) != "hello-from-a\n"; ++i) usleep(100000);
     EXPECT(run("cat " + got) == "hello-from-a\n");
-    unlink(got.c_str());
     // Legitimate traffic was not dropped by anti-spoofing.
     EXPECT(counter(kUuidA, "n0_ip") == 0);
     EXPECT(counter(kUuidA, "n0_mac") == 0);
@@ -216,6 +222,8 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
     EXPECT(!ok("ip link show " + sa.nics[0].host_ifname));
     EXPECT(!ok(a.in() + "ip link show net0"));
     EXPECT(!ok("nft list table bridge zk_aaaa000100"));
+    EXPECT(antispoof_counters(kUuidA).error().kind == ErrorKind::NotFound);
+    EXPECT(antispoof_counters(kUuidB)->size() == 8);
     EXPECT(ok("ip link show zkbr0"));
     EXPECT(ok(b.in() + "busybox ping -c1 -W2 10.99.0.1"));
     EXPECT((*list_zone_tables() == std::vector<std::string>{"zk_bbbb000200"}));
@@ -319,18 +327,36 @@ TEST_CASE("live: a failed attach leaves nothing behind") {
     EXPECT(!ok(a.in() + "ip link show net0"));
     EXPECT(!ok("nft list table bridge zk_aaaa000100"));
     EXPECT(list_zone_links()->empty());
+    // Host links that are not zone veths are never deleted.
+    EXPECT(delete_link("notabridge0").error().message() ==
+           "link notabridge0 exists and is not a zone veth; not touching it");
+    EXPECT(ok("ip link show notabridge0"));
+    EXPECT(ok("ip link add zkbr9 type bridge"));
+    EXPECT(delete_link("zkbr9").error().kind == ErrorKind::Invalid);
+    EXPECT_OK(delete_link("zkaaaa000100n5"));   // missing is fine
     return {};
   });
 }
 
-TEST_CASE("live: set_nat installs and removes the masquerade table") {
+TEST_CASE("live: set_nat masquerades a tag's subnet to the outside, and stops") {
   if (geteuid() != 0) {
     MESSAGE("skipped: needs root");
     return;
   }
   in_private_netns([]() -> Check {
+    // "outside": a namespace reachable from the host at 203.0.113.0/24 with
+    // no route back to the zones' subnet, so only masqueraded packets return.
+    FakeZone zone, outside;
+    EXPECT(zone.pid > 0 && outside.pid > 0);
+    EXPECT(ok("ip link add zkout0 type veth peer name eth0 netns " + std::to_string(outside.pid)));
+    EXPECT(ok("ip addr add 203.0.113.1/24 dev zkout0 && ip link set zkout0 up"));
+    EXPECT(ok(outside.in() + "sh -c 'ip addr add 203.0.113.2/24 dev eth0 && ip link set eth0 up'"));
+    EXPECT_OK(attach_zone(zone_spec(kUuidA, "10.99.0.10"), zone.pid));
+    EXPECT(!ok(zone.in() + "busybox ping -c1 -W2 203.0.113.2"));
+
     auto subnet = *parse_cidr("10.99.0.0/24");
     EXPECT_OK(set_nat("lan", subnet, true));
+    EXPECT(ok(zone.in() + "busybox ping -c1 -W2 203.0.113.2"));
     EXPECT_OK(set_nat("lan", subnet, true));
     auto t = run("nft list table ip zknat_lan");
     EXPECT(has(t, "ip saddr 10.99.0.0/24 ip daddr != 10.99.0.0/24 masquerade"));
@@ -338,6 +364,7 @@ TEST_CASE("live: set_nat installs and removes the masquerade table") {
     EXPECT_OK(set_nat("lan", subnet, false));
     EXPECT_OK(set_nat("lan", subnet, false));
     EXPECT(!ok("nft list table ip zknat_lan"));
+    EXPECT(!ok(zone.in() + "busybox ping -c1 -W2 203.0.113.2"));
     return {};
   });
 }
@@ -418,7 +445,7 @@ TEST_CASE("live: nics added to and removed from a running zone") {
     n1.primary = false;
     after.nics.push_back(n1);
     after.routes = {{"10.97.0.0/16", "10.98.0.1"}};
-    EXPECT(attach_nics(after, a.pid, {7}).error().message() == "zone zaaaa: no nic with index 7");
+    EXPECT(attach_nics(after, a.pid, {7}).error().message() == "zone zaaaa: network: no nic with index 7");
     EXPECT_OK(attach_nics(after, a.pid, {1}));
     EXPECT(has(run(a.in() + "ip -o addr show dev net1"), "inet 10.98.0.10/24"));
     EXPECT(has(run(a.in() + "ip route show 10.97.0.0/16"), "via 10.98.0.1 dev net1"));
@@ -437,6 +464,24 @@ TEST_CASE("live: nics added to and removed from a running zone") {
     EXPECT(!has(run("nft list table bridge zk_aaaa000100"), "n1"));
     EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.1"));
     EXPECT(has(run("nft list table bridge zk_aaaa000100"), "jump n0"));
+    return {};
+  });
+}
+
+TEST_CASE("live: a zone in its own user namespace (netns owned by it) is attached the same way") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  in_private_netns([]() -> Check {
+    FakeZone a(CLONE_NEWUSER | CLONE_NEWNET);
+    EXPECT(a.pid > 0);
+    auto sa = zone_spec(kUuidA, "10.99.0.10");
+    EXPECT_OK(attach_zone(sa, a.pid));
+    EXPECT(has(run(a.in() + "ip -o addr show dev net0"), "inet 10.99.0.10/24"));
+    EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.1"));
+    EXPECT_OK(detach_zone(sa));
+    EXPECT(!ok(a.in() + "ip link show net0"));
     return {};
   });
 }
