@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/manifest/validate.hpp"
 #include "core/store/alloc.hpp"
 #include "core/sys/fs.hpp"
 
@@ -165,6 +166,7 @@ Result<json> Store::create(json doc) {
   Taken taken = collect_taken(zones);
   ZK_TRYV(assign_identity(doc, random_uuid(), all_tags, config_, taken));
   std::string uuid = doc["uuid"];
+  if (!doc.contains("hostname")) doc["hostname"] = manifest::default_hostname(doc);
   std::string now = now_iso8601();
   doc["create_timestamp"] = now;
   doc["last_modified"] = now;
