@@ -73,6 +73,14 @@ kill -KILL "$zpid"; zk_wait_gone "$zpid"
 expect_rc 0 zonectl halt "$run"
 zk_assert_clean $U "$run"
 
+# SIGTERM to zoneadmd is a halt
+expect_rc 0 zonectl boot "$run"
+zpid=$(zk_field "$run" zoneadmd_pid)
+kill -TERM "$zpid"
+zk_wait_gone "$zpid" || zk_fail "zoneadmd ignored SIGTERM"
+expect_eq "$(zonectl status "$run")" "stopped 0 dead" "status after SIGTERM to zoneadmd"
+zk_assert_clean $U "$run"
+
 # shutdown: the built-in init exits 0 on SIGTERM
 expect_rc 0 zonectl boot "$run"
 expect_rc 0 zonectl shutdown "$run" 5
