@@ -8,7 +8,10 @@
 
 #include <sys/stat.h>
 
+#include <sched.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <csignal>
@@ -269,4 +272,43 @@ TEST_CASE("cgroup live: v2 attach, pids, cgroup.kill and destroy on a hybrid hos
   REQUIRE(drv.destroy(cg.path));
   CHECK_FALSE(is_dir(unified + "/" + cg.path));
   REQUIRE(drv.destroy(cg.parent));
+}
+
+TEST_CASE("cgroup live: kill_all ends a running fork bomb held at its pids limit") {
+  if (geteuid() != 0) return;
+  LiveCgroup cg;
+  auto d = cgroup::detect(kRoot);
+  REQUIRE(d);
+  cg.driver = std::move(*d);
+  auto& drv = *cg.driver;
+  CgroupLimits limits;
+  limits.pids_max = 64;
+  REQUIRE(drv.create(cg.path));
+  REQUIRE(drv.apply(cg.path, limits));
+  Child bomb([] {
+    for (;;) {
+      if (fork() < 0) sched_yield();  // every process keeps forking
+    }
+    return 0;
+  });
+  REQUIRE(drv.attach(cg.path, bomb.pid));
+  bomb.start();
+  // Let it fill its limit.
+  for (int i = 0; i < 200; ++i) {
+    auto s = drv.stats(cg.path);
+    if (s && s->pids_current >= 64) break;
+    usleep(10000);
+  }
+  auto full = drv.stats(cg.path);
+  REQUIRE(full);
+  CHECK(full->pids_current == 64);
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(drv.kill_all(cg.path));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("kill_all of a 64-process fork bomb: " << ms << " ms (" << drv.name() << ")");
+  CHECK(drv.pids(cg.path)->empty());
+  int status = bomb.wait_status();
+  CHECK(WIFSIGNALED(status));
+  REQUIRE(drv.destroy(cg.path));
+  CHECK_FALSE(drv.exists(cg.path));
 }
