@@ -1,5 +1,12 @@
 // Zone capabilities: a short bounding set, nothing ambient or inheritable,
 // and no_new_privs.
+//
+// Order in a zone's init (and in zlogin's child), once the uid/gid maps
+// are written and every mount is done (mounting needs CAP_SYS_ADMIN):
+//   setresgid/setresuid(0)  -> caps::apply_in_child() -> seccomp::load() -> execve
+// For a non-root target user:
+//   caps::drop_bounding_in_child() -> setgroups/setresgid/setresuid(user)
+//   -> caps::apply_in_child() -> seccomp::load() -> execve
 #pragma once
 
 #include <cstdint>

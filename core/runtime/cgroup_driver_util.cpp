@@ -8,7 +8,10 @@
 
 namespace zonekit::cgroup::detail {
 
-bool optional_file(const std::string& file) {
+bool skippable(const FileWrite& w, const CgroupLimits& limits) {
+  const std::string& file = w.file;
+  if (w.value == "max" || w.value == "-1" || w.value == "max 100000") return true;
+  if (file == "cpu/cpu.cfs_period_us" && limits.cpu_cap_percent == 0) return true;
   static constexpr std::array<std::string_view, 9> kOptional = {
       "memory.swap.max",
       "memory.oom.group",

@@ -7,12 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "core/runtime/cgroup.hpp"
+
 namespace zonekit::cgroup::detail {
 
-// Files that only refine a zone's limits (swap accounting, OOM grouping, io
-// and cpu weights): absent on some kernels or disabled controllers, so a
-// missing one is skipped. memory, pids and the cpu cap are required.
-bool optional_file(const std::string& file);
+// Whether a planned write may be skipped when the kernel does not offer
+// its file (or, on v1, its hierarchy): files that only refine a zone's
+// limits (swap accounting, OOM grouping, io and cpu weights), and any write
+// that only says "unlimited" (a cpu cap of 0 with no cpu controller). A
+// memory, pids or cpu limit that the kernel cannot enforce is an error.
+bool skippable(const FileWrite& write, const CgroupLimits& limits);
 
 // Sort and deduplicate.
 void normalize_pids(std::vector<pid_t>& pids);

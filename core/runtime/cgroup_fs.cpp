@@ -32,6 +32,29 @@ Result<UniqueFd> open_child_dir(int parent, const std::string& name, const std::
   return fd;
 }
 
+}  // namespace
+
+Result<std::vector<std::string>> list_subdirs(int dirfd, const std::string& shown) {
+  // A fresh open description: readdir must not share an offset with dirfd.
+  int own = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (own < 0) return sys_error("open", shown);
+  DIR* dir = fdopendir(own);
+  if (!dir) {
+    close(own);
+    return sys_error("opendir", shown);
+  }
+  std::vector<std::string> out;
+  while (dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name != "." && name != ".." && e->d_type == DT_DIR) out.push_back(std::move(name));
+  }
+  closedir(dir);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
 // rmdir, waiting up to a second while the kernel still calls it busy (a
 // cgroup whose last task just died is released asynchronously). 0 or errno.
 int rmdir_retry(int dirfd, const std::string& name) {
@@ -45,22 +68,7 @@ int rmdir_retry(int dirfd, const std::string& name) {
 
 Result<void> remove_below(int dirfd, const std::string& shown) {
   // Read the names first: removing while iterating confuses readdir.
-  std::vector<std::string> subdirs;
-  {
-    int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) return sys_error("dup", shown);
-    DIR* dir = fdopendir(dup_fd);
-    if (!dir) {
-      close(dup_fd);
-      return sys_error("opendir", shown);
-    }
-    while (dirent* e = readdir(dir)) {
-      std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      if (e->d_type == DT_DIR) subdirs.push_back(std::move(name));
-    }
-    closedir(dir);
-  }
+  auto subdirs = ZK_TRY(list_subdirs(dirfd, shown));
   for (const auto& name : subdirs) {
     const std::string child_shown = shown + "/" + name;
     auto child = open_child_dir(dirfd, name, child_shown);
@@ -213,19 +221,7 @@ Result<void> collect_procs(const std::string& root, const std::string& rel, std:
     p = next;
     while (p < end && (*p < '0' || *p > '9')) ++p;
   }
-  std::vector<std::string> subdirs;
-  int dup_fd = fcntl(dir->get(), F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return sys_error("dup", join(root, rel));
-  if (DIR* d = fdopendir(dup_fd)) {
-    while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name != "." && name != ".." && e->d_type == DT_DIR) subdirs.push_back(std::move(name));
-    }
-    closedir(d);
-  } else {
-    close(dup_fd);
-    return sys_error("opendir", join(root, rel));
-  }
+  auto subdirs = ZK_TRY(list_subdirs(dir->get(), join(root, rel)));
   for (const auto& name : subdirs) ZK_TRYV(collect_procs(root, join(rel, name), out));
   return {};
 }

@@ -35,6 +35,9 @@ Result<void> write_file(const std::string& root, const std::string& rel, const s
 // Read root/rel/file (bounded).
 Result<std::string> read_file(const std::string& root, const std::string& rel, const std::string& file);
 
+// Names of the real subdirectories of dirfd (no symlinks), sorted.
+Result<std::vector<std::string>> list_subdirs(int dirfd, const std::string& shown);
+
 bool file_exists(const std::string& root, const std::string& rel, const std::string& file);
 bool dir_exists(const std::string& root, const std::string& rel);
 
@@ -52,12 +55,9 @@ uint64_t keyed_value(const std::string& text, const std::string& key);
 // The value of a single-number file ("123\n"); "max" reads as UINT64_MAX.
 uint64_t parse_number(const std::string& text);
 
-// Poll pred every 10 ms for up to timeout_ms. True when pred held.
-template <class Pred>
-bool wait_for(Pred pred, int timeout_ms);
-
 void sleep_ms(int ms);
 
+// Poll pred every 10 ms for up to timeout_ms. True when pred held.
 template <class Pred>
 bool wait_for(Pred pred, int timeout_ms) {
   for (int waited = 0;; waited += 10) {

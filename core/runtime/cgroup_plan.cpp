@@ -11,6 +11,8 @@
 // SmartOS zone does; killing the whole zone is a policy the supervisor can
 // still apply by watching memory.events.
 #include <algorithm>
+#include <cstdint>
+#include <utility>
 #include <string>
 
 #include "core/runtime/cgroup.hpp"
@@ -49,8 +51,8 @@ std::vector<FileWrite> plan_v2(const CgroupLimits& l) {
 
 std::vector<FileWrite> plan_v1(const CgroupLimits& l) {
   std::vector<FileWrite> w;
-  // The v1 driver reorders these two when raising the limit above the
-  // current memsw ceiling (the kernel keeps memsw >= limit at all times).
+  // Limit first: right at create and when lowering; a live update that
+  // raises the limit above the current ceiling uses the overload below.
   w.push_back({"memory/memory.limit_in_bytes", l.memory_bytes ? num(l.memory_bytes) : "-1"});
   w.push_back({"memory/memory.memsw.limit_in_bytes", l.memory_bytes ? num(memsw_bytes(l)) : "-1"});
   w.push_back({"pids/pids.max", l.pids_max ? num(l.pids_max) : "max"});
@@ -62,6 +64,16 @@ std::vector<FileWrite> plan_v1(const CgroupLimits& l) {
   // the driver writes whichever the kernel offers.
   w.push_back({"blkio/blkio.weight", num(clamp(uint64_t{l.io_priority} * 5, 10, 1000))});
   w.push_back({"blkio/blkio.bfq.weight", num(clamp(l.io_priority, 1, 1000))});
+  return w;
+}
+
+std::vector<FileWrite> plan_v1(const CgroupLimits& l, uint64_t current_memsw_bytes) {
+  auto w = plan_v1(l);
+  // Raising the limit above the current ceiling: raise the ceiling first.
+  // Otherwise (lowering, or within the ceiling) the limit goes first, so the
+  // ceiling never drops below it.
+  const uint64_t new_limit = l.memory_bytes ? l.memory_bytes : UINT64_MAX;
+  if (new_limit > current_memsw_bytes) std::swap(w[0], w[1]);
   return w;
 }
 

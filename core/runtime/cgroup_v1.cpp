@@ -3,9 +3,6 @@
 // name=systemd as "systemd", ...). A zone gets the same relative path in
 // every hierarchy, so its processes are confined by all of them and a
 // cgroup namespace unshared inside it hides the host's tree in each.
-#include <dirent.h>
-#include <fcntl.h>
-
 #include <algorithm>
 #include <cstdint>
 
@@ -46,21 +43,9 @@ std::vector<Hierarchy> discover(const std::string& root) {
   std::vector<Hierarchy> out;
   auto fd = open_dir(root, "");
   if (!fd) return out;
-  int dup_fd = fcntl(fd->get(), F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return out;
-  DIR* d = fdopendir(dup_fd);
-  if (!d) {
-    close(dup_fd);
-    return out;
-  }
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != ".." && e->d_type == DT_DIR) names.push_back(std::move(name));
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  for (auto& name : names) {
+  auto names = list_subdirs(fd->get(), root);
+  if (!names) return out;
+  for (auto& name : *names) {
     if (!file_exists(root, name, "cgroup.procs") || file_exists(root, name, "cgroup.controllers")) continue;
     Hierarchy h{name, {}};
     size_t start = 0;
@@ -107,19 +92,17 @@ class V1Driver final : public Driver {
 
   Result<void> apply(const std::string& path, const CgroupLimits& limits) override {
     ZK_TRYV(split_path(path));
-    auto writes = plan_v1(limits);
-    order_memory_writes(path, writes);
-    for (const auto& w : writes) {
+    for (const auto& w : writes_for(path, limits)) {
       const auto slash = w.file.find('/');
       const std::string controller = w.file.substr(0, slash);
       const std::string file = w.file.substr(slash + 1);
       const Hierarchy* h = find(controller);
       if (!h) {
-        if (optional_file(w.file)) continue;
+        if (skippable(w, limits)) continue;
         return fail("cgroup " + path + ": set limits: no '" + controller + "' hierarchy under " + root_);
       }
       const std::string hroot = join(root_, h->dir);
-      if (optional_file(w.file) && !file_exists(hroot, path, file)) continue;
+      if (skippable(w, limits) && !file_exists(hroot, path, file)) continue;
       ZK_TRYVC(write_file(hroot, path, file, w.value), "cgroup " + path + ": set limits");
     }
     return {};
@@ -176,6 +159,7 @@ class V1Driver final : public Driver {
   }
 
   Result<void> destroy(const std::string& path) override {
+    ZK_TRYV(split_path(path));
     std::optional<Error> first;
     for (const auto& h : hierarchies_) {
       auto r = remove_tree(join(root_, h.dir), path);
@@ -244,20 +228,14 @@ class V1Driver final : public Driver {
     return {};
   }
 
-  // The kernel keeps memory.memsw.limit_in_bytes >= memory.limit_in_bytes
-  // at every step. The plan writes the limit first, which is right when
-  // lowering; when the new limit is above the current memsw ceiling, memsw
-  // must be raised first.
-  void order_memory_writes(const std::string& path, std::vector<FileWrite>& writes) {
-    auto limit = std::find_if(writes.begin(), writes.end(),
-                              [](const FileWrite& w) { return w.file == "memory/memory.limit_in_bytes"; });
-    auto memsw = std::find_if(writes.begin(), writes.end(),
-                              [](const FileWrite& w) { return w.file == "memory/memory.memsw.limit_in_bytes"; });
+  // The plan for this cgroup: ordered against its current memsw ceiling
+  // when it has one (live update), else as planned.
+  std::vector<FileWrite> writes_for(const std::string& path, const CgroupLimits& limits) {
     const Hierarchy* m = find("memory");
-    if (limit == writes.end() || memsw == writes.end() || !m) return;
+    if (!m) return plan_v1(limits);
     auto current = read_file(join(root_, m->dir), path, "memory.memsw.limit_in_bytes");
-    if (!current) return;
-    if (v1_bytes(limit->value) > v1_bytes(*current)) std::iter_swap(limit, memsw);
+    if (!current) return plan_v1(limits);
+    return plan_v1(limits, v1_bytes(*current));
   }
 
   void rollback(const std::vector<std::pair<std::string, std::string>>& created) {

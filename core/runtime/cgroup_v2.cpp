@@ -54,7 +54,7 @@ class V2Driver final : public Driver {
   Result<void> apply(const std::string& path, const CgroupLimits& limits) override {
     ZK_TRYV(split_path(path));
     for (const auto& w : plan_v2(limits)) {
-      if (optional_file(w.file) && !file_exists(root_, path, w.file)) continue;
+      if (skippable(w, limits) && !file_exists(root_, path, w.file)) continue;
       ZK_TRYVC(write_file(root_, path, w.file, w.value), "cgroup " + path + ": set limits");
     }
     return {};

@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +75,9 @@ constexpr Denied kDenied[] = {
     // ever get CAP_SYS_ADMIN, revisit this group.
     {"mount"}, {"umount"}, {"umount2"}, {"pivot_root"}, {"mount_setattr"},
     {"fsopen"}, {"fsconfig"}, {"fsmount"}, {"fspick"}, {"open_tree"}, {"move_mount"},
+    // Page migration of one's own memory has no use in a zone; Docker never
+    // allows it.
+    {"move_pages"},
     // clone3 passes its flags in memory: answer ENOSYS so libc uses clone(2).
     {"clone3", Act::Enosys},
 };
@@ -119,29 +123,34 @@ Result<void> add_personality(scmp_filter_ctx ctx, uint32_t eperm) {
 struct CtxDeleter {
   void operator()(void* ctx) const { seccomp_release(ctx); }
 };
+using Ctx = std::unique_ptr<void, CtxDeleter>;
 
-}  // namespace
-
-Result<Program> build_default() {
-  std::unique_ptr<void, CtxDeleter> owner(seccomp_init(SCMP_ACT_ALLOW));
-  if (!owner) return fail("seccomp_init failed");
-  scmp_filter_ctx ctx = owner.get();
-  const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
-
-  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc < 0)
+// A context with the default action, attributes and the given extra ABIs.
+Result<Ctx> new_context(std::initializer_list<uint32_t> arches, bool keep_native) {
+  Ctx ctx(seccomp_init(SCMP_ACT_ALLOW));
+  if (!ctx) return fail("seccomp_init failed");
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS); rc < 0)
     return sys_error("seccomp attr", "badarch", -rc);
-#if defined(__x86_64__)
-  for (uint32_t arch : {SCMP_ARCH_X86, SCMP_ARCH_X32}) {
-    if (int rc = seccomp_arch_add(ctx, arch); rc < 0 && rc != -EEXIST)
-      return sys_error("seccomp arch add", arch == SCMP_ARCH_X86 ? "x86" : "x32", -rc);
-  }
-#endif
+  // A binary search over syscall numbers instead of a linear chain.
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc < 0)
+    return sys_error("seccomp attr", "optimize", -rc);
+  for (uint32_t arch : arches)
+    if (int rc = seccomp_arch_add(ctx.get(), arch); rc < 0 && rc != -EEXIST)
+      return sys_error("seccomp arch add", std::to_string(arch), -rc);
+  if (!keep_native)
+    if (int rc = seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE); rc < 0)
+      return sys_error("seccomp arch remove", "native", -rc);
+  return ctx;
+}
 
-  Program prog;
+// Every rule of the profile. socket_families: whether socket(2) can be
+// filtered by family on these ABIs (not on i386, see below).
+Result<void> add_rules(scmp_filter_ctx ctx, bool socket_families, std::vector<std::string>* unresolved) {
+  const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
   for (const Denied& d : kDenied) {
     const int nr = seccomp_syscall_resolve_name(d.name);
     if (nr == __NR_SCMP_ERROR) {  // newer than our libseccomp: nothing to deny
-      prog.unresolved.emplace_back(d.name);
+      if (unresolved) unresolved->emplace_back(d.name);
       continue;
     }
     const uint32_t action = d.act == Act::Enosys ? SCMP_ACT_ERRNO(ENOSYS) : eperm;
@@ -169,11 +178,47 @@ Result<Program> build_default() {
       return sys_error("seccomp rule", "ioctl", -rc);
   }
 
-  ZK_TRYV(add_personality(ctx, eperm));
+  // Socket families Docker denies: AF_ALG (the kernel crypto API, a
+  // recurring source of local privilege escalations) and AF_VSOCK (talks to
+  // the hypervisor, not to the zone's network). EAFNOSUPPORT is what a
+  // kernel without them says, which software probing for them expects.
+  // Not on i386: there libseccomp also turns the rule into one on
+  // socketcall(SYS_SOCKET), whose family it cannot see, which would deny
+  // every socket of 32-bit programs (glibc creates them through
+  // socketcall). Docker has the same hole on i386 and closes it with
+  // AppArmor; here i386 sockets stay unfiltered by family.
+  if (socket_families) {
+    for (uint64_t family : {uint64_t{AF_ALG}, uint64_t{AF_VSOCK}}) {
+      scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, family);
+      if (int rc = add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), seccomp_syscall_resolve_name("socket"), 1, &cmp); rc < 0)
+        return sys_error("seccomp rule", "socket", -rc);
+    }
+  }
+
+  return add_personality(ctx, eperm);
+}
+
+}  // namespace
+
+Result<Program> build_default() {
+  Program prog;
+#if defined(__x86_64__)
+  // x86_64 and x32 in one context, i386 in another (without the socket
+  // family rules), merged into one program.
+  Ctx ctx = ZK_TRY(new_context({SCMP_ARCH_X32}, true));
+  ZK_TRYV(add_rules(ctx.get(), true, &prog.unresolved));
+  Ctx i386 = ZK_TRY(new_context({SCMP_ARCH_X86}, false));
+  ZK_TRYV(add_rules(i386.get(), false, nullptr));
+  if (int rc = seccomp_merge(ctx.get(), i386.get()); rc < 0) return sys_error("seccomp merge", "x86", -rc);
+  (void)i386.release();  // merged into ctx, which now owns it
+#else
+  Ctx ctx = ZK_TRY(new_context({}, true));
+  ZK_TRYV(add_rules(ctx.get(), true, &prog.unresolved));
+#endif
 
   UniqueFd mem(memfd_create("zonekit-seccomp", MFD_CLOEXEC));
   if (!mem) return sys_error("memfd_create", "seccomp");
-  if (int rc = seccomp_export_bpf(ctx, mem.get()); rc < 0) return sys_error("seccomp export", "bpf", -rc);
+  if (int rc = seccomp_export_bpf(ctx.get(), mem.get()); rc < 0) return sys_error("seccomp export", "bpf", -rc);
   struct stat st {};
   if (fstat(mem.get(), &st) < 0) return sys_error("fstat", "seccomp memfd");
   if (st.st_size <= 0 || st.st_size % sizeof(sock_filter) != 0)

@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +13,7 @@
 #include <string>
 
 #include "core/runtime/caps.hpp"
+#include "core/runtime/seccomp.hpp"
 
 using namespace zonekit;
 
@@ -64,6 +68,11 @@ std::string in_child(Fn fn) {
 }
 
 void report(int fd, const std::string& s) { (void)!write(fd, s.data(), s.size()); }
+
+[[noreturn]] void die(int fd, const std::string& s) {
+  report(fd, s);
+  _exit(1);
+}
 
 }  // namespace
 
@@ -121,4 +130,88 @@ TEST_CASE("caps: apply_in_child refuses when the bounding set was not dropped be
     report(fd, std::to_string(caps::apply_in_child()));
   });
   CHECK(got == std::to_string(-EPERM));
+}
+
+namespace {
+
+// Fork a child into a new user namespace whose root maps to host uid/gid
+// 100000 (as a zone's would), let it run fn after caps and seccomp, and
+// return what it reports.
+template <class Fn>
+std::string in_zone_like_child(Fn fn) {
+  auto prog = seccomp::build_default();
+  REQUIRE(prog);
+  int report_fds[2], sync_fds[2], go_fds[2];
+  REQUIRE(pipe(report_fds) == 0);
+  REQUIRE(pipe(sync_fds) == 0);
+  REQUIRE(pipe(go_fds) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    close(report_fds[0]);
+    close(sync_fds[0]);
+    close(go_fds[1]);
+    int out = report_fds[1];
+    if (unshare(CLONE_NEWUSER) != 0) die(out, "unshare");
+    close(sync_fds[1]);  // tell the parent to write the maps
+    char c;
+    if (read(go_fds[0], &c, 1) != 1) die(out, "no maps");
+    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) die(out, "setid");
+    if (int rc = caps::apply_in_child(); rc != 0) die(out, "caps " + std::to_string(rc));
+    if (int rc = seccomp::load(*prog); rc != 0) die(out, "seccomp " + std::to_string(rc));
+    fn(out);
+    _exit(0);
+  }
+  close(report_fds[1]);
+  close(sync_fds[1]);
+  close(go_fds[0]);
+  char c;
+  (void)!read(sync_fds[0], &c, 1);  // EOF once the child has unshared
+  close(sync_fds[0]);
+  const std::string proc = "/proc/" + std::to_string(pid);
+  auto write_to = [](const std::string& path, const std::string& text) {
+    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    if (fd >= 0) close(fd);
+    return ok;
+  };
+  CHECK(write_to(proc + "/setgroups", "deny"));
+  CHECK(write_to(proc + "/uid_map", "0 100000 65536"));
+  CHECK(write_to(proc + "/gid_map", "0 100000 65536"));
+  (void)!write(go_fds[1], "g", 1);
+  close(go_fds[1]);
+  std::string out = read_all(report_fds[0]);
+  close(report_fds[0]);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  return out;
+}
+
+std::string errno_of(long rc) {
+  if (rc >= 0) return "OK";
+  const char* e = strerrorname_np(errno);
+  return e ? e : "?";
+}
+
+}  // namespace
+
+TEST_CASE("caps + seccomp in a user namespace: the zone's root keeps only the zone set") {
+  if (geteuid() != 0) return;
+  std::string got = in_zone_like_child([](int fd) {
+    int status = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    std::string r = cap_lines(read_all(status));
+    close(status);
+    r += "uid=" + std::to_string(getuid()) + "\n";
+    r += "unshare_user=" + errno_of(unshare(CLONE_NEWUSER)) + "\n";
+    r += "unshare_mnt=" + errno_of(unshare(CLONE_NEWNS)) + "\n";
+    r += "mount=" + errno_of(mount("none", "/tmp", "tmpfs", 0, nullptr)) + "\n";
+    r += "sethostname=" + errno_of(sethostname("x", 1)) + "\n";
+    r += "kill_host_init=" + errno_of(kill(1, 0)) + "\n";
+    r += "keyctl=" + errno_of(syscall(SYS_keyctl, 0, -3, 0)) + "\n";
+    r += "setuid_in_zone=" + errno_of(setresuid(1000, 1000, 1000)) + "\n";
+    report(fd, r);
+  });
+  CHECK(got == expected("00000000800405fb") +
+                   "uid=0\nunshare_user=EPERM\nunshare_mnt=EPERM\nmount=EPERM\nsethostname=EPERM\n"
+                   "kill_host_init=EPERM\nkeyctl=EPERM\nsetuid_in_zone=OK\n");
 }
