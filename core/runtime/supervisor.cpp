@@ -1,6 +1,7 @@
 #include "core/runtime/supervisor.hpp"
 
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -46,6 +47,43 @@ struct Client {
   std::string in;
   bool console = false;
 };
+
+ssize_t send_with_fd(int sock, const void* data, size_t len, int fd) {
+  struct iovec iov{const_cast<void*>(data), len};
+  struct msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  char ctrl[CMSG_SPACE(sizeof(int))]{};
+  if (fd >= 0) {
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
+  return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+// Image brand: a detached, read-only copy of the image's rootfs whose ids
+// are shifted into the zone's range (an idmapped mount using the zone's own
+// user namespace), so files owned by 0 in the image belong to the zone's
+// root and copy-up into the writable layer works.
+Result<UniqueFd> image_tree_for(const ZoneSpec& spec, pid_t child) {
+  UniqueFd tree(static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, spec.image_rootfs.c_str(),
+                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)));
+  if (!tree) return sys_error("open_tree", spec.image_rootfs);
+  std::string ns_path = "/proc/" + std::to_string(child) + "/ns/user";
+  UniqueFd userns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!userns) return sys_error("open", ns_path);
+  struct mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  attr.userns_fd = static_cast<uint64_t>(userns.get());
+  if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return sys_error("idmap", spec.image_rootfs);
+  return tree;
+}
 
 class Supervisor {
  public:
@@ -179,6 +217,7 @@ Result<pid_t> Supervisor::spawn_init() {
   auto prog = ZK_TRYC(seccomp::build_default(), "seccomp");
   ChildConfig cfg;
   cfg.root = paths_.root();
+  if (spec_.brand == "image") cfg.lower = image_lower_dir(spec_);
   cfg.hostname = spec_.hostname.empty() ? spec_.uuid.substr(0, 8) : spec_.hostname;
   cfg.domainname = spec_.dns_domain;
   cfg.mounts = plan_mounts(spec_, probe_host_facts(slave_path_));
@@ -233,9 +272,16 @@ Result<pid_t> Supervisor::spawn_init() {
   if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) return kill_child(std::move(r.error()).wrap("cgroup"));
   if (auto r = setup_network_from_parent(spec_, pid); !r) return kill_child(r.error());
 
+  UniqueFd image_tree;
+  if (spec_.brand == "image") {
+    auto tree = image_tree_for(spec_, pid);
+    if (!tree) return kill_child(std::move(tree.error()).wrap("image"));
+    image_tree = std::move(*tree);
+  }
   ChildMsg go{ChildMsgType::Continue, ChildStep::WaitParent, 0, -1};
-  if (::send(parent_end.get(), &go, sizeof go, MSG_NOSIGNAL) != sizeof go)
+  if (send_with_fd(parent_end.get(), &go, sizeof go, image_tree.get()) != sizeof go)
     return kill_child(sys_error("send", "zone init").error());
+  image_tree.reset();
   struct pollfd pfd{parent_end.get(), POLLIN, 0};
   int pr;
   do pr = poll(&pfd, 1, kChildReplyTimeoutMs); while (pr < 0 && errno == EINTR);

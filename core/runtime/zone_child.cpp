@@ -1,6 +1,7 @@
 #include "core/runtime/zone_child.hpp"
 
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <poll.h>
@@ -25,6 +26,7 @@ namespace zonekit::runtime {
 const char* child_step_name(ChildStep step) {
   switch (step) {
     case ChildStep::WaitParent: return "wait for parent";
+    case ChildStep::AttachImage: return "attach image";
     case ChildStep::SetIds: return "set ids";
     case ChildStep::Hostname: return "set hostname";
     case ChildStep::MountPrivate: return "make mounts private";
@@ -129,10 +131,21 @@ void builtin_init() {
 void zone_child_main(ChildConfig& cfg) {
   int sync = cfg.sync_fd;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Continue, with the image's id-shifted tree attached for the image brand.
   ChildMsg go{};
+  char ctrl[CMSG_SPACE(sizeof(int))]{};
+  struct iovec iov{&go, sizeof go};
+  struct msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
   ssize_t n;
-  do n = ::recv(sync, &go, sizeof go, 0); while (n < 0 && errno == EINTR);
+  do n = ::recvmsg(sync, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
   if (n != sizeof go || go.type != ChildMsgType::Continue) _exit(kChildFailExit);  // parent gone
+  int image_tree = -1;
+  if (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c && c->cmsg_type == SCM_RIGHTS)
+    memcpy(&image_tree, CMSG_DATA(c), sizeof image_tree);
 
   if (setresgid(0, 0, 0) < 0) child_fail(sync, ChildStep::SetIds, errno);
   if (setgroups(0, nullptr) < 0) child_fail(sync, ChildStep::SetIds, errno);
@@ -150,6 +163,13 @@ void zone_child_main(ChildConfig& cfg) {
 
   sys::LinuxMountSyscalls msys;
   if (int r = msys.make_rprivate("/"); r < 0) child_fail(sync, ChildStep::MountPrivate, -r);
+  if (!cfg.lower.empty()) {
+    if (image_tree < 0) child_fail(sync, ChildStep::AttachImage, EBADF);
+    if (syscall(SYS_move_mount, image_tree, "", AT_FDCWD, cfg.lower.c_str(),
+                MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      child_fail(sync, ChildStep::AttachImage, errno);
+    ::close(image_tree);
+  }
   int failed = -1;
   if (int r = apply_mounts(cfg.mounts, cfg.root, msys, &failed); r < 0)
     child_fail(sync, ChildStep::Mounts, -r, failed);

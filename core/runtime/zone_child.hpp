@@ -19,7 +19,7 @@ namespace zonekit::runtime {
 inline constexpr int kChildFailExit = 125;  // reserved: the child failed before init ran
 
 enum class ChildStep : int32_t {
-  WaitParent = 1, SetIds, Hostname, MountPrivate, Mounts, Pivot, SeedEtc, Rlimits, Fds,
+  WaitParent = 1, AttachImage, SetIds, Hostname, MountPrivate, Mounts, Pivot, SeedEtc, Rlimits, Fds,
   Session, Caps, Seccomp, Exec,
 };
 const char* child_step_name(ChildStep step);
@@ -41,6 +41,7 @@ struct FileSeed {
 // Everything the child needs, prepared by the parent before clone.
 struct ChildConfig {
   std::string root;                 // mount point of the new root (private to the child)
+  std::string lower;                // image brand: where to attach the id-shifted image
   std::string hostname;
   std::string domainname;
   std::vector<MountStep> mounts;
