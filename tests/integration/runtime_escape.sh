@@ -87,6 +87,7 @@ denied "read /proc/timer_list" sh -c 'head -c 64 /proc/timer_list | grep -q .'
 denied "list /sys/firmware" sh -c 'ls -A /sys/firmware | grep -q .'
 # devices
 probe mknod
+probe tiocsti
 denied "open /dev/sda, /dev/mem, /dev/kmsg" sh -c 'cat /dev/sda || cat /dev/mem || cat /dev/kmsg'
 # kernel modules, bpf, perf, keys, handles, clock, reboot
 probe init_module
@@ -125,6 +126,11 @@ exec 7<"$ZK_TMP/host-secret"
 denied "inherited fd 7 from zlogin" cat /proc/self/fd/7
 exec 7<&-
 denied "fds of init beyond stdio" sh -c 'ls /proc/1/fd 2>/dev/null | grep -qv -e "^0$" -e "^1$" -e "^2$"'
+
+# the control socket is root's alone (mode 0600 and a peer uid check)
+nobody_ctl=$(setpriv --reuid=65534 --regid=65534 --clear-groups zlogin -C $U </dev/null 2>&1 || true)
+[[ "$nobody_ctl" == *"connect $run/ctl.sock: Permission denied"* ]] || zk_fail "ctl.sock open to others: $nobody_ctl"
+expect_eq "$(stat -c %a "$run/ctl.sock")" 600 "ctl.sock mode"
 
 echo "$attempts escape attempts blocked"
 [ $attempts -ge 30 ] || zk_fail "only $attempts attempts"

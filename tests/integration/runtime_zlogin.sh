@@ -70,3 +70,14 @@ expect_eq "$(cat "$ZONEKIT_ROOT/zones/$U/root/etc/hostname")" zone8 "regenerated
 /usr/bin/hostname >/dev/null || zk_fail "host /usr/bin/hostname damaged"
 expect_rc 0 zonectl halt "$run"
 zk_assert_clean $U "$run"
+
+# console.log is capped at 1 MiB, rotated once to console.log.0
+U6=dddddddd-0000-4000-8000-000000000006
+run6=$(zk_write_spec $U6 10 /bin/sh -c 'head -c 1300000 /dev/zero | tr \\\\0 x; echo; echo end-of-flood; exec /bin/sleep 1000')
+expect_rc 0 zonectl boot "$run6"
+for i in $(seq 100); do grep -q end-of-flood "$run6/console.log" 2>/dev/null && break; sleep 0.1; done
+expect_contains "$run6/console.log" end-of-flood
+[ -f "$run6/console.log.0" ] || zk_fail "console.log was not rotated"
+[ "$(stat -c %s "$run6/console.log")" -le 1048576 ] || zk_fail "console.log above its cap"
+[ "$(stat -c %s "$run6/console.log.0")" -le 1048576 ] || zk_fail "console.log.0 above the cap"
+expect_rc 0 zonectl halt "$run6"
