@@ -257,6 +257,10 @@ Result<pid_t> Supervisor::spawn_init() {
       return sys_error("write", path);
     return {};
   };
+  // One contiguous range, written by host root. setgroups stays "allow":
+  // the "deny" rule protects negative-group ACLs from unprivileged mappers,
+  // while here every gid the zone can hold is its own, and its login tools
+  // need setgroups(2).
   std::string map = "0 " + std::to_string(spec_.ids.host_base) + " " +
                     std::to_string(spec_.ids.count) + "\n";
   if (auto r = write_map("uid_map", map); !r) return kill_child(r.error());
