@@ -235,8 +235,11 @@ Result<pid_t> Supervisor::spawn_init() {
   UniqueFd parent_end(sp[0]), child_end(sp[1]);
   cfg.sync_fd = child_end.get();
 
+  // No CLONE_NEWCGROUP here: a cgroup namespace is rooted where its creator
+  // stands, so the child unshares it once we have moved it into the zone's
+  // cgroup (else the zone would see host cgroup paths).
   unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-                        CLONE_NEWNET | CLONE_NEWCGROUP;
+                        CLONE_NEWNET;
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
   if (pid < 0) return sys_error("clone", "zone init");
   if (pid == 0) {

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -28,6 +29,7 @@ const char* child_step_name(ChildStep step) {
     case ChildStep::WaitParent: return "wait for parent";
     case ChildStep::AttachImage: return "attach image";
     case ChildStep::SetIds: return "set ids";
+    case ChildStep::CgroupNs: return "unshare cgroup namespace";
     case ChildStep::Hostname: return "set hostname";
     case ChildStep::MountPrivate: return "make mounts private";
     case ChildStep::Mounts: return "build root";
@@ -155,6 +157,9 @@ void zone_child_main(ChildConfig& cfg) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   struct pollfd pfd{sync, POLLRDHUP, 0};
   if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLRDHUP))) _exit(kChildFailExit);
+
+  // The parent has put us in the zone's cgroup: root the namespace there.
+  if (unshare(CLONE_NEWCGROUP) < 0) child_fail(sync, ChildStep::CgroupNs, errno);
 
   if (sethostname(cfg.hostname.data(), cfg.hostname.size()) < 0)
     child_fail(sync, ChildStep::Hostname, errno);

@@ -19,7 +19,7 @@ namespace zonekit::runtime {
 inline constexpr int kChildFailExit = 125;  // reserved: the child failed before init ran
 
 enum class ChildStep : int32_t {
-  WaitParent = 1, AttachImage, SetIds, Hostname, MountPrivate, Mounts, Pivot, SeedEtc, Rlimits, Fds,
+  WaitParent = 1, AttachImage, SetIds, CgroupNs, Hostname, MountPrivate, Mounts, Pivot, SeedEtc, Rlimits, Fds,
   Session, Caps, Seccomp, Exec,
 };
 const char* child_step_name(ChildStep step);

@@ -140,6 +140,8 @@ expect_eq "$(zlogin $U ls /proc/self/fd | tr '\n' ' ')" "0 1 2 3 " "fds of a zlo
 expect_eq "$(zlogin $U ls /dev | tr '\n' ' ')" \
   "console fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " "zone /dev"
 expect_eq "$(zlogin $U hostname)" zone7 "zone hostname after attempts"
+leak=$(zlogin $U cat /proc/self/cgroup /proc/1/cgroup | grep -v ':/$' || true)
+[ -z "$leak" ] || zk_fail "the zone sees host cgroup paths: $leak"
 for f in /sys /proc/sys /usr; do
   opts=$(zlogin $U /bin/busybox awk -v m="$f" '$5 == m { o = $6 } END { print o }' /proc/self/mountinfo)
   [[ "$opts" == ro,* ]] || zk_fail "$f is not read-only in the zone ($opts)"
