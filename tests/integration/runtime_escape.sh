@@ -115,6 +115,8 @@ probe ptrace 1
 probe setns /proc/$victim/ns/net
 denied "see host pids in /proc" sh -c "test -e /proc/$victim || ps -e -o comm= | grep -qx -e sleep -e zoneadmd -e bash"
 denied "write /proc/1/exe (zoneadmd image)" sh -c 'echo x >> /proc/1/exe'
+denied "readlink /proc/1/exe (host path)" readlink /proc/1/exe
+denied "open /proc/1/exe for reading" sh -c 'head -c 4 /proc/1/exe > /dev/null'
 denied "read /proc/1/mem" sh -c 'head -c 1 /proc/1/mem'
 denied "read /proc/1/environ" sh -c 'cat /proc/1/environ'
 # host files through /proc/*/root, chroot tricks, leaked fds
