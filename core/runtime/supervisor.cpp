@@ -222,6 +222,8 @@ Result<pid_t> Supervisor::spawn_init() {
   cfg.domainname = spec_.dns_domain;
   cfg.mounts = plan_mounts(spec_, probe_host_facts(slave_path_));
   cfg.files = etc_files(spec_);
+  if (spec_.brand != "image")
+    for (auto& f : host_etc_files()) cfg.files.push_back(std::move(f));
   cfg.argv = spec_.init_argv;
   cfg.env = init_env();
   cfg.console_fd = slave_.get();

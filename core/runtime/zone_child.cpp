@@ -1,5 +1,6 @@
 #include "core/runtime/zone_child.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <grp.h>
@@ -65,6 +66,33 @@ std::vector<FileSeed> etc_files(const ZoneSpec& spec) {
   return f;
 }
 
+std::vector<FileSeed> host_etc_files() {
+  std::vector<FileSeed> f;
+  if (DIR* d = opendir("/etc/alternatives")) {
+    f.push_back({"/etc/alternatives", "", false, 'd'});
+    while (struct dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.' || e->d_type != DT_LNK) continue;
+      std::string path = std::string("/etc/alternatives/") + e->d_name;
+      char target[4096];
+      ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
+      if (n <= 0) continue;
+      f.push_back({path, std::string(target, static_cast<size_t>(n)), false, 'l'});
+    }
+    closedir(d);
+  }
+  int fd = ::open("/etc/ld.so.cache", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0) {
+    std::string cache;
+    char buf[65536];
+    ssize_t n;
+    while (cache.size() < (8u << 20) && (n = ::read(fd, buf, sizeof buf)) > 0)
+      cache.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    if (!cache.empty() && cache.size() < (8u << 20)) f.push_back({"/etc/ld.so.cache", cache, true});
+  }
+  return f;
+}
+
 std::vector<std::string> init_env() {
   return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
           "TERM=vt220", "container=zonekit"};
@@ -94,6 +122,9 @@ int write_all(int fd, const std::string& s) {
 // Runs after pivot_root as the zone's root: a symlink planted by the zone
 // can only point inside the zone.
 int seed_file(const FileSeed& f) {
+  if (f.type == 'd') return (::mkdir(f.path.c_str(), 0755) < 0 && errno != EEXIST) ? -errno : 0;
+  if (f.type == 'l')
+    return (::symlink(f.content.c_str(), f.path.c_str()) < 0 && errno != EEXIST) ? -errno : 0;
   if (f.regenerate && ::unlink(f.path.c_str()) < 0 && errno != ENOENT) return -errno;
   int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return (!f.regenerate && errno == EEXIST) ? 0 : -errno;

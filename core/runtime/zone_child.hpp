@@ -34,8 +34,9 @@ struct ChildMsg {
 
 struct FileSeed {
   std::string path;      // inside the zone
-  std::string content;
+  std::string content;   // file content, or the target of a symlink
   bool regenerate;       // true: rewritten at each boot; false: only if absent
+  char type = 'f';       // 'f' file, 'd' directory, 'l' symlink (never regenerated)
 };
 
 // Everything the child needs, prepared by the parent before clone.
@@ -57,6 +58,11 @@ struct ChildConfig {
 
 // Files seeded into the zone's /etc at boot.
 std::vector<FileSeed> etc_files(const ZoneSpec& spec);
+// Sparse brand: what the shared /usr expects from /etc, taken from the
+// host (parent side): /etc/alternatives symlinks (created only when absent)
+// and /etc/ld.so.cache (refreshed at each boot).
+std::vector<FileSeed> host_etc_files();
+
 // The fixed environment of a zone's init.
 std::vector<std::string> init_env();
 

@@ -40,6 +40,10 @@ expect_eq "$(zlogin -t $U sh -c 'tty; exit 0' </dev/null | tr -d '\r')" /dev/pts
 expect_rc 5 zlogin -t $U sh -c 'exit 5' </dev/null
 expect_eq "$(printf 'echo in-shell-$((6*7))\nexit\n' | zlogin $U 2>/dev/null | tr -d '\r' | grep -c in-shell-42)" 1 "login shell on a pty"
 
+# the shared /usr works as on the host: alternatives and the linker cache
+expect_eq "$(echo 'a b' | zlogin $U awk '{print $2}')" b "awk through /etc/alternatives"
+zlogin $U cmp -s /etc/ld.so.cache - </etc/ld.so.cache || zk_fail "ld.so.cache differs from the host's"
+
 # filesystems[]: read-only bind
 expect_eq "$(zlogin $U cat /var/share/file)" shared-data "filesystems bind"
 expect_rc 2 zlogin $U sh -c 'echo x > /var/share/file'
