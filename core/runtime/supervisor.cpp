@@ -15,11 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <vector>
 
 #include "core/runtime/cgroup.hpp"
+#include "core/runtime/ctl_protocol.hpp"
 #include "core/runtime/network_hook.hpp"
 #include "core/runtime/rootfs.hpp"
 #include "core/runtime/run_dir.hpp"
@@ -422,36 +425,26 @@ void Supervisor::request_reboot() {
 }
 
 std::string Supervisor::handle_command(Client& c, const std::string& line) {
-  std::string prefix = std::string(kCtlVersion) + " ";
-  if (line.rfind(prefix, 0) != 0) return "ERR unsupported protocol (want " + prefix + "...)\n";
-  std::string cmd = line.substr(prefix.size());
-  std::string arg;
-  if (auto sp = cmd.find(' '); sp != std::string::npos) {
-    arg = cmd.substr(sp + 1);
-    cmd = cmd.substr(0, sp);
+  auto req = parse_ctl_request(line);
+  if (!req) return "ERR " + req.error().message() + "\n";
+  switch (req->command) {
+    case CtlCommand::Status:
+      return "OK " + state_.state + " " + std::to_string(init_pid_) + "\n";
+    case CtlCommand::Halt:
+      request_halt();
+      return "OK\n";
+    case CtlCommand::Shutdown:
+      request_shutdown(req->grace_seconds);
+      return "OK\n";
+    case CtlCommand::Reboot:
+      if (!init_pid_) return "ERR zone is not running\n";
+      request_reboot();
+      return "OK\n";
+    case CtlCommand::Console:
+      c.console = true;
+      return "OK\n";
   }
-  if (cmd == "STATUS") return "OK " + state_.state + " " + std::to_string(init_pid_) + "\n";
-  if (cmd == "HALT") {
-    request_halt();
-    return "OK\n";
-  }
-  if (cmd == "SHUTDOWN") {
-    char* end = nullptr;
-    long secs = strtol(arg.c_str(), &end, 10);
-    if (arg.empty() || *end != '\0' || secs < 0 || secs > 86400) return "ERR bad grace seconds\n";
-    request_shutdown(static_cast<int>(secs));
-    return "OK\n";
-  }
-  if (cmd == "REBOOT") {
-    if (!init_pid_) return "ERR zone is not running\n";
-    request_reboot();
-    return "OK\n";
-  }
-  if (cmd == "CONSOLE") {
-    c.console = true;
-    return "OK\n";
-  }
-  return "ERR unknown command " + cmd + "\n";
+  return "ERR internal\n";
 }
 
 void Supervisor::handle_client_input(Client& c) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/runtime/cgroup.hpp"
+#include "core/runtime/ctl_protocol.hpp"
 #include "core/runtime/run_dir.hpp"
 #include "core/runtime/supervisor.hpp"
 #include "core/sys/fs.hpp"
