@@ -18,7 +18,7 @@ expect_eq "$(FOO=leak zlogin -e A=1 -e B=two $U env | sort | tr '\n' ' ')" \
 expect_rc 2 zlogin -e NOEQUALS $U true
 expect_rc 2 zlogin
 expect_rc 3 zlogin no-such-zone true
-expect_contains "$ZK_TMP/err" "no such zone: 'no-such-zone'"
+expect_contains "$ZK_TMP/err" "zlogin: no-such-zone: No such zone"
 # stdin passes through, exit codes and signals come back
 expect_eq "$(echo piped | zlogin $U cat)" piped "stdin"
 expect_rc 0 zlogin $U true
