@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/manifest/validate.hpp"
+#include "core/ops/live_nics.hpp"
 #include "core/plan/zone_plan.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
@@ -203,9 +205,16 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
     auto spec = ZK_TRY(spec_for(st, next));
     ZK_TRYV(context(runtime::apply_limits(spec.run_dir, spec.limits), zone_label(l.rec) + ": live update"));
     res.applied_live = true;
-  } else if (limits_changed) {
-    // Not running: the new limits simply apply at the next boot.
   }
+  bool nics_changed = std::find(res.changed.begin(), res.changed.end(), "nics") != res.changed.end();
+  if (nics_changed && q && q->state == "running") {
+    bool live = ZK_TRY(context(apply_nics_live(st, l.rec.doc, next), zone_label(l.rec) + ": live nic update"));
+    if (live) {
+      std::erase(res.next_boot, std::string("nics"));
+      res.applied_live = true;
+    }
+  }
+  // Not running: everything simply applies at the next boot.
   if (!q || q->state != "running") res.next_boot.clear();
   return res;
 }
