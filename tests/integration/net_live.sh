@@ -40,6 +40,9 @@ in_ns z1 ip addr add 10.67.0.250/32 dev net1
 in_ns z1 ping -c1 -W1 -I 10.67.0.250 10.67.0.1 >/dev/null 2>&1 && zk_fail "spoofed source on net1 got through"
 [ "$(zk_counter z1 n1_ip)" -gt "$before" ] || zk_fail "no drop counted on net1"
 in_ns z1 ip addr del 10.67.0.250/32 dev net1
+# a reboot (and an init restart, same path) keeps the live-added nic
+expect_rc 0 zoneadm reboot z1
+expect_eq "$(zk_inside z1 net1)" "$MACB $IPB" "net1 after reboot"
 
 # update_nics: a filter-only change (allow_ip_spoofing) applies live
 expect_rc 0 zoneadm update z1 -f - <<<"{\"update_nics\": [{\"mac\": \"$MACB\", \"allow_ip_spoofing\": true}]}"
@@ -58,6 +61,9 @@ nft list chain bridge "$T1" n1 >/dev/null 2>&1 && zk_fail "filter chain for net1
 expect_eq "$(zk_inside z1 net0)" "$(zk_mac z1) $(zk_ip z1)/24" "net0 after remove"
 zlogin z1 ping -c1 -W2 10.66.0.1 >/dev/null || zk_fail "net0 after remove"
 nicadm show lan2 | grep -q "z1 " && zk_fail "z1 still allocated on lan2"
+expect_rc 0 zoneadm reboot z1
+zlogin z1 ip link show net1 >/dev/null 2>&1 && zk_fail "a removed nic came back at reboot"
+expect_eq "$(zk_inside z1 net0)" "$(zk_mac z1) $(zk_ip z1)/24" "net0 after remove and reboot"
 
 # a stopped zone: applies at the next boot
 expect_rc 0 zoneadm halt z2

@@ -8,6 +8,7 @@
 # CAP_NET_RAW): iputils ping uses it, Debian busybox ping does not.
 [ -x /usr/bin/ping ] || zk_fail "iputils-ping is needed (apt-get install iputils-ping)"
 
+HOST_PGR=$(cat /proc/sys/net/ipv4/ping_group_range)
 expect_rc 0 nicadm add lan --bridge zkbr0 --subnet 10.66.0.0/24 --gateway 10.66.0.1
 zk_net_create z1 >/dev/null
 zk_net_create z2 >/dev/null
@@ -44,6 +45,10 @@ traffic() {   # $1: label
   zlogin z2 ping -c1 -W2 "$IP1" >/dev/null 2>&1 || zk_fail "$1: ping z2 -> z1"
 }
 traffic first-boot
+# the unprivileged ICMP range is set in the zone's netns only
+expect_eq "$(nsenter --net=/proc/$(zk_init_pid z1)/ns/net cat /proc/sys/net/ipv4/ping_group_range)" \
+  "$(printf '0\t2147483647')" "ping_group_range in the zone's netns"
+expect_eq "$(cat /proc/sys/net/ipv4/ping_group_range)" "$HOST_PGR" "host ping_group_range"
 
 # halt + boot
 expect_rc 0 zoneadm halt z1
