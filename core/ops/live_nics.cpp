@@ -58,8 +58,12 @@ Result<bool> apply_nics_live(const store::Store& st, const nlohmann::json& befor
   // Ports go first (the table then guards only the kept ones), then the new
   // ports come up behind a table that covers all of them.
   ZK_TRYV(net::detach_nics(kept, remove));
-  if (!add.empty()) ZK_TRYV(net::attach_nics(new_spec, q.run.init_pid, add));
-  else ZK_TRYV(net::detach_nics(new_spec, {}));   // table for the new filter fields
+  if (!add.empty())
+    ZK_TRYV(net::attach_nics(new_spec, q.run.init_pid, add));
+  else if (new_spec.nics.empty())
+    ZK_TRYV(net::detach_zone(new_spec));          // no nic left: no table either
+  else
+    ZK_TRYV(net::detach_nics(new_spec, {}));      // table for the new filter fields
   // Cleanup after a supervisor crash reads the run dir's spec: keep it true.
   ZK_TRYV(runtime::write_spec(new_spec));
   return true;

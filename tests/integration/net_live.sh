@@ -80,6 +80,25 @@ zlogin z1 ping -c1 -W2 "${IP2B%/*}" >/dev/null || zk_fail "z1 net1 -> z2 net1"
 expect_rc 0 zoneadm halt z1
 ip link show "$HOST1" >/dev/null 2>&1 && zk_fail "host end $HOST1 remains after halt"
 nft list table bridge "$T1" >/dev/null 2>&1 && zk_fail "table $T1 remains after halt"
+
+# a zone booted without nics gains one live and loses it again; halt after
+# a live add leaves no table either
+echo '{"alias": "z3"}' | zoneadm create -f - >/dev/null
+expect_rc 0 zoneadm boot z3
+T3=$(zk_table z3)
+expect_rc 0 zoneadm update z3 -f - <<<'{"add_nics": [{"nic_tag": "lan"}]}'
+expect_contains "$ZK_TMP/err" "(applied live)"
+expect_eq "$(zk_inside z3 net0)" "$(zk_mac z3) $(zk_ip z3)/24" "z3 net0 after live add"
+expect_eq "$(zlogin z3 ip -4 route show default)" "default via 10.66.0.1 dev net0 " "z3 default route"
+zlogin z3 ping -c1 -W2 10.66.0.1 >/dev/null || zk_fail "z3 -> gateway after live add"
+expect_rc 0 zoneadm update z3 -f - <<<"{\"remove_nics\": [\"$(zk_mac z3)\"]}"
+zlogin z3 ip link show net0 >/dev/null 2>&1 && zk_fail "z3 net0 remains"
+nft list table bridge "$T3" >/dev/null 2>&1 && zk_fail "table $T3 remains after its last nic went"
+expect_rc 0 zoneadm update z3 -f - <<<'{"add_nics": [{"nic_tag": "lan"}]}'
+expect_rc 0 zoneadm halt z3
+nft list table bridge "$T3" >/dev/null 2>&1 && zk_fail "table $T3 remains after halt"
+
 expect_rc 0 zoneadm delete z1
 expect_rc 0 zoneadm delete z2
+expect_rc 0 zoneadm delete z3
 zk_assert_no_leftovers
