@@ -48,8 +48,11 @@ Names property_names(const std::string& verb) {
   if (verb == "list") return list_fields();
   Names out;
   for (const auto& p : manifest::schema())
+    // Objects and lists of objects have their own update members
+    // (set_tags, add_nics ...), not key=value.
     if ((p.update == manifest::Update::Live || p.update == manifest::Update::NextBoot) &&
-        p.path.find_first_of("[.") == std::string::npos)
+        p.path.find_first_of("[.") == std::string::npos && p.type != manifest::Type::Map &&
+        p.type != manifest::Type::ObjectList && p.type != manifest::Type::RouteMap)
       out.push_back(p.path);
   return out;
 }
