@@ -36,7 +36,7 @@ const std::vector<ops::FieldInfo> kAllocFields = {
     {"zone", "ZONE"}, {"uuid", "UUID"}, {"nic", "NIC"}, {"ip", "IP"}, {"mac", "MAC"}};
 
 void add_list_flags(CLI::App* cmd, std::vector<std::string>& o, bool& no_header, ops::ListOptions& opt) {
-  cmd->add_option("-o,--output", o, "fields to show, comma-separated");
+  cmd->add_option("-o,--output", o, "fields to show, comma-separated")->allow_extra_args(false);
   cmd->add_flag("-H,--no-header", no_header, "omit the header line");
   cmd->add_flag("-p,--parseable", opt.parseable, "colon-separated, ':' and '\\' escaped");
   cmd->add_flag("-j,--json", opt.json, "JSON array");

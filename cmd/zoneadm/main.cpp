@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "check a manifest without creating anything");
   validate->add_option("-f,--file", file, "manifest file, JSON or YAML ('-' for stdin)");
   auto* list = app.add_subcommand("list", "list zones");
-  list->add_option("-o,--output", o_fields, "fields to show, comma-separated");
-  list->add_option("-s,--sort", s_fields, "sort by fields; '-field' sorts descending");
+  list->add_option("-o,--output", o_fields, "fields to show, comma-separated")->allow_extra_args(false);
+  list->add_option("-s,--sort", s_fields, "sort by fields; '-field' sorts descending")->allow_extra_args(false);
   list->add_flag("-H,--no-header", no_header, "omit the header line");
   list->add_flag("-p,--parseable", lopt.parseable, "colon-separated, ':' and '\\' escaped");
   list->add_flag("-j,--json", lopt.json, "JSON array");
