@@ -1,5 +1,7 @@
 #include "core/ops/complete_live.hpp"
 
+#include <algorithm>
+
 #include "core/manifest/schema.hpp"
 #include "core/ops/zone_fields.hpp"
 #include "core/ops/zones.hpp"
@@ -23,6 +25,7 @@ Names zone_names(const std::string& verb) {
     out.push_back(z.doc.is_object() && alias != z.doc.end() && alias->is_string() ? alias->get<std::string>()
                                                                                   : z.uuid);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

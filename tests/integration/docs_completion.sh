@@ -43,10 +43,10 @@ expect_completion() {
 
 expect_completion "zoneadm " create validate list get info update delete boot halt shutdown reboot wait explain
 expect_completion "zoneadm re" reboot
-expect_completion "zoneadm boot " web01 db01
+expect_completion "zoneadm boot " db01 web01
 expect_completion "zoneadm boot w" web01
 expect_completion "zoneadm halt "
-expect_completion "zoneadm -z " web01 db01
+expect_completion "zoneadm -z " db01 web01
 expect_completion "zoneadm -z db01 sh" shutdown
 expect_completion "zoneadm delete d" db01
 expect_completion "zoneadm list --" --help --output --sort --no-header --parseable --json
@@ -59,7 +59,7 @@ expect_completion "zoneadm wait web01 --state=ru" running
 expect_completion "zoneadm create -f "
 expect_completion "zonecfg " template validate convert export
 expect_completion "zonecfg export --to " json yaml
-expect_completion "zonecfg export " web01 db01
+expect_completion "zonecfg export " db01 web01
 expect_completion "nicadm " add list show update delete
 expect_completion "nicadm show " internal
 expect_completion "nicadm list -o br" bridge
