@@ -40,8 +40,19 @@ foreach(tool IN LISTS ZONEKIT_COMPLETION_TOOLS)
           DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d RENAME ${tool}.fish)
 endforeach()
 
-# systemd unit: lib/systemd/system under the prefix (Debian's unit dir for /usr).
+# systemd unit: lib/systemd/system under the prefix (Debian's unit dir for
+# /usr). Its ExecStart names bindir under the prefix used at install time,
+# which CPack sets to /usr, so the unit is written during install.
 set(ZONEKIT_SYSTEMD_UNIT_DIR lib/systemd/system CACHE STRING "where the systemd unit is installed, relative to the prefix")
-configure_file(${CMAKE_SOURCE_DIR}/packaging/zonekit-autoboot.service.in
-               ${CMAKE_BINARY_DIR}/packaging/zonekit-autoboot.service @ONLY)
+install(CODE "set(_zk_unit_in [[${CMAKE_SOURCE_DIR}/packaging/zonekit-autoboot.service.in]])
+set(_zk_unit_out [[${CMAKE_BINARY_DIR}/packaging/zonekit-autoboot.service]])
+set(_zk_bindir [[${CMAKE_INSTALL_BINDIR}]])")
+install(CODE [[
+  if(IS_ABSOLUTE "${_zk_bindir}")
+    set(ZONEKIT_BINDIR "${_zk_bindir}")
+  else()
+    set(ZONEKIT_BINDIR "${CMAKE_INSTALL_PREFIX}/${_zk_bindir}")
+  endif()
+  configure_file("${_zk_unit_in}" "${_zk_unit_out}" @ONLY)
+]])
 install(FILES ${CMAKE_BINARY_DIR}/packaging/zonekit-autoboot.service DESTINATION ${ZONEKIT_SYSTEMD_UNIT_DIR})
