@@ -8,9 +8,9 @@
 #include "core/manifest/docs.hpp"
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
+#include "core/manifest/validate.hpp"
 #include "core/ops/cli_util.hpp"
 #include "core/ops/complete_live.hpp"
-#include "core/ops/yaml_emit.hpp"
 #include "core/ops/zones.hpp"
 #include "core/store/store.hpp"
 
@@ -26,12 +26,6 @@ int report(const Error& e) {
   return cli::exit_code(e);
 }
 
-// What a stored manifest holds that a create payload must not.
-json exportable(json doc) {
-  for (const auto& p : manifest::schema())
-    if (p.update == manifest::Update::ReadOnly && p.path.find('[') == std::string::npos) doc.erase(p.path);
-  return doc;
-}
 
 }  // namespace
 
@@ -96,7 +90,7 @@ int main(int argc, char** argv) {
       for (const auto& d : parsed.errors) e.detail += (e.detail.empty() ? "" : "\n") + d.str();
       return report(e);
     }
-    std::cout << (to == "json" ? parsed.doc.dump(2) + "\n" : ops::to_yaml(parsed.doc));
+    std::cout << (to == "json" ? parsed.doc.dump(2) + "\n" : manifest::to_yaml(parsed.doc));
     return 0;
   }
   if (exp->parsed()) {
@@ -106,8 +100,8 @@ int main(int argc, char** argv) {
     if (!uuid) return report(uuid.error());
     auto rec = st->load(*uuid);
     if (!rec) return report(rec.error());
-    json doc = exportable(rec->doc);
-    std::cout << (to == "json" ? doc.dump(2) + "\n" : ops::to_yaml(doc));
+    json doc = manifest::export_manifest(rec->doc);
+    std::cout << (to == "json" ? doc.dump(2) + "\n" : manifest::to_yaml(doc));
     return 0;
   }
   return cli::kUsage;

@@ -11,10 +11,7 @@
 
 namespace zonekit::ops {
 
-// key=value pairs: the value's JSON type follows the schema's type for key
-// (max_physical_memory=512 -> 512, autoboot=true -> true, alias=web ->
-// "web"); "key=" with an empty value removes an optional property (null).
-// tags.K=V / customer_metadata.K=V become set_tags / set_customer_metadata.
+// key=value pairs, typed by the schema (manifest::add_assignment).
 Result<nlohmann::json> parse_update_args(const std::vector<std::string>& args);
 
 // A JSON or YAML update payload (object).

@@ -24,14 +24,10 @@ namespace {
 
 constexpr int kLockTimeoutMs = 120 * 1000;
 
-Error invalid_from(const std::vector<manifest::Diagnostic>& diags, const std::string& source) {
+Error invalid_from(const std::vector<manifest::Diagnostic>& diags) {
   Error e;
   e.kind = ErrorKind::Invalid;
-  for (const auto& d : diags) {
-    std::string line = d.str();
-    if (!source.empty() && line.rfind(source + ":", 0) != 0) line = source + ": " + line;
-    e.detail += (e.detail.empty() ? "" : "\n") + line;
-  }
+  for (const auto& d : diags) e.detail += (e.detail.empty() ? "" : "\n") + d.str();
   return e;
 }
 
@@ -85,9 +81,12 @@ std::string libexec_path(const std::string& name) {
 
 Result<json> load_manifest(const std::string& text, const std::string& source) {
   auto parsed = manifest::parse(text, source);
-  if (!parsed.errors.empty()) return std::unexpected(invalid_from(parsed.errors, source));
+  if (!parsed.errors.empty()) return std::unexpected(invalid_from(parsed.errors));
   auto diags = manifest::validate_create(parsed.doc);
-  if (!diags.empty()) return std::unexpected(invalid_from(diags, source));
+  if (!diags.empty()) {
+    manifest::locate(diags, parsed);
+    return std::unexpected(invalid_from(diags));
+  }
   return manifest::normalize_create(std::move(parsed.doc));
 }
 
@@ -155,7 +154,7 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
   auto l = ZK_TRY(lock_and_load(st, name));
   ZK_TRYV(refuse_incomplete(l.rec, "update"));
   auto diags = manifest::validate_update(l.rec.doc, payload);
-  if (!diags.empty()) return std::unexpected(invalid_from(diags, ""));
+  if (!diags.empty()) return std::unexpected(invalid_from(diags));
   json next = manifest::apply_update(l.rec.doc, payload);
 
   UpdateResult res;
@@ -197,15 +196,8 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
   next["last_modified"] = store::now_iso8601();
   ZK_TRYV(context(st.write(l.uuid, next), zone_label(l.rec) + ": update"));
 
-  bool limits_changed = false;
-  for (const auto& key : res.changed) {
-    const auto* p = manifest::find_property(key);
-    if (p && p->update == manifest::Update::Live) {
-      limits_changed = true;
-    } else {
-      res.next_boot.push_back(key);
-    }
-  }
+  res.next_boot = manifest::reboot_keys(res.changed);
+  bool limits_changed = res.next_boot.size() < res.changed.size();
   auto q = runtime::query(st.paths().run_zone_dir(l.uuid));
   if (limits_changed && q && q->state == "running") {
     auto spec = ZK_TRY(spec_for(st, next));

@@ -25,6 +25,10 @@ struct FileWrite {
 // Pure: what to write for these limits. Tests pin the exact text.
 std::vector<FileWrite> plan_v2(const CgroupLimits& limits);
 std::vector<FileWrite> plan_v1(const CgroupLimits& limits);
+// v1 live update: the same writes, ordered so the kernel's rule
+// memsw >= limit holds after each one, given the cgroup's current
+// memory.memsw.limit_in_bytes (UINT64_MAX when unlimited).
+std::vector<FileWrite> plan_v1(const CgroupLimits& limits, uint64_t current_memsw_bytes);
 
 struct Stats {
   uint64_t memory_current = 0;
@@ -48,6 +52,27 @@ class Driver {
   // The directory a process must be in to be "in" the zone cgroup for
   // setns(CLONE_NEWCGROUP)/zlogin: one per hierarchy.
   virtual std::vector<std::string> dirs(const std::string& path) = 0;
+};
+
+// Owns a zone cgroup while a zone comes up (STYLE: reverse-order
+// rollback): unless release()d, its destructor kills every process in the
+// cgroup and removes it. Errors on that path are ignored; the next
+// boot/halt of the zone cleans up again.
+class Guard {
+ public:
+  Guard(Driver& driver, std::string path) : driver_(&driver), path_(std::move(path)) {}
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+  ~Guard() {
+    if (!driver_) return;
+    (void)driver_->kill_all(path_);
+    (void)driver_->destroy(path_);
+  }
+  void release() { driver_ = nullptr; }
+
+ private:
+  Driver* driver_;
+  std::string path_;
 };
 
 // Pick the driver the host has: unified v2 if root is cgroup2 with the

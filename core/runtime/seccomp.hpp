@@ -5,6 +5,7 @@
 
 #include <linux/filter.h>
 
+#include <string>
 #include <vector>
 
 #include "core/sys/result.hpp"
@@ -14,6 +15,9 @@ namespace zonekit::seccomp {
 struct Program {
   std::vector<sock_filter> insns;  // exported BPF covering native, x86 and x32
   sock_fprog fprog() { return sock_fprog{static_cast<unsigned short>(insns.size()), insns.data()}; }
+  // Names in the profile that this libseccomp does not know (newer than
+  // it); they are not denied. Empty with libseccomp 2.5.4.
+  std::vector<std::string> unresolved;
 };
 
 // Build the default profile (parent side).

@@ -148,6 +148,9 @@ Result<void> assign_nic(json& nic, size_t index, const std::string& uuid,
   if (!nic.contains("gateways")) nic["gateways"] = json::array();
   if (!nic.contains("mtu")) nic["mtu"] = tag.mtu;
   if (!nic.contains("vlan_id")) nic["vlan_id"] = tag.vlan_id;
+  // core/net cannot put a zone port on a VLAN yet; refuse now, not at boot.
+  if (nic["vlan_id"].get<int64_t>() != 0)
+    return invalid(path + ".vlan_id", fmt::format("{}: VLANs are not supported yet", nic["vlan_id"].dump()));
   return {};
 }
 

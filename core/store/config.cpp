@@ -42,7 +42,7 @@ Result<void> validate_tag(const NicTag& t) {
   auto pool = net::make_pool(t.subnet, t.gateway, t.range);
   if (!pool) return bad(pool.error().message());
   if (t.mtu < 576 || t.mtu > 9000) return bad(fmt::format("mtu: {} is outside 576..9000", t.mtu));
-  if (t.vlan_id > 4094) return bad(fmt::format("vlan_id: {} is outside 0..4094", t.vlan_id));
+  if (t.vlan_id != 0) return bad(fmt::format("vlan_id: {}: VLANs are not supported yet", t.vlan_id));
   return {};
 }
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/manifest/validate.hpp"
 #include "core/store/alloc.hpp"
 #include "core/sys/fs.hpp"
 
@@ -86,7 +87,12 @@ std::string now_iso8601() {
 
 Result<Store> Store::open(Paths paths) {
   auto config = ZK_TRY(load_config(paths.config));
-  for (const auto& dir : {paths.root, paths.zones_dir(), paths.locks_dir(), paths.tags_dir()}) {
+  // The zones' user namespaces must be able to traverse to their own
+  // directories (0711: search, no listing); locks and tags stay private.
+  for (const auto& dir : {paths.root, paths.zones_dir()}) {
+    ZK_TRYVC(fs::mkdir_p(dir, 0711), "open store");
+  }
+  for (const auto& dir : {paths.locks_dir(), paths.tags_dir()}) {
     ZK_TRYVC(fs::mkdir_p(dir, 0700), "open store");
   }
   return Store(std::move(paths), std::move(config));
@@ -160,6 +166,7 @@ Result<json> Store::create(json doc) {
   Taken taken = collect_taken(zones);
   ZK_TRYV(assign_identity(doc, random_uuid(), all_tags, config_, taken));
   std::string uuid = doc["uuid"];
+  if (!doc.contains("hostname")) doc["hostname"] = manifest::default_hostname(doc);
   std::string now = now_iso8601();
   doc["create_timestamp"] = now;
   doc["last_modified"] = now;
@@ -167,7 +174,8 @@ Result<json> Store::create(json doc) {
   // Assemble under a dot-name no reader looks at, then publish with one
   // rename: a create killed at any instant leaves no zone or a whole one.
   std::string staging = paths_.zones_dir() + "/.new-" + uuid;
-  ZK_TRYV(fs::mkdir_p(staging, 0700));
+  ZK_TRYV(fs::mkdir_p(staging, 0711));
+  ::chmod(staging.c_str(), 0711);
   auto cleanup = [&](Error e) -> Result<json> {
     (void)fs::remove_tree(staging);
     return std::unexpected(std::move(e));

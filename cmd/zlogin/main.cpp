@@ -1,0 +1,145 @@
+// zlogin [-t|-T] [-l USER] [-e VAR=VAL]... NAME [command [args...]]
+// zlogin -C NAME        attach to the zone console (detach with "~.")
+// Exit status: the command's (128+signal if killed); 126/127 when it could
+// not be run; 1 on other failures; 2 usage; 3 no such zone.
+#include <getopt.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "core/store/store.hpp"
+#include "core/runtime/supervisor_client.hpp"
+#include "core/runtime/zone_exec.hpp"
+
+namespace {
+
+int usage() {
+  fprintf(stderr,
+          "usage: zlogin [-t|-T] [-l user] [-e VAR=VAL]... zone [command [args ...]]\n"
+          "       zlogin -C zone\n");
+  return 2;
+}
+
+int exit_for(const zonekit::Error& e) {
+  if (e.kind == zonekit::ErrorKind::NotFound) return 3;
+  if (e.kind == zonekit::ErrorKind::Invalid) return 2;
+  if (e.op == "exec") return e.code == EACCES ? zonekit::runtime::kExecNotRunnable
+                                              : zonekit::runtime::kExecFailed;
+  return 1;
+}
+
+// Relay the console until EOF or "~." typed at the start of a line.
+int console(const std::string& name, const std::string& run_dir) {
+  auto sock = zonekit::runtime::open_console(run_dir);
+  if (!sock) {
+    fprintf(stderr, "zlogin: zone %s: %s\n", name.c_str(), sock.error().message().c_str());
+    return 1;
+  }
+  int fd = sock->get();
+  bool tty = isatty(0);
+  struct termios saved{};
+  if (tty) {
+    tcgetattr(0, &saved);
+    struct termios raw = saved;
+    cfmakeraw(&raw);
+    tcsetattr(0, TCSANOW, &raw);
+  }
+  fprintf(stderr, "[Connected to zone '%s' console; ~. to detach]\r\n", name.c_str());
+  bool at_line_start = true, tilde = false, in_open = true;
+  char buf[4096];
+  for (;;) {
+    struct pollfd p[2] = {{fd, POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}};
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      (void)!write(1, buf, static_cast<size_t>(n));
+    }
+    if (in_open && (p[1].revents & (POLLIN | POLLHUP))) {
+      ssize_t n = read(0, buf, sizeof buf);
+      if (n <= 0) {
+        in_open = false;
+        shutdown(fd, SHUT_WR);
+        continue;
+      }
+      std::string out;
+      bool detach = false;
+      for (ssize_t i = 0; i < n && !detach; ++i) {
+        char c = buf[i];
+        if (tilde) {
+          tilde = false;
+          if (c == '.') { detach = true; break; }
+          out += '~';
+        } else if (at_line_start && c == '~') {
+          tilde = true;
+          at_line_start = false;
+          continue;
+        }
+        out += c;
+        at_line_start = (c == '\r' || c == '\n');
+      }
+      if (!out.empty()) (void)!write(fd, out.data(), out.size());
+      if (detach) break;
+    }
+  }
+  if (tty) tcsetattr(0, TCSANOW, &saved);
+  fprintf(stderr, "\n[Connection to zone '%s' console closed]\n", name.c_str());
+  return 0;
+}
+
+}  // namespace
+
+// alias, uuid or unique uuid prefix -> the zone's run directory.
+zonekit::Result<std::string> resolve_zone(const std::string& name) {
+  auto st = ZK_TRY(zonekit::store::Store::open(zonekit::store::Paths::from_env()));
+  std::string uuid = ZK_TRY(st.resolve(name));
+  return st.paths().run_zone_dir(uuid);
+}
+
+int main(int argc, char** argv) {
+  zonekit::runtime::ExecOptions opts;
+  bool force_pty = false, no_pty = false, want_console = false;
+  int c;
+  while ((c = getopt(argc, argv, "+tTl:e:C")) != -1) {
+    switch (c) {
+      case 't': force_pty = true; break;
+      case 'T': no_pty = true; break;
+      case 'l': opts.user = optarg; break;
+      case 'e':
+        if (!strchr(optarg, '=') || optarg[0] == '=') return usage();
+        opts.env.push_back(optarg);
+        break;
+      case 'C': want_console = true; break;
+      default: return usage();
+    }
+  }
+  if (optind >= argc || (force_pty && no_pty)) return usage();
+  std::string name = argv[optind++];
+  for (int i = optind; i < argc; ++i) opts.argv.push_back(argv[i]);
+
+  auto run_dir = resolve_zone(name);
+  if (!run_dir) {
+    fprintf(stderr, "zlogin: %s\n", run_dir.error().message().c_str());
+    return exit_for(run_dir.error());
+  }
+  if (want_console) {
+    if (!opts.argv.empty()) return usage();
+    return console(name, *run_dir);
+  }
+  opts.pty = force_pty || (opts.argv.empty() && !no_pty);
+  if (const char* term = getenv("TERM")) opts.term = term;
+  auto rc = zonekit::runtime::exec_in_zone(*run_dir, opts);
+  if (!rc) {
+    fprintf(stderr, "zlogin: zone %s: %s\n", name.c_str(), rc.error().message().c_str());
+    return exit_for(rc.error());
+  }
+  return *rc;
+}

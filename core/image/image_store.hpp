@@ -1,0 +1,68 @@
+// The image store: $ZONEKIT_ROOT/images/<uuid>/{image.json,rootfs/}.
+//
+// Mutations hold images/.lock. An import unpacks into images/.incoming-<uuid>/
+// (guarded by images/.incoming-<uuid>.lock while it runs), writes image.json
+// inside, and renames the whole directory into place, so list() never sees a
+// half image; leftovers of killed imports and deletes are removed by the
+// next import, list or delete.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/image/tree_writer.hpp"
+#include "core/sys/lock.hpp"
+#include "core/sys/result.hpp"
+
+namespace zonekit::image {
+
+struct ImageInfo {
+  std::string uuid, name, version;
+  std::string type;           // "tar", "dir", "oci", "docker"
+  std::string source;         // what was imported (absolute path)
+  std::string source_digest;  // "sha256:<hex>": tar/docker file bytes, OCI manifest; "" for a directory
+  std::string created;        // ISO 8601 UTC, "2026-11-28T08:30:00.123Z"
+  uint64_t size_bytes = 0;    // regular-file bytes in rootfs
+  std::vector<std::string> warnings;
+};
+
+struct ImportProgress {
+  uint64_t done = 0;   // source bytes consumed
+  uint64_t total = 0;  // source bytes in all (0 when unknown, e.g. a directory)
+};
+
+struct ImportOptions {
+  std::string name, version;  // defaults: from the source's file name / OCI annotations; version "" 
+  bool progress = false;      // call on_progress (core never prints; imgadm prints it on a tty)
+  std::function<void(const ImportProgress&)> on_progress;
+  Limits limits;
+};
+
+Result<ImageInfo> import(const std::string& store_root, const std::string& source, const ImportOptions& opts);
+Result<std::vector<ImageInfo>> list(const std::string& store_root);  // sorted by created, then name
+// Exact uuid, else exact name (several images with that name: Invalid,
+// naming their uuids), else a unique uuid prefix. Absent: NotFound.
+Result<ImageInfo> get(const std::string& store_root, const std::string& uuid_or_name);
+// Zones whose zones/<uuid>/zone.json has image_uuid == uuid: their alias,
+// or uuid when they have none. A zone.json that cannot be parsed but
+// mentions the uuid counts as a user (never delete what might be in use).
+Result<std::vector<std::string>> users(const std::string& store_root, const std::string& uuid);
+// Refused (Busy) while a zone uses the image, naming the zones.
+Result<void> remove(const std::string& store_root, const std::string& uuid_or_name);
+std::string rootfs_path(const std::string& store_root, const std::string& uuid);
+
+// images/.lock. A zone create that checks image_uuid should hold it Shared
+// while it verifies the image and writes zone.json, so a concurrent delete
+// cannot slip between the two.
+Result<FileLock> lock_store(const std::string& store_root, FileLock::Mode mode);
+
+// image.json <-> ImageInfo.
+std::string to_json(const ImageInfo& info);
+Result<ImageInfo> image_from_json(const std::string& text);
+
+bool is_uuid(const std::string& s);
+std::string new_uuid();  // random (v4)
+
+}  // namespace zonekit::image

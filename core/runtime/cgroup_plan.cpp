@@ -1,0 +1,80 @@
+// Pure mapping from the manifest's limits to cgroup files.
+//
+// Units follow vmadm: max_physical_memory and max_swap in bytes here (the
+// plan layer converted MiB), max_swap being the memory+swap ceiling;
+// cpu_cap in percent of one CPU; cpu_shares and zfs_io_priority relative
+// weights whose default is 100. A zero memory or pids limit means
+// "unlimited".
+//
+// memory.oom.group is written as 0: when a zone exceeds its memory the
+// kernel kills the biggest task (the hog) and the zone keeps running, as a
+// SmartOS zone does; killing the whole zone is a policy the supervisor can
+// still apply by watching memory.events.
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <string>
+
+#include "core/runtime/cgroup.hpp"
+
+namespace zonekit::cgroup {
+namespace {
+
+constexpr uint64_t kCpuPeriodUs = 100000;
+
+std::string num(uint64_t v) { return std::to_string(v); }
+
+uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi) { return std::clamp(v, lo, hi); }
+
+uint64_t cpu_quota_us(uint32_t cap_percent) { return uint64_t{cap_percent} * kCpuPeriodUs / 100; }
+
+// The memory+swap ceiling, never below the memory limit.
+uint64_t memsw_bytes(const CgroupLimits& l) { return std::max(l.swap_bytes, l.memory_bytes); }
+
+}  // namespace
+
+std::vector<FileWrite> plan_v2(const CgroupLimits& l) {
+  std::vector<FileWrite> w;
+  w.push_back({"memory.max", l.memory_bytes ? num(l.memory_bytes) : "max"});
+  // v2 limits swap alone; vmadm's max_swap includes memory.
+  w.push_back({"memory.swap.max",
+               l.memory_bytes ? num(l.swap_bytes > l.memory_bytes ? l.swap_bytes - l.memory_bytes : 0) : "max"});
+  w.push_back({"memory.oom.group", "0"});
+  w.push_back({"pids.max", l.pids_max ? num(l.pids_max) : "max"});
+  w.push_back({"cpu.max", (l.cpu_cap_percent ? num(cpu_quota_us(l.cpu_cap_percent)) : std::string("max")) + " " +
+                              num(kCpuPeriodUs)});
+  w.push_back({"cpu.weight", num(clamp(l.cpu_shares, 1, 10000))});
+  w.push_back({"io.weight", num(clamp(l.io_priority, 1, 10000))});
+  w.push_back({"io.bfq.weight", num(clamp(l.io_priority, 1, 1000))});
+  return w;
+}
+
+std::vector<FileWrite> plan_v1(const CgroupLimits& l) {
+  std::vector<FileWrite> w;
+  // Limit first: right at create and when lowering; a live update that
+  // raises the limit above the current ceiling uses the overload below.
+  w.push_back({"memory/memory.limit_in_bytes", l.memory_bytes ? num(l.memory_bytes) : "-1"});
+  w.push_back({"memory/memory.memsw.limit_in_bytes", l.memory_bytes ? num(memsw_bytes(l)) : "-1"});
+  w.push_back({"pids/pids.max", l.pids_max ? num(l.pids_max) : "max"});
+  w.push_back({"cpu/cpu.cfs_period_us", num(kCpuPeriodUs)});
+  w.push_back({"cpu/cpu.cfs_quota_us", l.cpu_cap_percent ? num(cpu_quota_us(l.cpu_cap_percent)) : "-1"});
+  // cpu.shares: 1024 is the kernel's default weight, vmadm's is 100.
+  w.push_back({"cpu/cpu.shares", num(clamp(uint64_t{l.cpu_shares} * 1024 / 100, 2, 262144))});
+  // blkio.weight (CFQ, default 500) and blkio.bfq.weight (BFQ, default 100);
+  // the driver writes whichever the kernel offers.
+  w.push_back({"blkio/blkio.weight", num(clamp(uint64_t{l.io_priority} * 5, 10, 1000))});
+  w.push_back({"blkio/blkio.bfq.weight", num(clamp(l.io_priority, 1, 1000))});
+  return w;
+}
+
+std::vector<FileWrite> plan_v1(const CgroupLimits& l, uint64_t current_memsw_bytes) {
+  auto w = plan_v1(l);
+  // Raising the limit above the current ceiling: raise the ceiling first.
+  // Otherwise (lowering, or within the ceiling) the limit goes first, so the
+  // ceiling never drops below it.
+  const uint64_t new_limit = l.memory_bytes ? l.memory_bytes : UINT64_MAX;
+  if (new_limit > current_memsw_bytes) std::swap(w[0], w[1]);
+  return w;
+}
+
+}  // namespace zonekit::cgroup

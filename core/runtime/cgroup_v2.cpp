@@ -1,0 +1,156 @@
+// cgroup v2 driver: one unified hierarchy under root.
+#include <algorithm>
+#include <sstream>
+
+#include "core/runtime/cgroup.hpp"
+#include "core/runtime/cgroup_driver_util.hpp"
+#include "core/runtime/cgroup_fs.hpp"
+
+namespace zonekit::cgroup {
+namespace {
+
+using namespace detail;
+
+// Controllers a zone uses, in the order they are enabled. memory and pids
+// are required: without them a zone could exhaust the host.
+constexpr const char* kWanted[] = {"cpu", "io", "memory", "pids"};
+constexpr const char* kRequired[] = {"memory", "pids"};
+constexpr int kKillTimeoutMs = 10000;
+constexpr int kFreezeTimeoutMs = 2000;
+
+std::vector<std::string> words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+class V2Driver final : public Driver {
+ public:
+  explicit V2Driver(std::string root) : root_(std::move(root)) {}
+
+  std::string name() const override { return "v2"; }
+
+  Result<void> create(const std::string& path) override {
+    auto parts = ZK_TRY(split_path(path));
+    if (parts.empty()) return fail("cgroup v2: refusing to use the root cgroup", ErrorKind::Invalid);
+    auto created = ZK_TRYC(make_dirs(root_, path), "cgroup " + path);
+    // Enable the controllers from the root down to the zone's parent.
+    std::string level;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (auto r = enable_controllers(level); !r) {
+        rollback(created);
+        return std::unexpected(std::move(r.error()).wrap("cgroup " + path));
+      }
+      level = join_rel(level, parts[i]);
+    }
+    return {};
+  }
+
+  Result<void> apply(const std::string& path, const CgroupLimits& limits) override {
+    ZK_TRYV(split_path(path));
+    for (const auto& w : plan_v2(limits)) {
+      if (skippable(w, limits) && !file_exists(root_, path, w.file)) continue;
+      ZK_TRYVC(write_file(root_, path, w.file, w.value), "cgroup " + path + ": set limits");
+    }
+    return {};
+  }
+
+  Result<void> attach(const std::string& path, pid_t pid) override {
+    ZK_TRYVC(write_file(root_, path, "cgroup.procs", std::to_string(pid)), "cgroup " + path + ": attach");
+    return {};
+  }
+
+  Result<std::vector<pid_t>> pids(const std::string& path) override {
+    std::vector<pid_t> out;
+    ZK_TRYV(collect_procs(root_, path, out));
+    normalize_pids(out);
+    return out;
+  }
+
+  Result<void> kill_all(const std::string& path) override {
+    ZK_TRYV(split_path(path));
+    if (!dir_exists(root_, path)) return {};
+    const bool has_kill = file_exists(root_, path, "cgroup.kill");
+    const bool has_freeze = file_exists(root_, path, "cgroup.freeze");
+    if (has_kill) {
+      // Kernel >= 5.14: the kernel kills the whole subtree, race-free.
+      ZK_TRYVC(write_file(root_, path, "cgroup.kill", "1"), "cgroup " + path + ": kill");
+    } else if (has_freeze) {
+      // Freeze so nothing forks or exits (pid reuse) while we signal.
+      ZK_TRYVC(write_file(root_, path, "cgroup.freeze", "1"), "cgroup " + path + ": freeze");
+      wait_for([&] { return events_value(path, "frozen") == 1; }, kFreezeTimeoutMs);
+      kill_pids(ZK_TRY(pids(path)));
+      ZK_TRYVC(write_file(root_, path, "cgroup.freeze", "0"), "cgroup " + path + ": thaw");
+    }
+    std::vector<pid_t> left;
+    bool empty = wait_for(
+        [&] {
+          auto p = pids(path);
+          if (!p) return false;
+          left = std::move(*p);
+          kill_pids(left);  // stragglers when neither kill nor freeze exist
+          return left.empty();
+        },
+        kKillTimeoutMs);
+    if (!empty)
+      return fail("cgroup " + path + ": " + std::to_string(left.size()) + " processes still alive after SIGKILL");
+    return {};
+  }
+
+  Result<void> destroy(const std::string& path) override {
+    ZK_TRYVC(remove_tree(root_, path), "cgroup " + path + ": destroy");
+    return {};
+  }
+
+  bool exists(const std::string& path) override { return split_path(path) && dir_exists(root_, path); }
+
+  Result<Stats> stats(const std::string& path) override {
+    Stats s;
+    s.memory_current = parse_number(ZK_TRY(read_file(root_, path, "memory.current")));
+    s.pids_current = parse_number(ZK_TRY(read_file(root_, path, "pids.current")));
+    if (auto ev = read_file(root_, path, "memory.events")) s.oom_kills = keyed_value(*ev, "oom_kill");
+    return s;
+  }
+
+  std::vector<std::string> dirs(const std::string& path) override { return {join(root_, path)}; }
+
+ private:
+  static std::string join_rel(const std::string& a, const std::string& b) { return a.empty() ? b : a + "/" + b; }
+
+  uint64_t events_value(const std::string& path, const std::string& key) {
+    auto ev = read_file(root_, path, "cgroup.events");
+    return ev ? keyed_value(*ev, key) : 0;
+  }
+
+  Result<void> enable_controllers(const std::string& level) {
+    auto available = words(ZK_TRY(read_file(root_, level, "cgroup.controllers")));
+    auto enabled = words(ZK_TRY(read_file(root_, level, "cgroup.subtree_control")));
+    for (const char* c : kRequired)
+      if (!contains(available, c))
+        return fail("cgroup v2: controller '" + std::string(c) + "' is not available in " + join(root_, level));
+    std::string request;
+    for (const char* c : kWanted) {
+      if (!contains(available, c) || contains(enabled, c)) continue;
+      request += (request.empty() ? "+" : " +") + std::string(c);
+    }
+    if (request.empty()) return {};
+    return write_file(root_, level, "cgroup.subtree_control", request);
+  }
+
+  void rollback(const std::vector<std::string>& created) {
+    for (auto it = created.rbegin(); it != created.rend(); ++it) (void)remove_tree(root_, *it);
+  }
+
+  std::string root_;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> make_v2(const std::string& root) { return std::make_unique<V2Driver>(root); }
+
+}  // namespace zonekit::cgroup

@@ -1,0 +1,532 @@
+#include "core/runtime/supervisor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "core/runtime/cgroup.hpp"
+#include "core/runtime/network_hook.hpp"
+#include "core/runtime/rootfs.hpp"
+#include "core/runtime/run_dir.hpp"
+#include "core/runtime/seccomp.hpp"
+#include "core/runtime/zone_child.hpp"
+#include "core/sys/proc_stat.hpp"
+
+namespace zonekit::runtime {
+
+namespace {
+
+constexpr size_t kConsoleLogCap = 1 << 20;
+char* g_title = nullptr;
+size_t g_title_len = 0;
+constexpr int kChildReplyTimeoutMs = 30000;
+
+int64_t mono_ms() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+struct Client {
+  UniqueFd fd;
+  std::string in;
+  bool console = false;
+};
+
+class Supervisor {
+ public:
+  explicit Supervisor(std::string run_dir) : paths_{std::move(run_dir)} {}
+  Result<void> start();
+  Result<void> loop();
+  int exit_code() const { return exit_code_; }
+  void record_failure(const std::string& msg);
+
+ private:
+  Result<void> boot_zone();
+  Result<pid_t> spawn_init();
+  Result<void> open_console();
+  Result<void> open_ctl();
+  void on_sigchld();
+  void on_init_exit(int status);
+  void teardown(const char* final_state);
+  void request_halt();
+  void request_shutdown(int secs);
+  void request_reboot();
+  void handle_client_input(Client& c);
+  std::string handle_command(Client& c, const std::string& line);
+  void pump_console();
+  void log_console(const char* data, size_t n);
+  void save_state();
+  void set_state(const char* s) {
+    state_.state = s;
+    save_state();
+  }
+
+  RunPaths paths_;
+  ZoneSpec spec_;
+  RunState state_;
+  UniqueFd lock_;
+  std::unique_ptr<cgroup::Driver> cg_;
+  UniqueFd sigfd_, ctl_, master_, slave_, log_;
+  std::string slave_path_;
+  size_t log_size_ = 0;
+  std::vector<std::unique_ptr<Client>> clients_;
+  pid_t init_pid_ = 0;
+  bool stop_requested_ = false;
+  bool reboot_requested_ = false;
+  bool done_ = false;
+  int64_t kill_deadline_ = 0;
+  std::deque<int64_t> restarts_;
+  int exit_code_ = 0;
+};
+
+void Supervisor::save_state() { (void)write_state(paths_.dir, state_); }
+
+void Supervisor::record_failure(const std::string& msg) {
+  if (init_pid_) {
+    ::kill(init_pid_, SIGKILL);
+    waitpid(init_pid_, nullptr, 0);
+    init_pid_ = 0;
+  }
+  teardown("failed");
+  state_.error = msg;
+  save_state();
+}
+
+Result<void> Supervisor::start() {
+  lock_ = ZK_TRY(acquire_supervisor_lock(paths_.dir));
+  spec_ = ZK_TRY(read_spec(paths_.dir));
+  ZK_TRYV(validate_spec(spec_));
+  state_ = RunState{"ready"};
+  state_.zoneadmd_pid = getpid();
+  auto me = sys::proc_stat(getpid());
+  if (me) state_.zoneadmd_start_time = me->start_time;
+  save_state();
+
+  // SIGCHLD and the stop signals arrive through a signalfd in the loop.
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  sigfd_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sigfd_) return sys_error("signalfd", "");
+
+  cg_ = ZK_TRYC(cgroup::detect(), "cgroup");
+  ZK_TRYV(open_console());
+  ZK_TRYV(open_ctl());
+  return boot_zone();
+}
+
+Result<void> Supervisor::open_console() {
+  master_.reset(posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master_) return sys_error("posix_openpt", "console");
+  if (grantpt(master_.get()) < 0 || unlockpt(master_.get()) < 0)
+    return sys_error("unlockpt", "console");
+  char name[128];
+  if (ptsname_r(master_.get(), name, sizeof name) != 0) return sys_error("ptsname", "console");
+  slave_path_ = name;
+  // zoneadmd keeps a slave open for its life so the master never sees a
+  // hangup between boots.
+  slave_.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave_) return sys_error("open", slave_path_);
+  // The zone's root must be able to open its /dev/console.
+  if (fchown(slave_.get(), spec_.ids.host_base, spec_.ids.host_base + 5) < 0)
+    return sys_error("chown", slave_path_);
+  fchmod(slave_.get(), 0620);
+  fcntl(master_.get(), F_SETFL, fcntl(master_.get(), F_GETFL) | O_NONBLOCK);
+  log_.reset(::open(paths_.console_log().c_str(),
+                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!log_) return sys_error("open", paths_.console_log());
+  struct stat st;
+  if (fstat(log_.get(), &st) == 0) log_size_ = static_cast<size_t>(st.st_size);
+  return {};
+}
+
+Result<void> Supervisor::open_ctl() {
+  std::string path = paths_.ctl();
+  ::unlink(path.c_str());
+  ctl_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!ctl_) return sys_error("socket", path);
+  struct sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return fail("control socket path too long: " + path);
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  mode_t old = umask(077);
+  int r = bind(ctl_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  umask(old);
+  if (r < 0) return sys_error("bind", path);
+  if (chmod(path.c_str(), 0600) < 0) return sys_error("chmod", path);
+  if (listen(ctl_.get(), 16) < 0) return sys_error("listen", path);
+  return {};
+}
+
+Result<pid_t> Supervisor::spawn_init() {
+  auto prog = ZK_TRYC(seccomp::build_default(), "seccomp");
+  ChildConfig cfg;
+  cfg.root = paths_.root();
+  cfg.hostname = spec_.hostname.empty() ? spec_.uuid.substr(0, 8) : spec_.hostname;
+  cfg.domainname = spec_.dns_domain;
+  cfg.mounts = plan_mounts(spec_, probe_host_facts(slave_path_));
+  cfg.files = ZK_TRY(etc_files(spec_));
+  cfg.argv = spec_.init_argv;
+  cfg.env = init_env();
+  cfg.console_fd = slave_.get();
+  cfg.seccomp = &prog;
+  cfg.title = g_title;
+  cfg.title_len = g_title_len;
+
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    return sys_error("socketpair", "");
+  UniqueFd parent_end(sp[0]), child_end(sp[1]);
+  cfg.sync_fd = child_end.get();
+
+  unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                        CLONE_NEWNET | CLONE_NEWCGROUP;
+  pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  if (pid < 0) return sys_error("clone", "zone init");
+  if (pid == 0) {
+    parent_end.release();  // let the copy leak: the child never returns
+    zone_child_main(cfg);
+  }
+  child_end.reset();
+
+  auto kill_child = [&](Error e) -> Result<pid_t> {
+    ::kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return std::unexpected(std::move(e));
+  };
+  auto write_map = [&](const char* file, const std::string& text) -> Result<void> {
+    std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      return sys_error("write", path);
+    return {};
+  };
+  std::string map = "0 " + std::to_string(spec_.ids.host_base) + " " +
+                    std::to_string(spec_.ids.count) + "\n";
+  if (auto r = write_map("uid_map", map); !r) return kill_child(r.error());
+  if (auto r = write_map("gid_map", map); !r) return kill_child(r.error());
+  // RLIMIT_MEMLOCK = max_locked_memory, capped by our own hard limit
+  // (raising it needs CAP_SYS_RESOURCE, which a host may withhold).
+  struct rlimit memlock{};
+  getrlimit(RLIMIT_MEMLOCK, &memlock);
+  memlock.rlim_max = std::min<rlim_t>(memlock.rlim_max, spec_.limits.locked_bytes);
+  memlock.rlim_cur = memlock.rlim_max;
+  if (prlimit(pid, RLIMIT_MEMLOCK, &memlock, nullptr) < 0)
+    return kill_child(sys_error("prlimit", "RLIMIT_MEMLOCK").error());
+  if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) return kill_child(std::move(r.error()).wrap("cgroup"));
+  if (auto r = setup_network_from_parent(spec_, pid); !r) return kill_child(r.error());
+
+  ChildMsg go{ChildMsgType::Continue, ChildStep::WaitParent, 0, -1};
+  if (::send(parent_end.get(), &go, sizeof go, MSG_NOSIGNAL) != sizeof go)
+    return kill_child(sys_error("send", "zone init").error());
+  struct pollfd pfd{parent_end.get(), POLLIN, 0};
+  int pr;
+  do pr = poll(&pfd, 1, kChildReplyTimeoutMs); while (pr < 0 && errno == EINTR);
+  if (pr == 0) return kill_child(fail("zone init did not start within 30s").error());
+  ChildMsg reply{};
+  ssize_t n = ::recv(parent_end.get(), &reply, sizeof reply, 0);
+  if (n == 0) return pid;  // execve closed the sync socket: init runs
+  if (n == sizeof reply && reply.type == ChildMsgType::Started) return pid;
+  if (n == sizeof reply && reply.type == ChildMsgType::Error) {
+    std::string what = child_step_name(reply.step);
+    if (reply.step == ChildStep::Mounts && reply.index >= 0 &&
+        static_cast<size_t>(reply.index) < cfg.mounts.size())
+      what = describe(cfg.mounts[static_cast<size_t>(reply.index)]);
+    else if (reply.step == ChildStep::SeedEtc && reply.index >= 0 &&
+             static_cast<size_t>(reply.index) < cfg.files.size())
+      what = "write " + cfg.files[static_cast<size_t>(reply.index)].path;
+    else if (reply.step == ChildStep::Exec && !cfg.argv.empty())
+      what = "exec " + cfg.argv[0];
+    Error e;
+    e.op = what;
+    e.code = reply.err;
+    return kill_child(std::move(e));
+  }
+  return kill_child(fail("zone init exited before reporting").error());
+}
+
+Result<void> Supervisor::boot_zone() {
+  state_.init_pid = 0;
+  state_.error.clear();
+  set_state("ready");
+  ZK_TRYVC(cg_->create(spec_.cgroup_path), "cgroup");
+  ZK_TRYVC(cg_->apply(spec_.cgroup_path, spec_.limits), "cgroup");
+  ZK_TRYVC(prepare_zone_dirs(spec_), "root");
+  init_pid_ = ZK_TRY(spawn_init());
+  state_.init_pid = init_pid_;
+  auto st = sys::proc_stat(init_pid_);
+  state_.init_start_time = st ? st->start_time : 0;
+  state_.boot_timestamp = now_iso8601();
+  set_state("running");
+  return {};
+}
+
+void Supervisor::teardown(const char* final_state) {
+  if (cg_ && !spec_.cgroup_path.empty()) {
+    (void)cg_->kill_all(spec_.cgroup_path);
+    (void)cg_->destroy(spec_.cgroup_path);
+  }
+  (void)teardown_network(spec_);
+  ::unlink(paths_.ctl().c_str());
+  state_.init_pid = 0;
+  set_state(final_state);
+  done_ = true;
+}
+
+void Supervisor::on_init_exit(int status) {
+  init_pid_ = 0;
+  state_.init_pid = 0;
+  state_.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  state_.exit_timestamp = now_iso8601();
+  kill_deadline_ = 0;
+  if (!spec_.cgroup_path.empty()) (void)cg_->kill_all(spec_.cgroup_path);
+  bool again = false;
+  if (reboot_requested_) {
+    reboot_requested_ = false;
+    again = true;
+  } else if (!stop_requested_ && spec_.restart_init) {
+    int64_t now = mono_ms();
+    while (!restarts_.empty() && now - restarts_.front() > kRestartWindowSeconds * 1000)
+      restarts_.pop_front();
+    if (static_cast<int>(restarts_.size()) >= kMaxRestarts) {
+      teardown("failed");
+      state_.error = "init exited " + std::to_string(kMaxRestarts) + " times within " +
+                     std::to_string(kRestartWindowSeconds) + "s; not restarting";
+      save_state();
+      exit_code_ = 1;
+      return;
+    }
+    restarts_.push_back(now);
+    again = true;
+  }
+  if (!again) {
+    teardown("stopped");
+    return;
+  }
+  if (auto r = boot_zone(); !r) {
+    std::string msg = "zone " + spec_.name + ": boot failed: " + r.error().message();
+    teardown("failed");
+    state_.error = msg;
+    save_state();
+    exit_code_ = 1;
+  }
+}
+
+void Supervisor::on_sigchld() {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (pid == init_pid_) on_init_exit(status);
+  }
+}
+
+void Supervisor::request_halt() {
+  stop_requested_ = true;
+  if (!init_pid_) {
+    teardown("stopped");
+    return;
+  }
+  set_state("shutting_down");
+  ::kill(init_pid_, SIGKILL);
+}
+
+void Supervisor::request_shutdown(int secs) {
+  stop_requested_ = true;
+  if (!init_pid_) {
+    teardown("stopped");
+    return;
+  }
+  set_state("shutting_down");
+  ::kill(init_pid_, SIGTERM);
+  ::kill(init_pid_, SIGPWR);
+  kill_deadline_ = mono_ms() + static_cast<int64_t>(secs) * 1000;
+}
+
+void Supervisor::request_reboot() {
+  if (!init_pid_) return;
+  reboot_requested_ = true;
+  set_state("shutting_down");
+  ::kill(init_pid_, SIGKILL);
+}
+
+std::string Supervisor::handle_command(Client& c, const std::string& line) {
+  std::string prefix = std::string(kCtlVersion) + " ";
+  if (line.rfind(prefix, 0) != 0) return "ERR unsupported protocol (want " + prefix + "...)\n";
+  std::string cmd = line.substr(prefix.size());
+  std::string arg;
+  if (auto sp = cmd.find(' '); sp != std::string::npos) {
+    arg = cmd.substr(sp + 1);
+    cmd = cmd.substr(0, sp);
+  }
+  if (cmd == "STATUS") return "OK " + state_.state + " " + std::to_string(init_pid_) + "\n";
+  if (cmd == "HALT") {
+    request_halt();
+    return "OK\n";
+  }
+  if (cmd == "SHUTDOWN") {
+    char* end = nullptr;
+    long secs = strtol(arg.c_str(), &end, 10);
+    if (arg.empty() || *end != '\0' || secs < 0 || secs > 86400) return "ERR bad grace seconds\n";
+    request_shutdown(static_cast<int>(secs));
+    return "OK\n";
+  }
+  if (cmd == "REBOOT") {
+    if (!init_pid_) return "ERR zone is not running\n";
+    request_reboot();
+    return "OK\n";
+  }
+  if (cmd == "CONSOLE") {
+    c.console = true;
+    return "OK\n";
+  }
+  return "ERR unknown command " + cmd + "\n";
+}
+
+void Supervisor::handle_client_input(Client& c) {
+  char buf[4096];
+  ssize_t n = ::read(c.fd.get(), buf, sizeof buf);
+  if (n <= 0) {
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    c.fd.reset();
+    return;
+  }
+  if (c.console) {
+    (void)!::write(master_.get(), buf, static_cast<size_t>(n));
+    return;
+  }
+  c.in.append(buf, static_cast<size_t>(n));
+  if (c.in.size() > 4096) {
+    c.fd.reset();
+    return;
+  }
+  size_t nl;
+  while (!c.console && (nl = c.in.find('\n')) != std::string::npos) {
+    std::string line = c.in.substr(0, nl);
+    c.in.erase(0, nl + 1);
+    std::string reply = handle_command(c, line);
+    (void)!::send(c.fd.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
+  }
+  if (c.console && !c.in.empty()) {
+    (void)!::write(master_.get(), c.in.data(), c.in.size());
+    c.in.clear();
+  }
+}
+
+void Supervisor::log_console(const char* data, size_t n) {
+  if (!log_) return;
+  if (log_size_ + n > kConsoleLogCap) {
+    std::string old = paths_.console_log() + ".0";
+    ::rename(paths_.console_log().c_str(), old.c_str());
+    log_.reset(::open(paths_.console_log().c_str(),
+                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+    log_size_ = 0;
+    if (!log_) return;
+  }
+  if (::write(log_.get(), data, n) > 0) log_size_ += n;
+}
+
+void Supervisor::pump_console() {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(master_.get(), buf, sizeof buf);
+    if (n <= 0) return;
+    log_console(buf, static_cast<size_t>(n));
+    for (auto& c : clients_)
+      if (c->console && c->fd) (void)!::send(c->fd.get(), buf, static_cast<size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+}
+
+Result<void> Supervisor::loop() {
+  while (!done_) {
+    std::vector<struct pollfd> pfds;
+    pfds.push_back({sigfd_.get(), POLLIN, 0});
+    pfds.push_back({ctl_.get(), POLLIN, 0});
+    pfds.push_back({master_.get(), POLLIN, 0});
+    for (auto& c : clients_) pfds.push_back({c->fd.get(), POLLIN, 0});
+    int timeout = -1;
+    if (kill_deadline_) timeout = static_cast<int>(std::max<int64_t>(0, kill_deadline_ - mono_ms()));
+    int r = poll(pfds.data(), pfds.size(), timeout);
+    if (r < 0 && errno != EINTR) return sys_error("poll", "");
+    if (kill_deadline_ && mono_ms() >= kill_deadline_) {
+      kill_deadline_ = 0;
+      if (init_pid_) ::kill(init_pid_, SIGKILL);
+    }
+    if (r <= 0) continue;
+    if (pfds[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      bool chld = false;
+      while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGCHLD) chld = true;
+        else request_halt();  // SIGTERM/SIGINT/SIGHUP to zoneadmd = halt
+      }
+      if (chld) on_sigchld();
+      if (done_) break;
+    }
+    if (pfds[2].revents & POLLIN) pump_console();
+    for (size_t i = 0; i < clients_.size(); ++i)
+      if (pfds[3 + i].revents & (POLLIN | POLLHUP | POLLERR)) handle_client_input(*clients_[i]);
+    if (done_) break;
+    std::erase_if(clients_, [](const auto& c) { return !c->fd; });
+    if (pfds[1].revents & POLLIN) {
+      int fd;
+      while ((fd = accept4(ctl_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+        auto c = std::make_unique<Client>();
+        c->fd.reset(fd);
+        struct ucred cred{};
+        socklen_t len = sizeof cred;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+          const char msg[] = "ERR permission denied\n";
+          (void)!::send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL);
+          continue;
+        }
+        clients_.push_back(std::move(c));
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void set_title_area(char* start, size_t len) {
+  g_title = start;
+  g_title_len = len;
+}
+
+int run_supervisor(const std::string& run_dir, std::string& err_out) {
+  Supervisor sup(run_dir);
+  auto started = sup.start();
+  if (!started) {
+    if (started.error().kind == ErrorKind::Busy) {
+      err_out = started.error().message();
+      return 1;  // the zone is someone else's: leave its state alone
+    }
+    err_out = "boot failed: " + started.error().message();
+    sup.record_failure(err_out);
+    return 1;
+  }
+  if (auto r = sup.loop(); !r) {
+    err_out = r.error().message();
+    return 1;
+  }
+  return sup.exit_code();
+}
+
+}  // namespace zonekit::runtime

@@ -1,0 +1,28 @@
+// zoneadmd: the per-zone supervisor. Parent of the zone's init, owner of its
+// cgroup, console and control socket; records state in state.json.
+#pragma once
+
+#include <string>
+
+namespace zonekit::runtime {
+
+// Control protocol (ctl.sock, unix stream, one command per line):
+//   "ZONEKIT1 HALT" | "ZONEKIT1 SHUTDOWN <secs>" | "ZONEKIT1 REBOOT" |
+//   "ZONEKIT1 STATUS" | "ZONEKIT1 CONSOLE"
+// Replies: "OK[ text]\n" or "ERR message\n". After "OK" to CONSOLE the
+// connection carries console bytes both ways.
+inline constexpr const char* kCtlVersion = "ZONEKIT1";
+
+// Supervise the zone whose spec is in run_dir/spec.json until it stops.
+// Returns the process exit code; err_out gets a one-line message on failure.
+int run_supervisor(const std::string& run_dir, std::string& err_out);
+
+// zoneadmd's argv area: the built-in init overwrites its copy so that the
+// zone's /proc/1/cmdline does not show host paths.
+void set_title_area(char* start, size_t len);
+
+// Restart rate limit for restart_init: at most this many restarts per window.
+inline constexpr int kMaxRestarts = 5;
+inline constexpr int kRestartWindowSeconds = 60;
+
+}  // namespace zonekit::runtime

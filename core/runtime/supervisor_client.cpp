@@ -1,0 +1,306 @@
+#include "core/runtime/supervisor_client.hpp"
+
+#include "core/runtime/network_hook.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/runtime/cgroup.hpp"
+#include "core/runtime/run_dir.hpp"
+#include "core/runtime/supervisor.hpp"
+#include "core/sys/fs.hpp"
+#include "core/sys/proc_stat.hpp"
+
+namespace zonekit::runtime {
+
+namespace {
+
+int64_t mono_ms() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+void sleep_ms(int ms) {
+  struct timespec ts{ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, nullptr);
+}
+
+bool leftovers(const std::string& run_dir) {
+  auto spec = read_spec(run_dir);
+  if (!spec || spec->cgroup_path.empty()) return false;
+  auto drv = cgroup::detect();
+  return drv && (*drv)->exists(spec->cgroup_path);
+}
+
+bool is_active(const std::string& s) {
+  return s == "ready" || s == "running" || s == "shutting_down";
+}
+
+// Wait until query() satisfies done, or the timeout passes.
+template <class Pred>
+Result<ZoneStatus> wait_for(const std::string& run_dir, int timeout_ms, Pred done,
+                            const char* what) {
+  int64_t deadline = mono_ms() + timeout_ms;
+  for (;;) {
+    auto st = ZK_TRY(query(run_dir));
+    if (done(st)) return st;
+    if (mono_ms() >= deadline)
+      return fail(std::string("timed out waiting for the zone to ") + what + " (state " + st.state + ")");
+    sleep_ms(20);
+  }
+}
+
+Result<UniqueFd> connect_ctl(const std::string& run_dir) {
+  RunPaths p{run_dir};
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return sys_error("socket", p.ctl());
+  struct sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string path = p.ctl();
+  if (path.size() >= sizeof addr.sun_path) return fail("control socket path too long: " + path);
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+    return sys_error("connect", path);
+  return fd;
+}
+
+Result<std::string> read_line(int fd, const std::string& what) {
+  std::string line;
+  char c;
+  while (line.size() < 4096) {
+    ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error("read", what);
+    if (n == 0) return fail(what + ": connection closed");
+    if (c == '\n') return line;
+    line += c;
+  }
+  return fail(what + ": reply too long");
+}
+
+}  // namespace
+
+Result<ZoneStatus> query(const std::string& run_dir) {
+  ZoneStatus st;
+  st.run = ZK_TRY(read_state(run_dir));
+  bool locked = supervisor_lock_held(run_dir);
+  st.supervisor_alive = locked && sys::process_matches(st.run.zoneadmd_pid, st.run.zoneadmd_start_time);
+  if (locked && !st.supervisor_alive) {
+    // Lock held but state.json not yet rewritten by the new zoneadmd.
+    st.supervisor_alive = true;
+    st.state = "ready";
+    return st;
+  }
+  if (st.supervisor_alive) {
+    st.state = st.run.state;
+    return st;
+  }
+  // Dead supervisor: whatever it last wrote, the zone is not running.
+  if (is_active(st.run.state))
+    st.state = leftovers(run_dir) ? "down" : "stopped";
+  else
+    st.state = st.run.state.empty() ? "stopped" : st.run.state;
+  if (st.state == "stopped" && leftovers(run_dir)) st.state = "down";
+  return st;
+}
+
+Result<void> cleanup_dead(const ZoneSpec& spec) {
+  ZK_TRYV(validate_spec(spec));
+  if (supervisor_lock_held(spec.run_dir))
+    return fail("zone " + spec.name + ": supervisor is alive", ErrorKind::Busy);
+  auto drv = ZK_TRYC(cgroup::detect(), "cgroup");
+  if (drv->exists(spec.cgroup_path)) {
+    ZK_TRYVC(drv->kill_all(spec.cgroup_path), "zone " + spec.name + ": cleanup");
+    ZK_TRYVC(drv->destroy(spec.cgroup_path), "zone " + spec.name + ": cleanup");
+  }
+  // The veths died with the zone's netns; its filter table did not.
+  ZK_TRYVC(teardown_network(spec), "zone " + spec.name + ": cleanup");
+  RunPaths p{spec.run_dir};
+  ::unlink(p.ctl().c_str());
+  auto st = read_state(spec.run_dir);
+  RunState rs = st ? *st : RunState{};
+  if (is_active(rs.state) || rs.state.empty()) {
+    rs.state = "stopped";
+    rs.init_pid = 0;
+    ZK_TRYV(write_state(spec.run_dir, rs));
+  }
+  return {};
+}
+
+Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int timeout_ms) {
+  ZK_TRYV(validate_spec(spec));
+  std::string who = "zone " + spec.name;
+  ZK_TRYV(fs::mkdir_p(spec.run_dir, 0755));
+  auto st = ZK_TRY(query(spec.run_dir));
+  if (st.supervisor_alive) {
+    if (st.state == "running") return {};
+    return fail(who + ": boot operation is invalid for zones in state '" + st.state + "'",
+                ErrorKind::Busy);
+  }
+  ZK_TRYVC(cleanup_dead(spec), who + ": boot");
+  ZK_TRYVC(write_spec(spec), who + ": boot");
+  RunPaths p{spec.run_dir};
+  ::unlink(p.state().c_str());
+  fs::remove_stale_temps(spec.run_dir);
+
+  // Double fork: zoneadmd is reparented to the host's init (or our
+  // subreaper), in its own session, with nothing of ours but /dev/null.
+  int pp[2];
+  if (pipe2(pp, O_CLOEXEC) < 0) return sys_error("pipe", "");
+  UniqueFd rd(pp[0]), wr(pp[1]);
+  pid_t mid = fork();
+  if (mid < 0) return sys_error("fork", "zoneadmd");
+  if (mid == 0) {
+    setsid();
+    pid_t pid = fork();
+    if (pid != 0) {
+      (void)!::write(wr.get(), &pid, sizeof pid);
+      _exit(pid < 0 ? 1 : 0);
+    }
+    int null = ::open("/dev/null", O_RDWR);
+    if (null < 0) _exit(127);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    syscall(SYS_close_range, 3U, ~0U, 0U);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (chdir("/") < 0) _exit(127);
+    const char* argv[] = {"zoneadmd", "--run-dir", spec.run_dir.c_str(), nullptr};
+    const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", nullptr};
+    execve(zoneadmd_path.c_str(), const_cast<char**>(argv), const_cast<char**>(envp));
+    _exit(127);
+  }
+  wr.reset();
+  pid_t sup = 0;
+  ssize_t n = ::read(rd.get(), &sup, sizeof sup);
+  int status;
+  waitpid(mid, &status, 0);
+  if (n != sizeof sup || sup <= 0) return fail(who + ": boot: could not start zoneadmd");
+
+  int64_t deadline = mono_ms() + timeout_ms;
+  for (;;) {
+    auto rs = read_state(spec.run_dir);
+    if (rs && rs->zoneadmd_pid == sup) {
+      if (rs->state == "running") return {};
+      if (rs->state == "failed")
+        return fail(who + ": " + (rs->error.empty() ? std::string("boot failed") : rs->error));
+      if (rs->state == "stopped") return fail(who + ": boot: zone stopped while booting");
+    }
+    auto ps = sys::proc_stat(sup);
+    if (!ps || ps->state == 'Z') {
+      auto again = read_state(spec.run_dir);
+      if (again && again->zoneadmd_pid == sup && again->state == "running") return {};
+      if (again && again->zoneadmd_pid == sup && !again->error.empty())
+        return fail(who + ": " + again->error);
+      return fail(who + ": boot: zoneadmd exited before the zone was running (" + zoneadmd_path + ")");
+    }
+    if (mono_ms() >= deadline) return fail(who + ": boot: timed out waiting for state running");
+    sleep_ms(10);
+  }
+}
+
+Result<std::string> send_command(const std::string& run_dir, const std::string& command) {
+  auto fd = ZK_TRY(connect_ctl(run_dir));
+  std::string line = std::string(kCtlVersion) + " " + command + "\n";
+  if (::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
+    return sys_error("send", RunPaths{run_dir}.ctl());
+  return read_line(fd.get(), RunPaths{run_dir}.ctl());
+}
+
+Result<UniqueFd> open_console(const std::string& run_dir) {
+  auto fd = ZK_TRY(connect_ctl(run_dir));
+  std::string line = std::string(kCtlVersion) + " CONSOLE\n";
+  if (::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
+    return sys_error("send", RunPaths{run_dir}.ctl());
+  auto reply = read_line(fd.get(), RunPaths{run_dir}.ctl());
+  if (!reply) return std::unexpected(reply.error());
+  if (*reply != "OK") return fail("console: " + *reply);
+  return fd;
+}
+
+namespace {
+
+Result<void> stop_and_wait(const std::string& run_dir, const std::string& cmd, int timeout_ms) {
+  auto st = ZK_TRY(query(run_dir));
+  if (!st.supervisor_alive) {
+    if (st.state == "down") {
+      auto spec = ZK_TRY(read_spec(run_dir));
+      ZK_TRYV(cleanup_dead(spec));
+    }
+    return {};  // already stopped
+  }
+  auto reply = send_command(run_dir, cmd);
+  if (!reply) {
+    // The supervisor may have just exited; fall through to the wait.
+    auto again = ZK_TRY(query(run_dir));
+    if (again.supervisor_alive) return std::unexpected(reply.error());
+  } else if (!reply->starts_with("OK")) {
+    return fail(*reply);
+  }
+  ZK_TRYV(wait_for(run_dir, timeout_ms, [](const ZoneStatus& s) { return !s.supervisor_alive; },
+                   "stop"));
+  return {};
+}
+
+}  // namespace
+
+Result<void> halt(const std::string& run_dir, int timeout_ms) {
+  return stop_and_wait(run_dir, "HALT", timeout_ms);
+}
+
+Result<void> shutdown(const std::string& run_dir, int grace_seconds) {
+  return stop_and_wait(run_dir, "SHUTDOWN " + std::to_string(grace_seconds),
+                       grace_seconds * 1000 + 30000);
+}
+
+Result<void> reboot(const std::string& run_dir, int timeout_ms) {
+  auto st = ZK_TRY(query(run_dir));
+  if (!st.supervisor_alive || st.state != "running")
+    return fail("reboot operation is invalid for zones in state '" + st.state + "'", ErrorKind::Busy);
+  int old_init = st.run.init_pid;
+  auto reply = send_command(run_dir, "REBOOT");
+  if (!reply) return std::unexpected(reply.error());
+  if (!reply->starts_with("OK")) return fail(*reply);
+  auto done = ZK_TRY(wait_for(run_dir, timeout_ms,
+                              [&](const ZoneStatus& s) {
+                                return !s.supervisor_alive || s.state == "failed" ||
+                                       (s.state == "running" && s.run.init_pid != old_init);
+                              },
+                              "reboot"));
+  if (done.state != "running") return fail("reboot failed: " + done.run.error);
+  return {};
+}
+
+Result<void> apply_limits(const std::string& run_dir, const CgroupLimits& limits) {
+  auto spec = ZK_TRY(read_spec(run_dir));
+  ZK_TRYV(validate_spec(spec));
+  auto st = ZK_TRY(query(run_dir));
+  spec.limits = limits;
+  ZK_TRYV(write_spec(spec));
+  if (!st.supervisor_alive) return {};  // applied at next boot
+  auto drv = ZK_TRYC(cgroup::detect(), "cgroup");
+  return context(drv->apply(spec.cgroup_path, limits), "zone " + spec.name + ": apply limits");
+}
+
+Result<std::string> resolve_run_dir(const std::string& name) {
+  const char* env = getenv("ZONEKIT_RUN");
+  std::string run = env && *env ? env : "/run/zonekit";
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    return fail("no such zone: '" + name + "'", ErrorKind::NotFound);
+  std::string dir = run + "/zones/" + name;
+  if (!fs::exists(dir + "/spec.json")) return fail("no such zone: '" + name + "'", ErrorKind::NotFound);
+  return dir;
+}
+
+}  // namespace zonekit::runtime

@@ -1,0 +1,53 @@
+// The client side of zoneadmd, used by zoneadm, zlogin and tests. Every call
+// works from the run directory alone and is correct after zoneadmd was
+// killed with SIGKILL (liveness = the OFD lock on zoneadmd.lock is held and
+// the recorded pid still has its recorded start time).
+#pragma once
+
+#include <string>
+
+#include "core/plan/zone_spec.hpp"
+#include "core/sys/fd.hpp"
+#include "core/sys/result.hpp"
+
+namespace zonekit::runtime {
+
+struct ZoneStatus {
+  // "stopped", "ready", "running", "shutting_down", "down" (supervisor dead,
+  // leftovers not cleaned yet), "failed" (run.error says why).
+  std::string state;
+  RunState run;
+  bool supervisor_alive = false;
+};
+
+// Cheap; never blocks on the zone.
+Result<ZoneStatus> query(const std::string& run_dir);
+
+// Write spec.json, clean leftovers of a dead supervisor, start zoneadmd
+// detached and wait until the zone runs (ok), failed (error with the reason)
+// or timeout. A zone already running is success.
+Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int timeout_ms);
+
+// Immediate stop: SIGKILL the zone, tear down, wait until stopped.
+Result<void> halt(const std::string& run_dir, int timeout_ms);
+// SIGTERM and SIGPWR to init, SIGKILL after grace_seconds; waits until stopped.
+Result<void> shutdown(const std::string& run_dir, int grace_seconds);
+// A fresh zone (new namespaces) with a new init; waits until running again.
+Result<void> reboot(const std::string& run_dir, int timeout_ms);
+// Live limit update (cgroup write); also recorded in spec.json for reboots.
+Result<void> apply_limits(const std::string& run_dir, const CgroupLimits& limits);
+// Remove leftovers (cgroup, control socket, stale state) of a dead supervisor.
+Result<void> cleanup_dead(const ZoneSpec& spec);
+
+// Connect to ctl.sock and send one command ("HALT", "SHUTDOWN 10" ...);
+// returns the reply line without "\n" ("OK ..." or "ERR ...").
+Result<std::string> send_command(const std::string& run_dir, const std::string& command);
+// Connect and switch the connection to console mode; returns the socket.
+Result<UniqueFd> open_console(const std::string& run_dir);
+
+// The run directory of a zone named on the command line (zlogin, tests):
+// today a uuid under $ZONEKIT_RUN/zones; alias/prefix lookup comes with the
+// store.
+Result<std::string> resolve_run_dir(const std::string& name);
+
+}  // namespace zonekit::runtime

@@ -1,0 +1,212 @@
+#include "core/runtime/zone_child.hpp"
+
+#include "core/net/zone_files.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/runtime/caps.hpp"
+#include "core/runtime/mount_apply.hpp"
+
+namespace zonekit::runtime {
+
+const char* child_step_name(ChildStep step) {
+  switch (step) {
+    case ChildStep::WaitParent: return "wait for parent";
+    case ChildStep::SetIds: return "set ids";
+    case ChildStep::Hostname: return "set hostname";
+    case ChildStep::MountPrivate: return "make mounts private";
+    case ChildStep::Mounts: return "build root";
+    case ChildStep::Pivot: return "pivot_root";
+    case ChildStep::SeedEtc: return "write /etc";
+    case ChildStep::Rlimits: return "set rlimits";
+    case ChildStep::Fds: return "set up console fds";
+    case ChildStep::Session: return "set controlling tty";
+    case ChildStep::Caps: return "drop capabilities";
+    case ChildStep::Seccomp: return "load seccomp filter";
+    case ChildStep::Exec: return "exec init";
+  }
+  return "?";
+}
+
+Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec) {
+  std::vector<FileSeed> f;
+  f.push_back({"/etc/hostname", spec.hostname + "\n", true});
+  // The network files come from core/net, which validates every value that
+  // ends up in them (a hostile manifest cannot add lines).
+  std::string hosts = ZK_TRYC(net::hosts_file(spec), "/etc/hosts");
+  if (hosts.find("\t" + spec.hostname) == std::string::npos && !spec.hostname.empty()) {
+    // No address of its own: the Debian convention lets the name resolve.
+    std::string fqdn = spec.dns_domain.empty() ? spec.hostname : spec.hostname + "." + spec.dns_domain;
+    hosts += "127.0.1.1\t" + (fqdn == spec.hostname ? fqdn : fqdn + " " + spec.hostname) + "\n";
+  }
+  f.push_back({"/etc/hosts", hosts, true});
+  f.push_back({"/etc/resolv.conf", ZK_TRYC(net::resolv_conf(spec), "/etc/resolv.conf"), true});
+  f.push_back({"/etc/passwd",
+               "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+               false});
+  f.push_back({"/etc/group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n", false});
+  f.push_back({"/etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n",
+               false});
+  return f;
+}
+
+std::vector<std::string> init_env() {
+  return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+          "TERM=vt220", "container=zonekit"};
+}
+
+namespace {
+
+[[noreturn]] void child_fail(int sync_fd, ChildStep step, int err, int index = -1) {
+  ChildMsg m{ChildMsgType::Error, step, err, index};
+  (void)!::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
+  _exit(kChildFailExit);
+}
+
+int write_all(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    off += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+// Runs after pivot_root as the zone's root: a symlink planted by the zone
+// can only point inside the zone.
+int seed_file(const FileSeed& f) {
+  if (f.regenerate && ::unlink(f.path.c_str()) < 0 && errno != ENOENT) return -errno;
+  int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return (!f.regenerate && errno == EEXIST) ? 0 : -errno;
+  int r = write_all(fd, f.content);
+  ::close(fd);
+  return r;
+}
+
+void reset_signals() {
+  struct sigaction sa{};
+  sa.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; ++s) sigaction(s, &sa, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+}  // namespace
+
+void builtin_init() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGCHLD, SIGTERM, SIGPWR, SIGINT, SIGHUP}) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  for (;;) {
+    siginfo_t si;
+    int s = sigwaitinfo(&set, &si);
+    if (s == SIGCHLD) {
+      while (waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+    } else if (s == SIGTERM || s == SIGPWR || s == SIGINT) {
+      _exit(0);
+    }
+  }
+}
+
+void zone_child_main(ChildConfig& cfg) {
+  int sync = cfg.sync_fd;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ChildMsg go{};
+  ssize_t n;
+  do n = ::recv(sync, &go, sizeof go, 0); while (n < 0 && errno == EINTR);
+  if (n != sizeof go || go.type != ChildMsgType::Continue) _exit(kChildFailExit);  // parent gone
+
+  if (setresgid(0, 0, 0) < 0) child_fail(sync, ChildStep::SetIds, errno);
+  if (setgroups(0, nullptr) < 0) child_fail(sync, ChildStep::SetIds, errno);
+  if (setresuid(0, 0, 0) < 0) child_fail(sync, ChildStep::SetIds, errno);
+  // Changing ids cleared the parent-death signal: set it again, then make
+  // sure the parent did not die in between (it holds the sync socket open).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  struct pollfd pfd{sync, POLLRDHUP, 0};
+  if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLRDHUP))) _exit(kChildFailExit);
+
+  if (sethostname(cfg.hostname.data(), cfg.hostname.size()) < 0)
+    child_fail(sync, ChildStep::Hostname, errno);
+  if (setdomainname(cfg.domainname.data(), cfg.domainname.size()) < 0)
+    child_fail(sync, ChildStep::Hostname, errno);
+
+  sys::LinuxMountSyscalls msys;
+  if (int r = msys.make_rprivate("/"); r < 0) child_fail(sync, ChildStep::MountPrivate, -r);
+  int failed = -1;
+  if (int r = apply_mounts(cfg.mounts, cfg.root, msys, &failed); r < 0)
+    child_fail(sync, ChildStep::Mounts, -r, failed);
+  if (int r = msys.pivot(cfg.root.c_str()); r < 0) child_fail(sync, ChildStep::Pivot, -r);
+
+  umask(022);
+  for (size_t i = 0; i < cfg.files.size(); ++i)
+    if (int r = seed_file(cfg.files[i]); r < 0)
+      child_fail(sync, ChildStep::SeedEtc, -r, static_cast<int>(i));
+
+  // stdio = console; the sync socket moves to fd 3 (close-on-exec, so a
+  // successful execve reads as EOF in the parent); nothing else survives.
+  if (setsid() < 0) child_fail(sync, ChildStep::Session, errno);
+  for (int fd = 0; fd < 3; ++fd)
+    if (dup2(cfg.console_fd, fd) < 0) child_fail(sync, ChildStep::Fds, errno);
+  if (sync != 3) {
+    if (dup3(sync, 3, O_CLOEXEC) < 0) child_fail(sync, ChildStep::Fds, errno);
+    sync = 3;
+  }
+  if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0) child_fail(sync, ChildStep::Fds, errno);
+  if (ioctl(0, TIOCSCTTY, 0) < 0) child_fail(sync, ChildStep::Session, errno);
+  if (chdir("/") < 0) child_fail(sync, ChildStep::Pivot, errno);
+  reset_signals();
+
+  bool builtin = cfg.argv.empty();
+  // The built-in init keeps zoneadmd's image: make it non-dumpable so the
+  // zone cannot ptrace it or open /proc/1/{exe,mem,environ} (the owning
+  // user namespace of its mm is the host's).
+  if (builtin) {
+    prctl(PR_SET_DUMPABLE, 0);
+    if (cfg.title && cfg.title_len > 0) {
+      memset(cfg.title, 0, cfg.title_len);
+      strncpy(cfg.title, "init", cfg.title_len - 1);
+    }
+    prctl(PR_SET_NAME, "init");
+  }
+  if (int r = caps::apply_in_child(); r < 0) child_fail(sync, ChildStep::Caps, -r);
+  if (cfg.seccomp)
+    if (int r = seccomp::load(*cfg.seccomp); r < 0) child_fail(sync, ChildStep::Seccomp, -r);
+
+  if (builtin) {
+    ChildMsg m{ChildMsgType::Started, ChildStep::Exec, 0, -1};
+    (void)!::send(sync, &m, sizeof m, MSG_NOSIGNAL);
+    ::close(sync);
+    builtin_init();
+  }
+  std::vector<char*> argv, envp;
+  for (auto& a : cfg.argv) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : cfg.env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  execve(argv[0], argv.data(), envp.data());
+  child_fail(sync, ChildStep::Exec, errno);
+}
+
+}  // namespace zonekit::runtime

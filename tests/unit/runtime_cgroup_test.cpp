@@ -1,0 +1,502 @@
+// cgroup drivers against a fake cgroupfs: plain files and directories in a
+// temp dir. The fake does not create a cgroup's files on mkdir as the
+// kernel does, so tests lay down the files "the kernel" would have.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+
+#include "core/runtime/cgroup.hpp"
+#include "core/sys/fs.hpp"
+
+using namespace zonekit;
+using cgroup::FileWrite;
+
+namespace {
+
+struct TempTree {
+  std::string root;
+  TempTree() {
+    char tmpl[] = "/tmp/zk-cgfake-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    root = tmpl;
+  }
+  ~TempTree() { (void)fs::remove_tree(root); }
+  std::string path(const std::string& rel) const { return root + "/" + rel; }
+  void put(const std::string& rel, const std::string& content) const {
+    auto p = path(rel);
+    REQUIRE(fs::mkdir_p(p.substr(0, p.rfind('/'))));
+    std::ofstream(p) << content;
+  }
+  void dir(const std::string& rel) const { REQUIRE(fs::mkdir_p(path(rel))); }
+  std::string get(const std::string& rel) const {
+    std::ifstream in(path(rel));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  bool has(const std::string& rel) const { return fs::exists(path(rel)); }
+};
+
+CgroupLimits limits_512m() {
+  CgroupLimits l;
+  l.memory_bytes = 512ull << 20;
+  l.swap_bytes = 1024ull << 20;
+  l.pids_max = 300;
+  l.cpu_cap_percent = 150;
+  l.cpu_shares = 200;
+  l.io_priority = 50;
+  return l;
+}
+
+// A unified (v2) root with the controllers a kernel offers.
+void make_v2_root(const TempTree& t) {
+  t.put("cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
+  t.put("cgroup.subtree_control", "");
+  t.put("cgroup.procs", "1\n");
+}
+
+// Files the kernel creates in a new v2 cgroup (io.bfq.weight left out: a
+// kernel without BFQ).
+void make_v2_leaf(const TempTree& t, const std::string& rel) {
+  for (const char* f : {"cgroup.procs", "cgroup.kill", "cgroup.freeze", "memory.max", "memory.swap.max",
+                        "memory.oom.group", "pids.max", "cpu.max", "cpu.weight", "io.weight"})
+    t.put(rel + "/" + f, "");
+  t.put(rel + "/cgroup.controllers", "cpu io memory pids\n");
+  t.put(rel + "/cgroup.subtree_control", "");
+  t.put(rel + "/cgroup.events", "populated 0\nfrozen 0\n");
+}
+
+const char* kV1Hierarchies[] = {"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids", "systemd"};
+
+void make_v1_root(const TempTree& t) {
+  for (const char* h : kV1Hierarchies) t.put(std::string(h) + "/cgroup.procs", "1\n");
+  t.put("cpuset/cpuset.cpus", "0-1\n");
+  t.put("cpuset/cpuset.mems", "0\n");
+  // The hybrid host's cgroup2 mount is not a v1 hierarchy.
+  t.put("unified/cgroup.procs", "");
+  t.put("unified/cgroup.controllers", "hugetlb\n");
+}
+
+void make_v1_leaf(const TempTree& t, const std::string& rel, const std::string& memsw) {
+  t.put("memory/" + rel + "/memory.limit_in_bytes", "9223372036854771712\n");
+  t.put("memory/" + rel + "/memory.memsw.limit_in_bytes", memsw);
+  t.put("memory/" + rel + "/cgroup.procs", "");
+  t.put("pids/" + rel + "/pids.max", "max\n");
+  t.put("cpu/" + rel + "/cpu.cfs_period_us", "100000\n");
+  t.put("cpu/" + rel + "/cpu.cfs_quota_us", "-1\n");
+  t.put("cpu/" + rel + "/cpu.shares", "1024\n");
+  t.put("blkio/" + rel + "/blkio.bfq.weight", "100\n");  // BFQ kernel: no blkio.weight
+  t.put("freezer/" + rel + "/freezer.state", "THAWED\n");
+}
+
+}  // namespace
+
+TEST_CASE("cgroup plan_v2: exact writes") {
+  CHECK(cgroup::plan_v2(limits_512m()) == std::vector<FileWrite>{
+                                              {"memory.max", "536870912"},
+                                              {"memory.swap.max", "536870912"},
+                                              {"memory.oom.group", "0"},
+                                              {"pids.max", "300"},
+                                              {"cpu.max", "150000 100000"},
+                                              {"cpu.weight", "200"},
+                                              {"io.weight", "50"},
+                                              {"io.bfq.weight", "50"},
+                                          });
+}
+
+TEST_CASE("cgroup plan_v2: defaults, uncapped cpu, swap below memory, clamps") {
+  CgroupLimits l;  // 256M memory, 256M memory+swap, 2000 pids
+  CHECK(cgroup::plan_v2(l) == std::vector<FileWrite>{
+                                  {"memory.max", "268435456"},
+                                  {"memory.swap.max", "0"},
+                                  {"memory.oom.group", "0"},
+                                  {"pids.max", "2000"},
+                                  {"cpu.max", "max 100000"},
+                                  {"cpu.weight", "100"},
+                                  {"io.weight", "100"},
+                                  {"io.bfq.weight", "100"},
+                              });
+  l.swap_bytes = 1;  // below memory: no swap at all
+  l.memory_bytes = 0;
+  l.pids_max = 0;
+  l.cpu_shares = 0;
+  l.io_priority = 50000;
+  auto w = cgroup::plan_v2(l);
+  CHECK(w[0] == FileWrite{"memory.max", "max"});
+  CHECK(w[1] == FileWrite{"memory.swap.max", "max"});
+  CHECK(w[3] == FileWrite{"pids.max", "max"});
+  CHECK(w[5] == FileWrite{"cpu.weight", "1"});
+  CHECK(w[6] == FileWrite{"io.weight", "10000"});
+  CHECK(w[7] == FileWrite{"io.bfq.weight", "1000"});
+}
+
+TEST_CASE("cgroup plan_v1: exact writes") {
+  CHECK(cgroup::plan_v1(limits_512m()) == std::vector<FileWrite>{
+                                              {"memory/memory.limit_in_bytes", "536870912"},
+                                              {"memory/memory.memsw.limit_in_bytes", "1073741824"},
+                                              {"pids/pids.max", "300"},
+                                              {"cpu/cpu.cfs_period_us", "100000"},
+                                              {"cpu/cpu.cfs_quota_us", "150000"},
+                                              {"cpu/cpu.shares", "2048"},
+                                              {"blkio/blkio.weight", "250"},
+                                              {"blkio/blkio.bfq.weight", "50"},
+                                          });
+  CgroupLimits l;
+  l.swap_bytes = 0;  // memsw never below the limit
+  l.cpu_shares = 1;  // 1 * 1024 / 100 = 10
+  l.io_priority = 1;
+  auto w = cgroup::plan_v1(l);
+  CHECK(w[0] == FileWrite{"memory/memory.limit_in_bytes", "268435456"});
+  CHECK(w[1] == FileWrite{"memory/memory.memsw.limit_in_bytes", "268435456"});
+  CHECK(w[4] == FileWrite{"cpu/cpu.cfs_quota_us", "-1"});
+  CHECK(w[5] == FileWrite{"cpu/cpu.shares", "10"});
+  CHECK(w[6] == FileWrite{"blkio/blkio.weight", "10"});
+  l.cpu_shares = 0;
+  l.memory_bytes = 0;
+  w = cgroup::plan_v1(l);
+  CHECK(w[0] == FileWrite{"memory/memory.limit_in_bytes", "-1"});
+  CHECK(w[1] == FileWrite{"memory/memory.memsw.limit_in_bytes", "-1"});
+  CHECK(w[5] == FileWrite{"cpu/cpu.shares", "2"});
+}
+
+TEST_CASE("cgroup plan_v1 live update: memsw first only when raising past the current ceiling") {
+  const auto l = limits_512m();  // limit 512M, memsw 1G
+  auto lower = cgroup::plan_v1(l, 2048ull << 20);
+  CHECK(lower[0].file == "memory/memory.limit_in_bytes");
+  CHECK(lower[1].file == "memory/memory.memsw.limit_in_bytes");
+  auto equal = cgroup::plan_v1(l, 512ull << 20);
+  CHECK(equal[0].file == "memory/memory.limit_in_bytes");
+  auto raise = cgroup::plan_v1(l, 256ull << 20);
+  CHECK(raise[0] == FileWrite{"memory/memory.memsw.limit_in_bytes", "1073741824"});
+  CHECK(raise[1] == FileWrite{"memory/memory.limit_in_bytes", "536870912"});
+  CgroupLimits unlimited;
+  unlimited.memory_bytes = 0;
+  CHECK(cgroup::plan_v1(unlimited, 1ull << 30)[0].file == "memory/memory.memsw.limit_in_bytes");
+  CHECK(cgroup::plan_v1(unlimited, UINT64_MAX)[0].file == "memory/memory.limit_in_bytes");
+}
+
+TEST_CASE("cgroup detect: unified root is v2, a hybrid or legacy root is v1") {
+  TempTree v2;
+  make_v2_root(v2);
+  auto d2 = cgroup::detect(v2.root);
+  REQUIRE(d2);
+  CHECK((*d2)->name() == "v2");
+
+  TempTree v1;
+  make_v1_root(v1);
+  auto d1 = cgroup::detect(v1.root);
+  REQUIRE(d1);
+  CHECK((*d1)->name() == "v1");
+
+  TempTree empty;
+  auto none = cgroup::detect(empty.root);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message() == "cgroup: no v1 hierarchies and no cgroup2 at " + empty.root);
+  CHECK_FALSE(cgroup::detect(empty.root + "/missing"));
+}
+
+TEST_CASE("cgroup v2: create enables controllers from the root down, apply writes the plan") {
+  TempTree t;
+  make_v2_root(t);
+  t.put("zk-test/cgroup.controllers", "cpu io memory pids\n");
+  t.put("zk-test/cgroup.subtree_control", "memory\n");  // some already enabled
+  auto d = cgroup::make_v2(t.root);
+  REQUIRE(d->create("zk-test/zone1"));
+  CHECK(t.has("zk-test/zone1"));
+  CHECK(t.get("cgroup.subtree_control") == "+cpu +io +memory +pids");
+  CHECK(t.get("zk-test/cgroup.subtree_control") == "+cpu +io +pids");
+  CHECK(d->exists("zk-test/zone1"));
+  CHECK(d->dirs("zk-test/zone1") == std::vector<std::string>{t.root + "/zk-test/zone1"});
+
+  make_v2_leaf(t, "zk-test/zone1");
+  REQUIRE(d->apply("zk-test/zone1", limits_512m()));
+  CHECK(t.get("zk-test/zone1/memory.max") == "536870912");
+  CHECK(t.get("zk-test/zone1/memory.swap.max") == "536870912");
+  CHECK(t.get("zk-test/zone1/memory.oom.group") == "0");
+  CHECK(t.get("zk-test/zone1/pids.max") == "300");
+  CHECK(t.get("zk-test/zone1/cpu.max") == "150000 100000");
+  CHECK(t.get("zk-test/zone1/cpu.weight") == "200");
+  CHECK(t.get("zk-test/zone1/io.weight") == "50");
+  CHECK_FALSE(t.has("zk-test/zone1/io.bfq.weight"));  // optional and absent: skipped
+
+  REQUIRE(d->attach("zk-test/zone1", 4242));
+  CHECK(t.get("zk-test/zone1/cgroup.procs") == "4242");
+}
+
+TEST_CASE("cgroup v2: a missing required controller or file is an error naming it") {
+  TempTree t;
+  t.put("cgroup.controllers", "cpu io\n");
+  t.put("cgroup.subtree_control", "");
+  auto d = cgroup::make_v2(t.root);
+  auto r = d->create("zk-test/zone1");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() ==
+        "cgroup zk-test/zone1: cgroup v2: controller 'memory' is not available in " + t.root);
+  CHECK_FALSE(t.has("zk-test"));  // rolled back
+
+  TempTree t2;
+  make_v2_root(t2);
+  t2.dir("zone1");
+  t2.put("zone1/memory.max", "");
+  auto d2 = cgroup::make_v2(t2.root);
+  auto a = d2->apply("zone1", CgroupLimits{});
+  REQUIRE_FALSE(a);
+  CHECK(a.error().message() ==
+        "cgroup zone1: set limits: open " + t2.root + "/zone1/pids.max: No such file or directory");
+}
+
+TEST_CASE("cgroup v2: pids are collected from the subtree, kill_all uses cgroup.kill or the freezer") {
+  TempTree t;
+  make_v2_root(t);
+  make_v2_leaf(t, "zone1");
+  t.put("zone1/cgroup.procs", "34\n12\n");
+  t.put("zone1/inner/cgroup.procs", "56\n12\n");
+  auto d = cgroup::make_v2(t.root);
+  auto p = d->pids("zone1");
+  REQUIRE(p);
+  CHECK(*p == std::vector<pid_t>{12, 34, 56});
+
+  make_v2_leaf(t, "zone2");
+  REQUIRE(d->kill_all("zone2"));
+  CHECK(t.get("zone2/cgroup.kill") == "1");
+
+  make_v2_leaf(t, "zone3");
+  REQUIRE(unlink(t.path("zone3/cgroup.kill").c_str()) == 0);  // kernel < 5.14
+  t.put("zone3/cgroup.events", "populated 0\nfrozen 1\n");
+  REQUIRE(d->kill_all("zone3"));
+  CHECK(t.get("zone3/cgroup.freeze") == "0");  // frozen, then thawed
+  CHECK(d->kill_all("missing"));
+}
+
+TEST_CASE("cgroup v2: stats") {
+  TempTree t;
+  make_v2_root(t);
+  t.put("zone1/memory.current", "123456\n");
+  t.put("zone1/pids.current", "7\n");
+  t.put("zone1/memory.events", "low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\noom_group_kill 0\n");
+  auto s = cgroup::make_v2(t.root)->stats("zone1");
+  REQUIRE(s);
+  CHECK(s->memory_current == 123456);
+  CHECK(s->pids_current == 7);
+  CHECK(s->oom_kills == 2);
+}
+
+TEST_CASE("cgroup: destroy removes the subtree deepest first; missing is success") {
+  TempTree t;
+  make_v2_root(t);
+  // (The fake's directories hold no files: rmdir of a real cgroup ignores
+  // its kernel files, a plain directory would not.)
+  t.dir("zk-test/zone1/a/b");
+  t.dir("zk-test/zone1/c");
+  t.dir("zk-test/zone2");
+  auto d = cgroup::make_v2(t.root);
+  REQUIRE(d->destroy("zk-test/zone1"));
+  CHECK_FALSE(t.has("zk-test/zone1"));
+  CHECK(t.has("zk-test/zone2"));
+  CHECK(d->destroy("zk-test/zone1"));
+  CHECK(d->destroy("nothere/either"));
+  CHECK_FALSE(d->exists("zk-test/zone1"));
+}
+
+TEST_CASE("cgroup: unsafe relative paths are refused") {
+  TempTree t;
+  make_v2_root(t);
+  auto d = cgroup::make_v2(t.root);
+  auto msg = [&](const std::string& path) {
+    auto r = d->create(path);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind == ErrorKind::Invalid);
+    return r.error().message();
+  };
+  CHECK(msg("../escape") == "cgroup path '../escape': '.' or '..' component");
+  CHECK(msg("a/../../b") == "cgroup path 'a/../../b': '.' or '..' component");
+  CHECK(msg("/abs") == "cgroup path '/abs': must be relative");
+  CHECK(msg("a//b") == "cgroup path 'a//b': empty component");
+  CHECK(msg("a/") == "cgroup path 'a/': empty component");
+  CHECK(msg("a\nb") == "cgroup path 'a\nb': contains a newline or NUL");
+  CHECK(msg(std::string("a\0b", 3)) == std::string("cgroup path 'a\0b': contains a newline or NUL", 44));
+  CHECK(msg("") == "cgroup v2: refusing to use the root cgroup");
+  CHECK_FALSE(d->apply("../x", CgroupLimits{}));
+  CHECK_FALSE(d->attach("a/../b", 1));
+  CHECK_FALSE(d->destroy(".."));
+  CHECK_FALSE(cgroup::make_v1(t.root)->destroy("a/./b"));
+}
+
+TEST_CASE("cgroup: symlinks below the root are never followed") {
+  TempTree t;
+  make_v2_root(t);
+  TempTree outside;
+  outside.put("victim/memory.max", "untouched");
+  REQUIRE(symlink(outside.path("victim").c_str(), t.path("zk-link").c_str()) == 0);
+  auto d = cgroup::make_v2(t.root);
+  auto r = d->apply("zk-link", CgroupLimits{});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() ==
+        "cgroup zk-link: set limits: open " + t.root + "/zk-link: Not a directory");
+  CHECK_FALSE(d->create("zk-link/zone"));
+  CHECK(d->destroy("zk-link").error().message() ==
+        "cgroup zk-link: destroy: open " + t.root + "/zk-link: Not a directory");
+  CHECK(outside.get("victim/memory.max") == "untouched");
+
+  // A symlinked file inside a real directory: also refused.
+  make_v2_leaf(t, "zone1");
+  REQUIRE(unlink(t.path("zone1/pids.max").c_str()) == 0);
+  REQUIRE(symlink(outside.path("victim/memory.max").c_str(), t.path("zone1/pids.max").c_str()) == 0);
+  CHECK_FALSE(d->apply("zone1", CgroupLimits{}));
+  CHECK(outside.get("victim/memory.max") == "untouched");
+}
+
+TEST_CASE("cgroup v1: create makes the path in every hierarchy and seeds cpuset") {
+  TempTree t;
+  make_v1_root(t);
+  // The kernel gives a new cpuset cgroup empty cpus/mems.
+  t.put("cpuset/zk-test/cpuset.cpus", "\n");
+  t.put("cpuset/zk-test/cpuset.mems", "\n");
+  t.put("cpuset/zk-test/zone1/cpuset.cpus", "\n");
+  t.put("cpuset/zk-test/zone1/cpuset.mems", "\n");
+  auto d = cgroup::make_v1(t.root);
+  CHECK(d->name() == "v1");
+  REQUIRE(d->create("zk-test/zone1"));
+  std::vector<std::string> expect_dirs;
+  for (const char* h : kV1Hierarchies) {
+    expect_dirs.push_back(t.root + "/" + h + "/zk-test/zone1");
+    CHECK(t.has(std::string(h) + "/zk-test/zone1"));
+  }
+  CHECK(d->dirs("zk-test/zone1") == expect_dirs);
+  CHECK_FALSE(t.has("unified/zk-test"));
+  CHECK(t.get("cpuset/zk-test/cpuset.cpus") == "0-1");
+  CHECK(t.get("cpuset/zk-test/cpuset.mems") == "0");
+  CHECK(t.get("cpuset/zk-test/zone1/cpuset.cpus") == "0-1");
+  CHECK(t.get("cpuset/zk-test/zone1/cpuset.mems") == "0");
+}
+
+TEST_CASE("cgroup v1: apply writes the plan into each controller's hierarchy, attach joins all") {
+  TempTree t;
+  make_v1_root(t);
+  auto d = cgroup::make_v1(t.root);
+  for (const char* h : kV1Hierarchies) t.put(std::string(h) + "/zone1/cgroup.procs", "");
+  make_v1_leaf(t, "zone1", "9223372036854771712\n");
+  REQUIRE(d->apply("zone1", limits_512m()));
+  CHECK(t.get("memory/zone1/memory.limit_in_bytes") == "536870912");
+  CHECK(t.get("memory/zone1/memory.memsw.limit_in_bytes") == "1073741824");
+  CHECK(t.get("pids/zone1/pids.max") == "300");
+  CHECK(t.get("cpu/zone1/cpu.cfs_period_us") == "100000");
+  CHECK(t.get("cpu/zone1/cpu.cfs_quota_us") == "150000");
+  CHECK(t.get("cpu/zone1/cpu.shares") == "2048");
+  CHECK(t.get("blkio/zone1/blkio.bfq.weight") == "50");
+  CHECK_FALSE(t.has("blkio/zone1/blkio.weight"));
+
+  REQUIRE(d->attach("zone1", 777));
+  for (const char* h : kV1Hierarchies) CHECK(t.get(std::string(h) + "/zone1/cgroup.procs") == "777");
+  t.put("pids/zone1/cgroup.procs", "5\n6\n");
+  t.put("memory/zone1/cgroup.procs", "6\n7\n");
+  CHECK(*d->pids("zone1") == std::vector<pid_t>{5, 6, 7, 777});  // union of all hierarchies
+}
+
+TEST_CASE("cgroup v1: co-mounted controllers (cpu,cpuacct) are one hierarchy") {
+  TempTree t;
+  for (const char* h : {"memory", "pids", "cpu,cpuacct"}) t.put(std::string(h) + "/cgroup.procs", "");
+  REQUIRE(symlink("cpu,cpuacct", t.path("cpu").c_str()) == 0);
+  REQUIRE(symlink("cpu,cpuacct", t.path("cpuacct").c_str()) == 0);
+  auto d = cgroup::make_v1(t.root);
+  REQUIRE(d->create("zone1"));
+  CHECK(d->dirs("zone1") ==
+        std::vector<std::string>{t.root + "/cpu,cpuacct/zone1", t.root + "/memory/zone1", t.root + "/pids/zone1"});
+  t.put("cpu,cpuacct/zone1/cpu.cfs_period_us", "");
+  t.put("cpu,cpuacct/zone1/cpu.cfs_quota_us", "");
+  t.put("cpu,cpuacct/zone1/cpu.shares", "");
+  t.put("memory/zone1/memory.limit_in_bytes", "");
+  t.put("pids/zone1/pids.max", "");
+  REQUIRE(d->apply("zone1", limits_512m()));  // no blkio, no memsw: both optional
+  CHECK(t.get("cpu,cpuacct/zone1/cpu.cfs_quota_us") == "150000");
+  CHECK(t.get("memory/zone1/memory.limit_in_bytes") == "536870912");
+}
+
+TEST_CASE("cgroup v1: kill_all freezes, signals and thaws; destroy clears every hierarchy") {
+  TempTree t;
+  make_v1_root(t);
+  auto d = cgroup::make_v1(t.root);
+  t.put("freezer/zone1/freezer.state", "THAWED\n");
+  REQUIRE(d->kill_all("zone1"));
+  CHECK(t.get("freezer/zone1/freezer.state") == "THAWED");
+
+  for (const char* h : kV1Hierarchies) t.dir(std::string(h) + "/zk/zone2/sub");
+  REQUIRE(d->destroy("zk/zone2"));
+  for (const char* h : kV1Hierarchies) {
+    CHECK_FALSE(t.has(std::string(h) + "/zk/zone2"));
+    CHECK(t.has(std::string(h) + "/zk"));
+  }
+  CHECK_FALSE(d->exists("zk/zone2"));
+  CHECK(d->destroy("zk/zone2"));
+}
+
+TEST_CASE("cgroup v1: stats and a missing required hierarchy") {
+  TempTree t;
+  make_v1_root(t);
+  t.put("memory/zone1/memory.usage_in_bytes", "4096\n");
+  t.put("memory/zone1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+  t.put("pids/zone1/pids.current", "9\n");
+  auto s = cgroup::make_v1(t.root)->stats("zone1");
+  REQUIRE(s);
+  CHECK(s->memory_current == 4096);
+  CHECK(s->pids_current == 9);
+  CHECK(s->oom_kills == 3);
+
+  TempTree only_cpu;
+  only_cpu.put("cpu/cgroup.procs", "");
+  auto r = cgroup::make_v1(only_cpu.root)->create("zone1");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() == "cgroup v1: no 'memory' hierarchy under " + only_cpu.root);
+}
+
+TEST_CASE("cgroup v2: without a cpu controller an uncapped zone still applies, a capped one fails") {
+  TempTree t;
+  make_v2_root(t);
+  for (const char* f : {"cgroup.procs", "memory.max", "pids.max"}) t.put(std::string("zone1/") + f, "");
+  auto d = cgroup::make_v2(t.root);
+  CgroupLimits l;
+  REQUIRE(d->apply("zone1", l));
+  CHECK(t.get("zone1/memory.max") == "268435456");
+  CHECK(t.get("zone1/pids.max") == "2000");
+  l.cpu_cap_percent = 100;
+  auto r = d->apply("zone1", l);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() ==
+        "cgroup zone1: set limits: open " + t.root + "/zone1/cpu.max: No such file or directory");
+}
+
+TEST_CASE("cgroup v1: without a cpu hierarchy an uncapped zone still applies, a capped one fails") {
+  TempTree t;
+  for (const char* h : {"memory", "pids"}) t.put(std::string(h) + "/cgroup.procs", "");
+  t.put("memory/zone1/memory.limit_in_bytes", "");
+  t.put("pids/zone1/pids.max", "");
+  auto d = cgroup::make_v1(t.root);
+  CgroupLimits l;
+  REQUIRE(d->apply("zone1", l));
+  CHECK(t.get("memory/zone1/memory.limit_in_bytes") == "268435456");
+  l.cpu_cap_percent = 100;
+  auto r = d->apply("zone1", l);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() == "cgroup zone1: set limits: no 'cpu' hierarchy under " + t.root);
+}
+
+TEST_CASE("cgroup Guard: kills and removes unless released") {
+  TempTree t;
+  make_v2_root(t);
+  auto d = cgroup::make_v2(t.root);
+  t.dir("zk/zone1");
+  t.dir("zk/zone2");
+  {
+    cgroup::Guard g(*d, "zk/zone1");
+  }
+  CHECK_FALSE(t.has("zk/zone1"));
+  {
+    cgroup::Guard g(*d, "zk/zone2");
+    g.release();
+  }
+  CHECK(t.has("zk/zone2"));
+}
