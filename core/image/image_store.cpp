@@ -230,6 +230,11 @@ Result<ImageInfo> import_impl(const std::string& root, const std::string& source
   info.name = !opts.name.empty() ? opts.name : !ref_name.empty() ? ref_name : name_from_source(info.source);
   info.version = !opts.version.empty() ? opts.version : ref_version;
 
+  // The tree reaches the disk before image.json makes it an image.
+  {
+    UniqueFd dir(::open(incoming.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir || ::syncfs(dir.get()) < 0) return sys_error("sync", incoming);
+  }
   ZK_TRYV(fs::write_file_atomic(incoming + "/image.json", to_json(info) + "\n", 0644));
   {
     FileLock lock = ZK_TRY(lock_store(root, FileLock::Mode::Exclusive));

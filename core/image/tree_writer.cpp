@@ -226,6 +226,8 @@ Result<void> TreeWriter::write_entry(struct archive* a, struct archive_entry* e,
     return fail("more than " + std::to_string(limits_.max_entries) + " entries");
   const std::string shown = path.str();
   if (path.was_absolute) warnings_.add("stripped leading '/'", shown);
+  // File capabilities and other xattrs are privileges too: not carried over.
+  if (archive_entry_xattr_count(e) > 0) warnings_.add("dropped extended attributes", shown);
 
   if (layer) {
     Whiteout w = classify_whiteout(path);

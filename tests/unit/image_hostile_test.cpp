@@ -3,6 +3,8 @@
 // empty, host files keep their link counts).
 #include <doctest/doctest.h>
 
+#include <sys/xattr.h>
+
 #include "core/image/image_store.hpp"
 #include "tests/unit/image_test_util.hpp"
 
@@ -122,6 +124,7 @@ TEST_CASE("hostile: device nodes are dropped, fifos kept, setuid dropped, with w
                              {.path = "run/fifo", .type = AE_IFIFO, .perm = 0600},
                              {.path = "bin/su", .perm = 04755, .data = "#!"},
                              {.path = "bin/wall", .perm = 02755, .data = "#!"},
+                             {.path = "bin/ping", .perm = 0755, .data = "#!", .xattr = "security.capability"},
                              {.path = "tmp", .type = AE_IFDIR, .perm = 01777}},
                             {}, "gzip");
   REQUIRE(r);
@@ -139,7 +142,10 @@ TEST_CASE("hostile: device nodes are dropped, fifos kept, setuid dropped, with w
   CHECK((st.st_mode & 07777) == 01777);
   CHECK(warnings_of(*r) ==
         "dropped device nodes (2): dev/null, dev/sda\n"
-        "dropped setuid/setgid bits (2): bin/su, bin/wall\n");
+        "dropped setuid/setgid bits (2): bin/su, bin/wall\n"
+        "dropped extended attributes (1): bin/ping\n");
+  char cap[64];
+  CHECK(lgetxattr((root + "/bin/ping").c_str(), "security.capability", cap, sizeof cap) < 0);
   s.check_contained();
 }
 
