@@ -151,6 +151,19 @@ Result<ImageInfo> import_impl(const std::string& root, const std::string& source
   if (stat(real, &st) < 0) return sys_error("stat", real);
   if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return fail(std::string(real) + ": not a file or directory", ErrorKind::Invalid);
 
+  for (const auto& [what, value] : {std::pair{"name", &opts.name}, std::pair{"version", &opts.version}}) {
+    if (value->size() > 128) return fail(std::string(what) + " is longer than 128 bytes", ErrorKind::Invalid);
+    for (unsigned char c : *value)
+      if (c < 0x20 || c == 0x7f) return fail(std::string(what) + " contains a control character", ErrorKind::Invalid);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    // Copying a tree that holds the store would copy the import into itself.
+    char store_real[PATH_MAX];
+    std::string src = std::string(real) == "/" ? "/" : std::string(real) + "/";
+    if (realpath(root.c_str(), store_real) && (std::string(store_real) + "/").starts_with(src))
+      return fail(std::string(real) + ": contains the image store " + store_real, ErrorKind::Invalid);
+  }
+
   ImageInfo info;
   info.uuid = new_uuid();
   info.source = real;
