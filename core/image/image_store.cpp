@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/image/archive_source.hpp"
 #include "core/sys/fs.hpp"
