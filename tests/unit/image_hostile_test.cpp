@@ -246,3 +246,22 @@ TEST_CASE("compressed inputs: zstd and xz") {
     CHECK(*fs::read_file(s.rootfs(*r) + "/etc/hostname") == "zone\n");
   }
 }
+
+TEST_CASE("ownership: numeric uid/gid from the archive, names ignored (as root)") {
+  Sandbox s;
+  auto r = s.import_entries({{.path = "home/user", .type = AE_IFDIR, .perm = 0700, .uid = 1000, .gid = 1001},
+                             {.path = "home/user/f", .data = "x", .uid = 1000, .gid = 1001, .uname = "root"},
+                             {.path = "home/user/l", .type = AE_IFLNK, .link = "f", .uid = 1000, .gid = 1001}});
+  REQUIRE(r);
+  if (geteuid() != 0) return;  // others keep their own ids, like tar
+  for (const char* p : {"/home/user", "/home/user/f", "/home/user/l"}) {
+    struct stat st;
+    REQUIRE(lstat((s.rootfs(*r) + p).c_str(), &st) == 0);
+    CHECK(st.st_uid == 1000);
+    CHECK(st.st_gid == 1001);
+  }
+  struct stat st;
+  REQUIRE(lstat((s.rootfs(*r) + "/home").c_str(), &st) == 0);
+  CHECK(st.st_uid == 0);  // implied parent: root-owned
+  CHECK((st.st_mode & 07777) == 0755);
+}
