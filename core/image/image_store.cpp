@@ -210,7 +210,7 @@ Result<ImageInfo> import_impl(const std::string& root, const std::string& source
     UniqueFd src(::open(real, O_RDONLY | O_CLOEXEC));
     if (!src) return sys_error("open", real);
     progress.total = static_cast<uint64_t>(st.st_size);
-    std::string hex = ZK_TRY(extract_tar_fd(writer, src.get(), false, real, on_read));
+    std::string hex = ZK_TRY(extract_tar_fd(writer, src.get(), false, "", on_read));
     info.type = "tar";
     info.source_digest = "sha256:" + hex;
     // A tarball of an OCI layout or a docker save unpacks to the layout:

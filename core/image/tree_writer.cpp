@@ -354,13 +354,16 @@ Result<void> TreeWriter::extract(struct archive* a, bool layer, const std::strin
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
       const char* msg = archive_error_string(a);
-      return fail(shown + ": " + (msg ? msg : "cannot read archive"));
+      return fail((shown.empty() ? "" : shown + ": ") + (msg ? msg : "cannot read archive"));
     }
     if (r == ARCHIVE_WARN) {
       const char* msg = archive_error_string(a);
       warnings_.add("archive warnings", msg ? msg : "unknown");
     }
-    ZK_TRYVC(write_entry(a, e, layer), shown);
+    if (shown.empty())
+      ZK_TRYV(write_entry(a, e, layer));
+    else
+      ZK_TRYVC(write_entry(a, e, layer), shown);
     if (tick) tick();
   }
   return {};

@@ -59,7 +59,7 @@ TEST_CASE("hostile: .. traversal fails the import") {
     Sandbox s;
     auto r = s.import_entries({{.path = "ok", .data = "1"}, {.path = bad, .data = "x"}});
     REQUIRE_FALSE(r);
-    CHECK(r.error().message() == "import " + s.tarball + ": " + s.tarball + ": entry '" + bad + "' contains '..'");
+    CHECK(r.error().message() == "import " + s.tarball + ": entry '" + bad + "' contains '..'");
     CHECK_FALSE(zk_test::lexists("/tmp/zk-dotdot"));
     s.check_contained();
     CHECK(image::list(s.store)->empty());
@@ -156,8 +156,7 @@ TEST_CASE("hostile: hardlinks to host files or outside the tree fail") {
     Sandbox s;
     auto r = s.import_entries({{.path = "pw", .hardlink = "/etc/passwd"}});
     REQUIRE_FALSE(r);
-    CHECK(r.error().message() == "import " + s.tarball + ": " + s.tarball +
-                                     ": hardlink pw: target '/etc/passwd' is not in the image");
+    CHECK(r.error().message() == "import " + s.tarball + ": hardlink pw: target '/etc/passwd' is not in the image");
     s.check_contained();
   }
   {
@@ -212,8 +211,7 @@ TEST_CASE("hostile: a huge declared size fails before any data is written") {
   zk_test::write_file(s.tarball, tar);
   auto r = image::import(s.store, s.tarball, {});
   REQUIRE_FALSE(r);
-  CHECK(r.error().message() == "import " + s.tarball + ": " + s.tarball +
-                                   ": big: declares 1099511627776 bytes, over the per-file limit of 8589934592");
+  CHECK(r.error().message() == "import " + s.tarball + ": big: declares 1099511627776 bytes, over the per-file limit of 8589934592");
   s.check_contained();
 }
 
@@ -224,8 +222,7 @@ TEST_CASE("hostile: the total size cap holds across files") {
   auto r = s.import_entries({{.path = "a", .data = std::string(600, 'a')}, {.path = "b", .data = std::string(600, 'b')}},
                             opts, "xz");
   REQUIRE_FALSE(r);
-  CHECK(r.error().message() == "import " + s.tarball + ": " + s.tarball +
-                                   ": b: image exceeds the size limit of 1000 bytes");
+  CHECK(r.error().message() == "import " + s.tarball + ": b: image exceeds the size limit of 1000 bytes");
   s.check_contained();
 }
 
