@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <climits>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "core/image/image_store.hpp"
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/manifest/validate.hpp"
@@ -94,9 +96,13 @@ Result<json> load_manifest(const std::string& text, const std::string& source) {
 
 Result<json> create(store::Store& st, const std::string& text, const std::string& source) {
   json doc = ZK_TRY(load_manifest(text, source));
+  // The image must exist, and stay (imgadm delete takes this lock
+  // exclusively), until the zone that uses it is published.
+  std::optional<FileLock> image_lock;
   if (doc.contains("image_uuid")) {
     std::string img = doc["image_uuid"];
-    if (!fs::exists(st.paths().images_dir() + "/" + img + "/rootfs"))
+    image_lock = ZK_TRY(image::lock_store(st.paths().root, FileLock::Mode::Shared));
+    if (!fs::exists(image::rootfs_path(st.paths().root, img)))
       return fail(fmt::format("image_uuid: image {} is not imported (see imgadm list)", img),
                   ErrorKind::Invalid);
   }
@@ -145,7 +151,7 @@ Result<ZoneSpec> spec_for(const store::Store& st, const json& doc) {
   auto tags = ZK_TRY(st.tags());
   for (const auto& [name, t] : tags) facts.tag_bridges[name] = t.bridge;
   if (doc.contains("image_uuid") && doc["image_uuid"].is_string()) {
-    facts.image_rootfs = st.paths().images_dir() + "/" + doc["image_uuid"].get<std::string>() + "/rootfs";
+    facts.image_rootfs = image::rootfs_path(st.paths().root, doc["image_uuid"].get<std::string>());
     if (!fs::exists(facts.image_rootfs))
       return fail(fmt::format("image {} is not imported", doc["image_uuid"].get<std::string>()));
   }
