@@ -285,13 +285,10 @@ Result<Note> reboot(store::Store& st, const std::string& name, const std::string
     ZK_TRYV(refuse_incomplete(l.rec, "reboot"));
     std::string run_dir = st.paths().run_zone_dir(l.uuid);
     auto q = ZK_TRY(runtime::query(run_dir));
-    if (q.state == "running") {
-      ZK_TRYV(context(runtime::reboot(run_dir, st.config().boot_timeout_s * 1000),
-                      zone_label(l.rec) + ": reboot"));
-      return Note{};
-    }
+    // Halt, then boot from the stored manifest, so that changes waiting for
+    // the next boot (hostname, nics, ...) take effect.
+    if (q.supervisor_alive) ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000), zone_label(l.rec) + ": reboot"));
   }
-  // Not running: reboot means boot (illumos refuses; admins expect this).
   return boot(st, name, zoneadmd);
 }
 
