@@ -101,10 +101,14 @@ Result<json> create(store::Store& st, const std::string& text, const std::string
   std::optional<FileLock> image_lock;
   if (doc.contains("image_uuid")) {
     std::string img = doc["image_uuid"];
-    image_lock = ZK_TRY(image::lock_store(st.paths().root, FileLock::Mode::Shared));
-    if (!fs::exists(image::rootfs_path(st.paths().root, img)))
+    auto missing = [&] {
       return fail(fmt::format("image_uuid: image {} is not imported (see imgadm list)", img),
                   ErrorKind::Invalid);
+    };
+    // Checked before locking too, so a bad manifest leaves the store untouched.
+    if (!fs::exists(image::rootfs_path(st.paths().root, img))) return missing();
+    image_lock = ZK_TRY(image::lock_store(st.paths().root, FileLock::Mode::Shared));
+    if (!fs::exists(image::rootfs_path(st.paths().root, img))) return missing();
   }
   return st.create(std::move(doc));
 }
