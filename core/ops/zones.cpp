@@ -3,14 +3,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "core/image/image_store.hpp"
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/manifest/validate.hpp"
+#include "core/ops/live_nics.hpp"
 #include "core/plan/zone_plan.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
@@ -92,11 +96,19 @@ Result<json> load_manifest(const std::string& text, const std::string& source) {
 
 Result<json> create(store::Store& st, const std::string& text, const std::string& source) {
   json doc = ZK_TRY(load_manifest(text, source));
+  // The image must exist, and stay (imgadm delete takes this lock
+  // exclusively), until the zone that uses it is published.
+  std::optional<FileLock> image_lock;
   if (doc.contains("image_uuid")) {
     std::string img = doc["image_uuid"];
-    if (!fs::exists(st.paths().images_dir() + "/" + img + "/rootfs"))
+    auto missing = [&] {
       return fail(fmt::format("image_uuid: image {} is not imported (see imgadm list)", img),
                   ErrorKind::Invalid);
+    };
+    // Checked before locking too, so a bad manifest leaves the store untouched.
+    if (!fs::exists(image::rootfs_path(st.paths().root, img))) return missing();
+    image_lock = ZK_TRY(image::lock_store(st.paths().root, FileLock::Mode::Shared));
+    if (!fs::exists(image::rootfs_path(st.paths().root, img))) return missing();
   }
   return st.create(std::move(doc));
 }
@@ -143,7 +155,7 @@ Result<ZoneSpec> spec_for(const store::Store& st, const json& doc) {
   auto tags = ZK_TRY(st.tags());
   for (const auto& [name, t] : tags) facts.tag_bridges[name] = t.bridge;
   if (doc.contains("image_uuid") && doc["image_uuid"].is_string()) {
-    facts.image_rootfs = st.paths().images_dir() + "/" + doc["image_uuid"].get<std::string>() + "/rootfs";
+    facts.image_rootfs = image::rootfs_path(st.paths().root, doc["image_uuid"].get<std::string>());
     if (!fs::exists(facts.image_rootfs))
       return fail(fmt::format("image {} is not imported", doc["image_uuid"].get<std::string>()));
   }
@@ -203,9 +215,16 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
     auto spec = ZK_TRY(spec_for(st, next));
     ZK_TRYV(context(runtime::apply_limits(spec.run_dir, spec.limits), zone_label(l.rec) + ": live update"));
     res.applied_live = true;
-  } else if (limits_changed) {
-    // Not running: the new limits simply apply at the next boot.
   }
+  bool nics_changed = std::find(res.changed.begin(), res.changed.end(), "nics") != res.changed.end();
+  if (nics_changed && q && q->state == "running") {
+    bool live = ZK_TRY(context(apply_nics_live(st, l.rec.doc, next), zone_label(l.rec) + ": live nic update"));
+    if (live) {
+      std::erase(res.next_boot, std::string("nics"));
+      res.applied_live = true;
+    }
+  }
+  // Not running: everything simply applies at the next boot.
   if (!q || q->state != "running") res.next_boot.clear();
   return res;
 }
@@ -270,13 +289,10 @@ Result<Note> reboot(store::Store& st, const std::string& name, const std::string
     ZK_TRYV(refuse_incomplete(l.rec, "reboot"));
     std::string run_dir = st.paths().run_zone_dir(l.uuid);
     auto q = ZK_TRY(runtime::query(run_dir));
-    if (q.state == "running") {
-      ZK_TRYV(context(runtime::reboot(run_dir, st.config().boot_timeout_s * 1000),
-                      zone_label(l.rec) + ": reboot"));
-      return Note{};
-    }
+    // Halt, then boot from the stored manifest, so that changes waiting for
+    // the next boot (hostname, nics, ...) take effect.
+    if (q.supervisor_alive) ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000), zone_label(l.rec) + ": reboot"));
   }
-  // Not running: reboot means boot (illumos refuses; admins expect this).
   return boot(st, name, zoneadmd);
 }
 

@@ -30,6 +30,19 @@ std::vector<FileWrite> plan_v1(const CgroupLimits& limits);
 // memory.memsw.limit_in_bytes (UINT64_MAX when unlimited).
 std::vector<FileWrite> plan_v1(const CgroupLimits& limits, uint64_t current_memsw_bytes);
 
+// Devices a zone may use (everything else is denied by the cgroup): type
+// 'c' or 'b', major, minor (-1 = any).
+struct DeviceRule {
+  char type;
+  int64_t major;
+  int64_t minor;
+};
+const std::vector<DeviceRule>& zone_devices();
+// Pure: the v1 devices controller writes for zone_devices(), in order
+// (deny all, then allow each). create() applies them; v2 gets the same
+// list as a BPF device program.
+std::vector<FileWrite> plan_v1_devices();
+
 struct Stats {
   uint64_t memory_current = 0;
   uint64_t pids_current = 0;

@@ -82,6 +82,7 @@ class V1Driver final : public Driver {
       }
       for (auto& m : *made) created.emplace_back(hroot, m);
       auto init = init_levels(h, hroot, parts);
+      if (init) init = limit_devices(h, hroot, path);
       if (!init) {
         rollback(created);
         return std::unexpected(std::move(init.error()).wrap("cgroup " + path));
@@ -225,6 +226,14 @@ class V1Driver final : public Driver {
       }
       parent = level;
     }
+    return {};
+  }
+
+  // Deny every device but the zone's few, before any process joins.
+  Result<void> limit_devices(const Hierarchy& h, const std::string& hroot, const std::string& path) {
+    if (std::find(h.controllers.begin(), h.controllers.end(), "devices") == h.controllers.end()) return {};
+    for (const auto& w : plan_v1_devices())
+      ZK_TRYV(write_file(hroot, path, w.file.substr(w.file.find('/') + 1), w.value));
     return {};
   }
 

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "core/runtime/cgroup.hpp"
+#include "core/runtime/cgroup_devices.hpp"
 #include "core/runtime/cgroup_driver_util.hpp"
 #include "core/runtime/cgroup_fs.hpp"
 
@@ -47,6 +48,14 @@ class V2Driver final : public Driver {
         return std::unexpected(std::move(r.error()).wrap("cgroup " + path));
       }
       level = join_rel(level, parts[i]);
+    }
+    // Deny every device but the zone's few, before any process joins.
+    auto dir = open_dir(root_, path);
+    auto devices = dir ? attach_device_program(dir->get(), join(root_, path))
+                       : Result<void>(std::unexpected(std::move(dir.error())));
+    if (!devices) {
+      rollback(created);
+      return std::unexpected(std::move(devices.error()).wrap("cgroup " + path));
     }
     return {};
   }

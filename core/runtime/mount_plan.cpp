@@ -87,6 +87,10 @@ HostFacts probe_host_facts(const std::string& console_path) {
   return f;
 }
 
+std::string image_lower_dir(const ZoneSpec& spec) { return spec.run_dir + "/lower"; }
+std::string image_upper_dir(const ZoneSpec& spec) { return spec.zone_dir + "/overlay/upper"; }
+std::string image_work_dir(const ZoneSpec& spec) { return spec.zone_dir + "/overlay/work"; }
+
 std::vector<std::string> persistent_dirs(const ZoneSpec& spec) {
   std::vector<std::string> dirs{"etc", "var", "root", "home"};
   if (spec.tmpfs_bytes == 0) dirs.push_back("tmp");
@@ -95,11 +99,24 @@ std::vector<std::string> persistent_dirs(const ZoneSpec& spec) {
 
 std::vector<MountStep> plan_mounts(const ZoneSpec& spec, const HostFacts& facts) {
   std::vector<MountStep> p;
-  // The root: a private tmpfs, read-only once the tree is built.
-  p.push_back(fresh("tmpfs", "zkroot", "/", kNoSuidDev, "mode=0755,size=1m"));
+  const bool image = spec.brand == "image";
+  if (image) {
+    // The root: the image (attached id-shifted at image_lower_dir by the
+    // child) under the zone's own writable layer. Everything below is the
+    // zone's: top-level directories are created or checked to be real
+    // directories before anything is mounted on them.
+    p.push_back(fresh("overlay", "overlay", "/", kNoSuidDev,
+                      fmt::format("lowerdir={},upperdir={},workdir={},userxattr",
+                                  image_lower_dir(spec), image_upper_dir(spec),
+                                  image_work_dir(spec))));
+    p.push_back(mkdir_step("/etc"));
+  } else {
+    // The root: a private tmpfs, read-only once the tree is built.
+    p.push_back(fresh("tmpfs", "zkroot", "/", kNoSuidDev, "mode=0755,size=1m"));
+  }
 
   for (const auto& d : facts.top_dirs) {
-    if (!d.exists) continue;
+    if (!d.exists || image) continue;
     std::string target = "/" + d.name;
     if (!d.symlink.empty()) {
       p.push_back(symlink_step(d.symlink, target));
@@ -115,6 +132,10 @@ std::vector<MountStep> plan_mounts(const ZoneSpec& spec, const HostFacts& facts)
   }
 
   for (const auto& name : persistent_dirs(spec)) {
+    if (image) {
+      if (name == "tmp") p.push_back(mkdir_step("/tmp", 01777));
+      continue;
+    }
     p.push_back(mkdir_step("/" + name, name == "tmp" ? 01777 : 0755));
     MountStep b{MountKind::BindZone};
     b.source = spec.zone_dir + "/root/" + name;
@@ -186,9 +207,11 @@ std::vector<MountStep> plan_mounts(const ZoneSpec& spec, const HostFacts& facts)
   for (const char* m : kMaskedDirs) p.push_back(simple(MountKind::MaskDir, m));
   for (const char* r : kReadOnly) p.push_back(simple(MountKind::ReadOnly, r));
 
-  MountStep ro = simple(MountKind::SetAttr, "/");
-  ro.attrs = kRdonly;
-  p.push_back(ro);
+  if (!image) {
+    MountStep ro = simple(MountKind::SetAttr, "/");
+    ro.attrs = kRdonly;
+    p.push_back(ro);
+  }
   return p;
 }
 

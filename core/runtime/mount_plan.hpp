@@ -59,7 +59,14 @@ const std::vector<std::string>& shared_host_dirs();
 // Read the host facts (lstat of /usr, /bin ...).
 HostFacts probe_host_facts(const std::string& console_path);
 
-// Per-zone persistent directories under <zone_dir>/root.
+// Image brand: where the image's read-only, id-shifted root is attached
+// in the child (a directory of the run dir), and the overlay's writable
+// layer under the zone's own directory.
+std::string image_lower_dir(const ZoneSpec& spec);   // <run_dir>/lower
+std::string image_upper_dir(const ZoneSpec& spec);   // <zone_dir>/overlay/upper
+std::string image_work_dir(const ZoneSpec& spec);    // <zone_dir>/overlay/work
+
+// Per-zone persistent directories under <zone_dir>/root (sparse brand).
 std::vector<std::string> persistent_dirs(const ZoneSpec& spec);
 
 std::vector<MountStep> plan_mounts(const ZoneSpec& spec, const HostFacts& facts);

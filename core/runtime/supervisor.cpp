@@ -1,6 +1,7 @@
 #include "core/runtime/supervisor.hpp"
 
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -14,11 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <vector>
 
 #include "core/runtime/cgroup.hpp"
+#include "core/runtime/ctl_protocol.hpp"
 #include "core/runtime/network_hook.hpp"
 #include "core/runtime/rootfs.hpp"
 #include "core/runtime/run_dir.hpp"
@@ -46,6 +50,43 @@ struct Client {
   std::string in;
   bool console = false;
 };
+
+ssize_t send_with_fd(int sock, const void* data, size_t len, int fd) {
+  struct iovec iov{const_cast<void*>(data), len};
+  struct msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  char ctrl[CMSG_SPACE(sizeof(int))]{};
+  if (fd >= 0) {
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
+  return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+// Image brand: a detached, read-only copy of the image's rootfs whose ids
+// are shifted into the zone's range (an idmapped mount using the zone's own
+// user namespace), so files owned by 0 in the image belong to the zone's
+// root and copy-up into the writable layer works.
+Result<UniqueFd> image_tree_for(const ZoneSpec& spec, pid_t child) {
+  UniqueFd tree(static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, spec.image_rootfs.c_str(),
+                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)));
+  if (!tree) return sys_error("open_tree", spec.image_rootfs);
+  std::string ns_path = "/proc/" + std::to_string(child) + "/ns/user";
+  UniqueFd userns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!userns) return sys_error("open", ns_path);
+  struct mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  attr.userns_fd = static_cast<uint64_t>(userns.get());
+  if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return sys_error("idmap", spec.image_rootfs);
+  return tree;
+}
 
 class Supervisor {
  public:
@@ -179,10 +220,13 @@ Result<pid_t> Supervisor::spawn_init() {
   auto prog = ZK_TRYC(seccomp::build_default(), "seccomp");
   ChildConfig cfg;
   cfg.root = paths_.root();
+  if (spec_.brand == "image") cfg.lower = image_lower_dir(spec_);
   cfg.hostname = spec_.hostname.empty() ? spec_.uuid.substr(0, 8) : spec_.hostname;
   cfg.domainname = spec_.dns_domain;
   cfg.mounts = plan_mounts(spec_, probe_host_facts(slave_path_));
   cfg.files = ZK_TRY(etc_files(spec_));
+  if (spec_.brand != "image")
+    for (auto& f : host_etc_files()) cfg.files.push_back(std::move(f));
   cfg.argv = spec_.init_argv;
   cfg.env = init_env();
   cfg.console_fd = slave_.get();
@@ -196,8 +240,11 @@ Result<pid_t> Supervisor::spawn_init() {
   UniqueFd parent_end(sp[0]), child_end(sp[1]);
   cfg.sync_fd = child_end.get();
 
+  // No CLONE_NEWCGROUP here: a cgroup namespace is rooted where its creator
+  // stands, so the child unshares it once we have moved it into the zone's
+  // cgroup (else the zone would see host cgroup paths).
   unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-                        CLONE_NEWNET | CLONE_NEWCGROUP;
+                        CLONE_NEWNET;
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
   if (pid < 0) return sys_error("clone", "zone init");
   if (pid == 0) {
@@ -218,6 +265,10 @@ Result<pid_t> Supervisor::spawn_init() {
       return sys_error("write", path);
     return {};
   };
+  // One contiguous range, written by host root. setgroups stays "allow":
+  // the "deny" rule protects negative-group ACLs from unprivileged mappers,
+  // while here every gid the zone can hold is its own, and its login tools
+  // need setgroups(2).
   std::string map = "0 " + std::to_string(spec_.ids.host_base) + " " +
                     std::to_string(spec_.ids.count) + "\n";
   if (auto r = write_map("uid_map", map); !r) return kill_child(r.error());
@@ -233,9 +284,16 @@ Result<pid_t> Supervisor::spawn_init() {
   if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) return kill_child(std::move(r.error()).wrap("cgroup"));
   if (auto r = setup_network_from_parent(spec_, pid); !r) return kill_child(r.error());
 
+  UniqueFd image_tree;
+  if (spec_.brand == "image") {
+    auto tree = image_tree_for(spec_, pid);
+    if (!tree) return kill_child(std::move(tree.error()).wrap("image"));
+    image_tree = std::move(*tree);
+  }
   ChildMsg go{ChildMsgType::Continue, ChildStep::WaitParent, 0, -1};
-  if (::send(parent_end.get(), &go, sizeof go, MSG_NOSIGNAL) != sizeof go)
+  if (send_with_fd(parent_end.get(), &go, sizeof go, image_tree.get()) != sizeof go)
     return kill_child(sys_error("send", "zone init").error());
+  image_tree.reset();
   struct pollfd pfd{parent_end.get(), POLLIN, 0};
   int pr;
   do pr = poll(&pfd, 1, kChildReplyTimeoutMs); while (pr < 0 && errno == EINTR);
@@ -367,36 +425,26 @@ void Supervisor::request_reboot() {
 }
 
 std::string Supervisor::handle_command(Client& c, const std::string& line) {
-  std::string prefix = std::string(kCtlVersion) + " ";
-  if (line.rfind(prefix, 0) != 0) return "ERR unsupported protocol (want " + prefix + "...)\n";
-  std::string cmd = line.substr(prefix.size());
-  std::string arg;
-  if (auto sp = cmd.find(' '); sp != std::string::npos) {
-    arg = cmd.substr(sp + 1);
-    cmd = cmd.substr(0, sp);
+  auto req = parse_ctl_request(line);
+  if (!req) return "ERR " + req.error().message() + "\n";
+  switch (req->command) {
+    case CtlCommand::Status:
+      return "OK " + state_.state + " " + std::to_string(init_pid_) + "\n";
+    case CtlCommand::Halt:
+      request_halt();
+      return "OK\n";
+    case CtlCommand::Shutdown:
+      request_shutdown(req->grace_seconds);
+      return "OK\n";
+    case CtlCommand::Reboot:
+      if (!init_pid_) return "ERR zone is not running\n";
+      request_reboot();
+      return "OK\n";
+    case CtlCommand::Console:
+      c.console = true;
+      return "OK\n";
   }
-  if (cmd == "STATUS") return "OK " + state_.state + " " + std::to_string(init_pid_) + "\n";
-  if (cmd == "HALT") {
-    request_halt();
-    return "OK\n";
-  }
-  if (cmd == "SHUTDOWN") {
-    char* end = nullptr;
-    long secs = strtol(arg.c_str(), &end, 10);
-    if (arg.empty() || *end != '\0' || secs < 0 || secs > 86400) return "ERR bad grace seconds\n";
-    request_shutdown(static_cast<int>(secs));
-    return "OK\n";
-  }
-  if (cmd == "REBOOT") {
-    if (!init_pid_) return "ERR zone is not running\n";
-    request_reboot();
-    return "OK\n";
-  }
-  if (cmd == "CONSOLE") {
-    c.console = true;
-    return "OK\n";
-  }
-  return "ERR unknown command " + cmd + "\n";
+  return "ERR internal\n";
 }
 
 void Supervisor::handle_client_input(Client& c) {

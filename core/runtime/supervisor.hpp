@@ -2,16 +2,12 @@
 // cgroup, console and control socket; records state in state.json.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace zonekit::runtime {
 
-// Control protocol (ctl.sock, unix stream, one command per line):
-//   "ZONEKIT1 HALT" | "ZONEKIT1 SHUTDOWN <secs>" | "ZONEKIT1 REBOOT" |
-//   "ZONEKIT1 STATUS" | "ZONEKIT1 CONSOLE"
-// Replies: "OK[ text]\n" or "ERR message\n". After "OK" to CONSOLE the
-// connection carries console bytes both ways.
-inline constexpr const char* kCtlVersion = "ZONEKIT1";
+// Control protocol: core/runtime/ctl_protocol.hpp.
 
 // Supervise the zone whose spec is in run_dir/spec.json until it stops.
 // Returns the process exit code; err_out gets a one-line message on failure.

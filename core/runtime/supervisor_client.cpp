@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "core/runtime/cgroup.hpp"
+#include "core/runtime/ctl_protocol.hpp"
 #include "core/runtime/run_dir.hpp"
 #include "core/runtime/supervisor.hpp"
 #include "core/sys/fs.hpp"
+#include "core/sys/lock.hpp"
 #include "core/sys/proc_stat.hpp"
 
 namespace zonekit::runtime {
@@ -140,6 +142,11 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
   ZK_TRYV(validate_spec(spec));
   std::string who = "zone " + spec.name;
   ZK_TRYV(fs::mkdir_p(spec.run_dir, 0755));
+  // Concurrent boots (and the cleanup of a dead zone) take turns, so one
+  // never cleans up what another is starting.
+  auto guard = ZK_TRYC(FileLock::acquire(spec.run_dir + "/boot.lock", FileLock::Mode::Exclusive,
+                                         timeout_ms),
+                       who + ": boot");
   auto st = ZK_TRY(query(spec.run_dir));
   if (st.supervisor_alive) {
     if (st.state == "running") return {};
@@ -235,21 +242,23 @@ Result<void> stop_and_wait(const std::string& run_dir, const std::string& cmd, i
   auto st = ZK_TRY(query(run_dir));
   if (!st.supervisor_alive) {
     if (st.state == "down") {
+      auto guard = ZK_TRY(FileLock::acquire(run_dir + "/boot.lock", FileLock::Mode::Exclusive,
+                                            timeout_ms));
+      auto again = ZK_TRY(query(run_dir));
+      if (again.supervisor_alive) return fail("zone was booted while halting", ErrorKind::Busy);
       auto spec = ZK_TRY(read_spec(run_dir));
       ZK_TRYV(cleanup_dead(spec));
     }
     return {};  // already stopped
   }
+  // A supervisor already stopping (another halt) may close the socket under
+  // us: that is not a failure, the wait below decides.
   auto reply = send_command(run_dir, cmd);
-  if (!reply) {
-    // The supervisor may have just exited; fall through to the wait.
-    auto again = ZK_TRY(query(run_dir));
-    if (again.supervisor_alive) return std::unexpected(reply.error());
-  } else if (!reply->starts_with("OK")) {
-    return fail(*reply);
-  }
-  ZK_TRYV(wait_for(run_dir, timeout_ms, [](const ZoneStatus& s) { return !s.supervisor_alive; },
-                   "stop"));
+  if (reply && !reply->starts_with("OK")) return fail(*reply);
+  auto done = wait_for(run_dir, timeout_ms, [](const ZoneStatus& s) { return !s.supervisor_alive; },
+                       "stop");
+  if (!done && !reply) return std::unexpected(reply.error());
+  if (!done) return std::unexpected(done.error());
   return {};
 }
 

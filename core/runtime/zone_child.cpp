@@ -1,11 +1,12 @@
 #include "core/runtime/zone_child.hpp"
 
-#include "core/net/zone_files.hpp"
-
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/net/zone_files.hpp"
 #include "core/runtime/caps.hpp"
 #include "core/runtime/mount_apply.hpp"
 
@@ -27,7 +29,9 @@ namespace zonekit::runtime {
 const char* child_step_name(ChildStep step) {
   switch (step) {
     case ChildStep::WaitParent: return "wait for parent";
+    case ChildStep::AttachImage: return "attach image";
     case ChildStep::SetIds: return "set ids";
+    case ChildStep::CgroupNs: return "unshare cgroup namespace";
     case ChildStep::Hostname: return "set hostname";
     case ChildStep::MountPrivate: return "make mounts private";
     case ChildStep::Mounts: return "build root";
@@ -65,6 +69,33 @@ Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec) {
   return f;
 }
 
+std::vector<FileSeed> host_etc_files() {
+  std::vector<FileSeed> f;
+  if (DIR* d = opendir("/etc/alternatives")) {
+    f.push_back({"/etc/alternatives", "", false, 'd'});
+    while (struct dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.' || e->d_type != DT_LNK) continue;
+      std::string path = std::string("/etc/alternatives/") + e->d_name;
+      char target[4096];
+      ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
+      if (n <= 0) continue;
+      f.push_back({path, std::string(target, static_cast<size_t>(n)), false, 'l'});
+    }
+    closedir(d);
+  }
+  int fd = ::open("/etc/ld.so.cache", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0) {
+    std::string cache;
+    char buf[65536];
+    ssize_t n;
+    while (cache.size() < (8u << 20) && (n = ::read(fd, buf, sizeof buf)) > 0)
+      cache.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    if (!cache.empty() && cache.size() < (8u << 20)) f.push_back({"/etc/ld.so.cache", cache, true});
+  }
+  return f;
+}
+
 std::vector<std::string> init_env() {
   return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
           "TERM=vt220", "container=zonekit"};
@@ -94,6 +125,9 @@ int write_all(int fd, const std::string& s) {
 // Runs after pivot_root as the zone's root: a symlink planted by the zone
 // can only point inside the zone.
 int seed_file(const FileSeed& f) {
+  if (f.type == 'd') return (::mkdir(f.path.c_str(), 0755) < 0 && errno != EEXIST) ? -errno : 0;
+  if (f.type == 'l')
+    return (::symlink(f.content.c_str(), f.path.c_str()) < 0 && errno != EEXIST) ? -errno : 0;
   if (f.regenerate && ::unlink(f.path.c_str()) < 0 && errno != ENOENT) return -errno;
   int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return (!f.regenerate && errno == EEXIST) ? 0 : -errno;
@@ -133,10 +167,21 @@ void builtin_init() {
 void zone_child_main(ChildConfig& cfg) {
   int sync = cfg.sync_fd;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Continue, with the image's id-shifted tree attached for the image brand.
   ChildMsg go{};
+  char ctrl[CMSG_SPACE(sizeof(int))]{};
+  struct iovec iov{&go, sizeof go};
+  struct msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
   ssize_t n;
-  do n = ::recv(sync, &go, sizeof go, 0); while (n < 0 && errno == EINTR);
+  do n = ::recvmsg(sync, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
   if (n != sizeof go || go.type != ChildMsgType::Continue) _exit(kChildFailExit);  // parent gone
+  int image_tree = -1;
+  if (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c && c->cmsg_type == SCM_RIGHTS)
+    memcpy(&image_tree, CMSG_DATA(c), sizeof image_tree);
 
   if (setresgid(0, 0, 0) < 0) child_fail(sync, ChildStep::SetIds, errno);
   if (setgroups(0, nullptr) < 0) child_fail(sync, ChildStep::SetIds, errno);
@@ -147,6 +192,9 @@ void zone_child_main(ChildConfig& cfg) {
   struct pollfd pfd{sync, POLLRDHUP, 0};
   if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLRDHUP))) _exit(kChildFailExit);
 
+  // The parent has put us in the zone's cgroup: root the namespace there.
+  if (unshare(CLONE_NEWCGROUP) < 0) child_fail(sync, ChildStep::CgroupNs, errno);
+
   if (sethostname(cfg.hostname.data(), cfg.hostname.size()) < 0)
     child_fail(sync, ChildStep::Hostname, errno);
   if (setdomainname(cfg.domainname.data(), cfg.domainname.size()) < 0)
@@ -154,6 +202,13 @@ void zone_child_main(ChildConfig& cfg) {
 
   sys::LinuxMountSyscalls msys;
   if (int r = msys.make_rprivate("/"); r < 0) child_fail(sync, ChildStep::MountPrivate, -r);
+  if (!cfg.lower.empty()) {
+    if (image_tree < 0) child_fail(sync, ChildStep::AttachImage, EBADF);
+    if (syscall(SYS_move_mount, image_tree, "", AT_FDCWD, cfg.lower.c_str(),
+                MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      child_fail(sync, ChildStep::AttachImage, errno);
+    ::close(image_tree);
+  }
   int failed = -1;
   if (int r = apply_mounts(cfg.mounts, cfg.root, msys, &failed); r < 0)
     child_fail(sync, ChildStep::Mounts, -r, failed);

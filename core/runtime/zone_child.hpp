@@ -19,7 +19,7 @@ namespace zonekit::runtime {
 inline constexpr int kChildFailExit = 125;  // reserved: the child failed before init ran
 
 enum class ChildStep : int32_t {
-  WaitParent = 1, SetIds, Hostname, MountPrivate, Mounts, Pivot, SeedEtc, Rlimits, Fds,
+  WaitParent = 1, AttachImage, SetIds, CgroupNs, Hostname, MountPrivate, Mounts, Pivot, SeedEtc, Rlimits, Fds,
   Session, Caps, Seccomp, Exec,
 };
 const char* child_step_name(ChildStep step);
@@ -34,13 +34,15 @@ struct ChildMsg {
 
 struct FileSeed {
   std::string path;      // inside the zone
-  std::string content;
+  std::string content;   // file content, or the target of a symlink
   bool regenerate;       // true: rewritten at each boot; false: only if absent
+  char type = 'f';       // 'f' file, 'd' directory, 'l' symlink (never regenerated)
 };
 
 // Everything the child needs, prepared by the parent before clone.
 struct ChildConfig {
   std::string root;                 // mount point of the new root (private to the child)
+  std::string lower;                // image brand: where to attach the id-shifted image
   std::string hostname;
   std::string domainname;
   std::vector<MountStep> mounts;
@@ -56,13 +58,26 @@ struct ChildConfig {
 
 // Files seeded into the zone's /etc at boot.
 Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec);
+// Sparse brand: what the shared /usr expects from /etc, taken from the
+// host (parent side): /etc/alternatives symlinks (created only when absent)
+// and /etc/ld.so.cache (refreshed at each boot).
+std::vector<FileSeed> host_etc_files();
+
 // The fixed environment of a zone's init.
 std::vector<std::string> init_env();
 
 [[noreturn]] void zone_child_main(ChildConfig& cfg);
 
 // pid 1 of a zone with no init of its own: reaps orphans, exits 0 on
-// SIGTERM, SIGPWR or SIGINT.
+// SIGTERM, SIGPWR or SIGINT. It is a function of the cloned child, not an
+// exec of zoneadmd (the zone must never exec or see the zoneadmd binary).
+// Its /proc/1/exe still names the zoneadmd file, so the child makes itself
+// non-dumpable: the owning user namespace of its mm is the host's, so the
+// zone's root can neither open /proc/1/exe, mem or environ nor ptrace it,
+// and the binary is host-root-owned, which an id-mapped root cannot write
+// anyway. The argv area is overwritten so /proc/1/cmdline reads "init".
+// (Alternative considered: fexecve of a sealed memfd holding a tiny static
+// init; it needs a second binary embedded and buys nothing over this.)
 [[noreturn]] void builtin_init();
 
 }  // namespace zonekit::runtime

@@ -135,9 +135,15 @@ std::string find_in_path(const std::string& file, const std::string& path) {
   return file;
 }
 
+volatile sig_atomic_t g_winch = 0;
+void on_winch(int) { g_winch = 1; }
+
 void relay_pty(int master, int sock_unused) {
   (void)sock_unused;
   bool tty = isatty(0);
+  struct sigaction sa{};
+  sa.sa_handler = on_winch;  // no SA_RESTART: poll returns EINTR
+  sigaction(SIGWINCH, &sa, nullptr);
   struct termios saved{};
   if (tty) {
     tcgetattr(0, &saved);
@@ -151,6 +157,11 @@ void relay_pty(int master, int sock_unused) {
   char buf[4096];
   for (;;) {
     struct pollfd p[2] = {{master, POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}};
+    if (g_winch) {  // the caller's window changed size: tell the zone's tty
+      g_winch = 0;
+      struct winsize ws;
+      if (tty && ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+    }
     if (poll(p, 2, -1) < 0) {
       if (errno == EINTR) continue;
       break;

@@ -3,14 +3,15 @@ ZK_ZONEADMD="$ZK_BUILD/libexec/zonekit/zoneadmd"
 
 # zk_write_spec UUID K [init...]: write $ZONEKIT_RUN/zones/UUID/spec.json for
 # a sparse zone with uid range 1000000+65536*K. Extra JSON members come from
-# ZK_SPEC_EXTRA (e.g. '"filesystems":[...],').
+# ZK_SPEC_EXTRA (e.g. '"filesystems":[...],'); the brand is sparse unless
+# ZK_SPEC_EXTRA names it ('"brand":"image","image_rootfs":"/x",').
 zk_write_spec() {
   local uuid=$1 k=$2; shift 2
   local run="$ZONEKIT_RUN/zones/$uuid" zd="$ZONEKIT_ROOT/zones/$uuid"
   local base=$((1000000 + 65536 * k)) argv="" a
   for a in "$@"; do argv="$argv${argv:+,}\"$a\""; done
   mkdir -p "$run" "$zd"
-  printf '{"uuid":"%s","name":"z%s","hostname":"%s","dns_domain":"example.test","brand":"sparse",
+  printf '{"uuid":"%s","name":"z%s","hostname":"%s","dns_domain":"example.test",
 "zone_dir":"%s","run_dir":"%s","cgroup_path":"%s/%s","ids":{"host_base":%d,"count":65536},
 "limits":{"memory_bytes":%d,"swap_bytes":%d,"pids_max":%d},"tmpfs_bytes":16777216,
 %s"init_argv":[%s],"restart_init":%s,"resolvers":["192.0.2.53"]}\n' \

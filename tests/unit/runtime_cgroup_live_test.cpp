@@ -2,13 +2,17 @@
 // Root only (skips otherwise); uses a unique parent and removes it on every
 // path out, pass or fail.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
 
+#include <sched.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <csignal>
@@ -17,6 +21,7 @@
 #include <sstream>
 
 #include "core/runtime/cgroup.hpp"
+#include "core/runtime/cgroup_devices.hpp"
 
 using namespace zonekit;
 
@@ -90,6 +95,33 @@ struct Child {
   }
 };
 
+// In a child: the zone's devices open (a pty pair included: ptmx 5:2 and
+// a slave 136:N), /dev/tty is not refused by the cgroup (ENXIO without a
+// controlling terminal is fine), /dev/kmsg (c 1:11, not in the list) is.
+// 0 when all hold, else the number of the failed check.
+int probe_devices() {
+  int check = 0;
+  for (const char* dev : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"}) {
+    ++check;
+    int fd = open(dev, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return check;
+    close(fd);
+  }
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0) return 10;
+  if (grantpt(master) != 0 || unlockpt(master) != 0) return 11;
+  int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) return 12;
+  close(slave);
+  close(master);
+  int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (tty >= 0) close(tty);
+  else if (errno == EPERM) return 13;
+  int kmsg = open("/dev/kmsg", O_RDONLY | O_CLOEXEC);
+  if (kmsg >= 0) return 14;
+  return errno == EPERM ? 0 : 15;
+}
+
 // The value a cgroup file holds after the planned write (what the kernel
 // reads back is the same text for every file we write).
 std::string file_for(cgroup::Driver& d, const std::string& path, const std::string& planned) {
@@ -129,6 +161,7 @@ TEST_CASE("cgroup live: create, limit, attach, update, kill and destroy on this 
     ++checked;
   }
   CHECK(checked >= 5);
+  int status = 0;
 
   Child child([] { return 0; });
   REQUIRE(drv.attach(cg.path, child.pid));
@@ -152,10 +185,18 @@ TEST_CASE("cgroup live: create, limit, attach, update, kill and destroy on this 
   CHECK(slurp(file_for(drv, cg.path, drv.name() == "v2" ? "memory.max" : "memory/memory.limit_in_bytes")) ==
         "67108864");
 
+  // The device allowlist holds for a process in the cgroup.
+  Child prober(probe_devices);
+  REQUIRE(drv.attach(cg.path, prober.pid));
+  prober.start();
+  status = prober.wait_status();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+
   // kill_all must finish while the killed child is still an unreaped
   // zombie of ours (zoneadmd reaps only after it returns).
   REQUIRE(drv.kill_all(cg.path));
-  int status = child.wait_status();
+  status = child.wait_status();
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGKILL);
   REQUIRE(drv.destroy(cg.path));
@@ -257,6 +298,20 @@ TEST_CASE("cgroup live: v2 attach, pids, cgroup.kill and destroy on a hybrid hos
     pause();
     return 0;
   });
+  // The BPF device program create() attaches on a pure v2 host.
+  {
+    int dirfd = open((unified + "/" + cg.path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(dirfd >= 0);
+    auto attached = cgroup::detail::attach_device_program(dirfd, cg.path);
+    close(dirfd);
+    if (!attached) FAIL(attached.error().message());
+    Child prober(probe_devices);
+    REQUIRE(drv.attach(cg.path, prober.pid));
+    prober.start();
+    int status = prober.wait_status();
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
   REQUIRE(drv.attach(cg.path, a.pid));
   REQUIRE(mkdir((unified + "/" + cg.path + "/inner").c_str(), 0755) == 0);
   REQUIRE(drv.attach(cg.path + "/inner", b.pid));
@@ -269,4 +324,43 @@ TEST_CASE("cgroup live: v2 attach, pids, cgroup.kill and destroy on a hybrid hos
   REQUIRE(drv.destroy(cg.path));
   CHECK_FALSE(is_dir(unified + "/" + cg.path));
   REQUIRE(drv.destroy(cg.parent));
+}
+
+TEST_CASE("cgroup live: kill_all ends a running fork bomb held at its pids limit") {
+  if (geteuid() != 0) return;
+  LiveCgroup cg;
+  auto d = cgroup::detect(kRoot);
+  REQUIRE(d);
+  cg.driver = std::move(*d);
+  auto& drv = *cg.driver;
+  CgroupLimits limits;
+  limits.pids_max = 64;
+  REQUIRE(drv.create(cg.path));
+  REQUIRE(drv.apply(cg.path, limits));
+  Child bomb([] {
+    for (;;) {
+      if (fork() < 0) sched_yield();  // every process keeps forking
+    }
+    return 0;
+  });
+  REQUIRE(drv.attach(cg.path, bomb.pid));
+  bomb.start();
+  // Let it fill its limit.
+  for (int i = 0; i < 200; ++i) {
+    auto s = drv.stats(cg.path);
+    if (s && s->pids_current >= 64) break;
+    usleep(10000);
+  }
+  auto full = drv.stats(cg.path);
+  REQUIRE(full);
+  CHECK(full->pids_current == 64);
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(drv.kill_all(cg.path));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("kill_all of a 64-process fork bomb: " << ms << " ms (" << drv.name() << ")");
+  CHECK(drv.pids(cg.path)->empty());
+  int status = bomb.wait_status();
+  CHECK(WIFSIGNALED(status));
+  REQUIRE(drv.destroy(cg.path));
+  CHECK_FALSE(drv.exists(cg.path));
 }

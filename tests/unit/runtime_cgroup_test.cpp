@@ -358,6 +358,8 @@ TEST_CASE("cgroup v1: create makes the path in every hierarchy and seeds cpuset"
   t.put("cpuset/zk-test/cpuset.mems", "\n");
   t.put("cpuset/zk-test/zone1/cpuset.cpus", "\n");
   t.put("cpuset/zk-test/zone1/cpuset.mems", "\n");
+  t.put("devices/zk-test/zone1/devices.deny", "");
+  t.put("devices/zk-test/zone1/devices.allow", "");
   auto d = cgroup::make_v1(t.root);
   CHECK(d->name() == "v1");
   REQUIRE(d->create("zk-test/zone1"));
@@ -372,6 +374,23 @@ TEST_CASE("cgroup v1: create makes the path in every hierarchy and seeds cpuset"
   CHECK(t.get("cpuset/zk-test/cpuset.mems") == "0");
   CHECK(t.get("cpuset/zk-test/zone1/cpuset.cpus") == "0-1");
   CHECK(t.get("cpuset/zk-test/zone1/cpuset.mems") == "0");
+  CHECK(t.get("devices/zk-test/zone1/devices.deny") == "a");
+  CHECK(t.get("devices/zk-test/zone1/devices.allow") == "c 136:* rwm");  // the last of the list
+}
+
+TEST_CASE("cgroup plan_v1_devices: deny all, then the zone's minimal /dev") {
+  CHECK(cgroup::plan_v1_devices() == std::vector<FileWrite>{
+                                         {"devices/devices.deny", "a"},
+                                         {"devices/devices.allow", "c 1:3 rwm"},
+                                         {"devices/devices.allow", "c 1:5 rwm"},
+                                         {"devices/devices.allow", "c 1:7 rwm"},
+                                         {"devices/devices.allow", "c 1:8 rwm"},
+                                         {"devices/devices.allow", "c 1:9 rwm"},
+                                         {"devices/devices.allow", "c 5:0 rwm"},
+                                         {"devices/devices.allow", "c 5:1 rwm"},
+                                         {"devices/devices.allow", "c 5:2 rwm"},
+                                         {"devices/devices.allow", "c 136:* rwm"},
+                                     });
 }
 
 TEST_CASE("cgroup v1: apply writes the plan into each controller's hierarchy, attach joins all") {

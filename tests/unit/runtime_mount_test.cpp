@@ -234,3 +234,24 @@ TEST_CASE("apply_mounts: stops at the first failure and names the step") {
   CHECK(rec.calls.size() == 3);
   CHECK(describe(plan[static_cast<size_t>(failed)]) == "bind /usr on /usr rec [ro,nosuid,nodev]");
 }
+
+TEST_CASE("plan_mounts: image brand roots the zone in an overlay over the id-shifted image") {
+  auto spec = sample_spec();
+  spec.brand = "image";
+  spec.run_dir = "/run/zonekit/zones/z1";
+  spec.image_rootfs = "/images/i1/rootfs";
+  auto got = described(plan_mounts(spec, debian_facts()));
+  REQUIRE(got.size() > 4);
+  CHECK(got[0] ==
+        "mount overlay overlay on / flags=0x6 data=lowerdir=/run/zonekit/zones/z1/lower,"
+        "upperdir=/zones/z1/overlay/upper,workdir=/zones/z1/overlay/work,userxattr");
+  CHECK(got[1] == "mkdir /etc 0755");
+  CHECK(got[2] == "mkdir /tmp 1777");
+  for (const auto& line : got) {
+    CHECK(line.find("bind /usr") == std::string::npos);     // no host /usr
+    CHECK(line.find("bind zone") == std::string::npos);     // no sparse dirs
+    CHECK(line != "set / [ro]");                            // the overlay stays writable
+  }
+  CHECK(std::find(got.begin(), got.end(), "mount proc proc on /proc flags=0xe data=") != got.end());
+  CHECK(image_lower_dir(spec) == "/run/zonekit/zones/z1/lower");
+}

@@ -124,3 +124,26 @@ TEST_CASE("resolve_run_dir: uuid under ZONEKIT_RUN, nothing else") {
   unsetenv("ZONEKIT_RUN");
   CHECK(fs::remove_tree(dir));
 }
+
+#include "core/runtime/ctl_protocol.hpp"
+
+TEST_CASE("ctl protocol: versioned commands, exact errors") {
+  auto halt = parse_ctl_request("ZONEKIT1 HALT");
+  REQUIRE(halt);
+  CHECK(halt->command == CtlCommand::Halt);
+  auto sd = parse_ctl_request("ZONEKIT1 SHUTDOWN 30");
+  REQUIRE(sd);
+  CHECK(sd->command == CtlCommand::Shutdown);
+  CHECK(sd->grace_seconds == 30);
+  CHECK(parse_ctl_request("ZONEKIT1 CONSOLE")->command == CtlCommand::Console);
+  CHECK(parse_ctl_request("ZONEKIT1 STATUS")->command == CtlCommand::Status);
+  CHECK(parse_ctl_request("ZONEKIT1 REBOOT")->command == CtlCommand::Reboot);
+  CHECK(parse_ctl_request("HALT").error().message() == "unsupported protocol (want ZONEKIT1 ...)");
+  CHECK(parse_ctl_request("ZONEKIT2 HALT").error().message() == "unsupported protocol (want ZONEKIT1 ...)");
+  CHECK(parse_ctl_request("ZONEKIT1 SHUTDOWN").error().message() == "bad grace seconds ''");
+  CHECK(parse_ctl_request("ZONEKIT1 SHUTDOWN -1").error().message() == "bad grace seconds '-1'");
+  CHECK(parse_ctl_request("ZONEKIT1 SHUTDOWN 5x").error().message() == "bad grace seconds '5x'");
+  CHECK(parse_ctl_request("ZONEKIT1 SHUTDOWN 86401").error().message() == "bad grace seconds '86401'");
+  CHECK(parse_ctl_request("ZONEKIT1 HALT now").error().message() == "HALT takes no argument");
+  CHECK(parse_ctl_request("ZONEKIT1 halt").error().message() == "unknown command 'halt'");
+}
