@@ -240,8 +240,8 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
                             q.state),
                 ErrorKind::Busy);
   auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
-  ZK_TRYV(context(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000),
-                  zone_label(l.rec) + ": boot failed"));
+  // runtime::boot's errors already read "zone NAME: boot failed: ...".
+  ZK_TRYV(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000));
   return Note{};
 }
 
