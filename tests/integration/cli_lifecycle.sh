@@ -76,3 +76,12 @@ expect_eq "$(zoneadm list -H | wc -l)" 0 "zones left after delete"
 # Nothing of the zones remains in the cgroup tree.
 left=$(find /sys/fs/cgroup/*/"$ZONEKIT_CGROUP_PARENT" -mindepth 1 -type d 2>/dev/null | wc -l)
 expect_eq "$left" 0 "zone cgroups left"
+
+# halt --all (host shutdown) stops every running zone and keeps autoboot.
+for z in a1 a2; do printf '{"alias": "%s", "autoboot": true}\n' $z | zoneadm create -f - >/dev/null; done
+zoneadm boot --autoboot
+expect_eq "$(zoneadm list -H -o state -s alias | tr '\n' ' ')" "running running " "after boot --autoboot"
+zoneadm halt --all
+expect_eq "$(zoneadm list -H -o state,autoboot -s alias | tr -s ' ' | tr '\n' ' ')" "stopped true stopped true " "after halt --all"
+expect_rc 2 zoneadm halt
+expect_rc 2 zoneadm halt a1 --all
