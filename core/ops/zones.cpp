@@ -71,6 +71,36 @@ Result<void> refuse_incomplete(const store::ZoneRecord& rec, const std::string& 
   return {};
 }
 
+// Host paths a zone may never get through filesystems[]: kernel and device
+// views, live runtime state, and zonekit's own store and config. Checked
+// as written at create/update and resolved (symlinks followed) at boot.
+Result<void> check_fs_sources(const store::Store& st, const json& doc, bool resolve) {
+  if (!doc.contains("filesystems") || !doc["filesystems"].is_array()) return {};
+  std::vector<std::string> denied = {"/proc", "/sys", "/dev", "/run", "/var/run", "/boot",
+                                     "/etc/zonekit", st.paths().root, st.paths().run};
+  auto under = [](const std::string& path, const std::string& dir) {
+    if (dir == "/") return true;
+    return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                           path[dir.size()] == '/');
+  };
+  for (size_t i = 0; i < doc["filesystems"].size(); ++i) {
+    std::string src = doc["filesystems"][i].value("source", std::string());
+    std::string real = src;
+    if (resolve) {
+      char buf[PATH_MAX];
+      if (::realpath(src.c_str(), buf)) real = buf;
+    }
+    bool bad = real == "/";
+    for (const auto& d : denied) bad = bad || under(real, d) || (resolve && under(src, d));
+    if (bad)
+      return fail(fmt::format("filesystems[{}].source: \"{}\"{} is a host path zones may not mount "
+                              "(/, /proc, /sys, /dev, /run, /boot, zonekit's store and config)",
+                              i, src, real == src ? "" : " (resolves to \"" + real + "\")"),
+                  ErrorKind::Invalid);
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string libexec_path(const std::string& name) {
@@ -96,6 +126,7 @@ Result<json> load_manifest(const std::string& text, const std::string& source) {
 
 Result<json> create(store::Store& st, const std::string& text, const std::string& source) {
   json doc = ZK_TRY(load_manifest(text, source));
+  ZK_TRYV(check_fs_sources(st, doc, false));
   // The image must exist, and stay (imgadm delete takes this lock
   // exclusively), until the zone that uses it is published.
   std::optional<FileLock> image_lock;
@@ -168,6 +199,7 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
   auto diags = manifest::validate_update(l.rec.doc, payload);
   if (!diags.empty()) return std::unexpected(invalid_from(diags));
   json next = manifest::apply_update(l.rec.doc, payload);
+  ZK_TRYV(check_fs_sources(st, next, false));
 
   UpdateResult res;
   res.changed = manifest::changed_keys(l.rec.doc, next);
@@ -239,6 +271,7 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
     return fail(fmt::format("{}: boot operation is invalid for zones in state '{}'", zone_label(l.rec),
                             q.state),
                 ErrorKind::Busy);
+  ZK_TRYVC(check_fs_sources(st, l.rec.doc, true), zone_label(l.rec) + ": boot");
   auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
   // runtime::boot's errors already read "zone NAME: boot failed: ...".
   ZK_TRYV(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000));
