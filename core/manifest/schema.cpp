@@ -67,7 +67,7 @@ std::vector<Property> build() {
       {.path = "zfs_io_priority", .type = Int, .default_value = 100, .update = Update::Live,
        .doc = "Relative disk I/O weight against other zones", .min = 1, .max = 10000, .example = 100},
       {.path = "quota", .type = Int, .unit = "GiB", .default_value = 0, .update = Update::NextBoot,
-       .doc = "Size limit of the zone's writable files; 0 = no limit", .min = 0, .max = 1048576,
+       .doc = "Size limit of the zone's writable files; stored, not enforced yet on any filesystem (no project quotas)", .min = 0, .max = 1048576,
        .example = 10},
       {.path = "tmpfs", .type = Int, .unit = "MiB", .update = Update::NextBoot,
        .doc = "Size of the tmpfs on /tmp; 0 = /tmp on the zone's disk", .min = 0, .max = kMaxMiB,
