@@ -1,5 +1,7 @@
 #include "core/net/antispoof.hpp"
 
+#include <malloc.h>
+
 #include <nftables/libnftables.h>
 
 #include <algorithm>
@@ -210,8 +212,23 @@ Result<std::string> antispoof_ruleset(const ZoneSpec& spec) {
   return t;
 }
 
+namespace {
+// libnftables loads the host's whole ruleset into its cache for a "delete
+// table" (every zone's table: ~100 MiB of small allocations with hundreds of
+// zones), and glibc keeps that heap after nft_ctx_free. zoneadmd lives as
+// long as its zone, so give the memory back at once.
+struct NftContext {
+  nft_ctx* ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+  ~NftContext() {
+    if (ctx) nft_ctx_free(ctx);
+    malloc_trim(0);
+  }
+};
+}  // namespace
+
 Result<std::string> nft_run(const std::string& script, bool check_only) {
-  std::unique_ptr<nft_ctx, void (*)(nft_ctx*)> ctx(nft_ctx_new(NFT_CTX_DEFAULT), nft_ctx_free);
+  NftContext holder;
+  std::unique_ptr<nft_ctx, void (*)(nft_ctx*)> ctx(std::exchange(holder.ctx, nullptr), nft_ctx_free);
   if (!ctx) return fail("nft: cannot create libnftables context");
   nft_ctx_buffer_output(ctx.get());
   nft_ctx_buffer_error(ctx.get());
