@@ -17,6 +17,7 @@
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
 #include "core/sys/fs.hpp"
+#include "core/sys/fault.hpp"
 
 namespace zonekit::ops {
 
@@ -197,6 +198,7 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
   }
   next["last_modified"] = store::now_iso8601();
   ZK_TRYV(context(st.write(l.uuid, next), zone_label(l.rec) + ": update"));
+  fault::point("update.after_write");
 
   res.next_boot = manifest::reboot_keys(res.changed);
   bool limits_changed = res.next_boot.size() < res.changed.size();

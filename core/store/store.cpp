@@ -11,6 +11,7 @@
 #include "core/manifest/validate.hpp"
 #include "core/store/alloc.hpp"
 #include "core/sys/fs.hpp"
+#include "core/sys/fault.hpp"
 
 namespace zonekit::store {
 
@@ -176,14 +177,17 @@ Result<json> Store::create(json doc) {
   std::string staging = paths_.zones_dir() + "/.new-" + uuid;
   ZK_TRYV(fs::mkdir_p(staging, 0711));
   ::chmod(staging.c_str(), 0711);
+  fault::point("create.after_intent");
   auto cleanup = [&](Error e) -> Result<json> {
     (void)fs::remove_tree(staging);
     return std::unexpected(std::move(e));
   };
   if (auto r = fs::write_file_atomic(staging + "/zone.json", doc.dump(2) + "\n", 0600); !r)
     return cleanup(r.error());
+  fault::point("create.after_staging");
   if (::rename(staging.c_str(), paths_.zone_dir(uuid).c_str()) < 0)
     return cleanup(sys_error("rename", paths_.zone_dir(uuid)).error());
+  fault::point("create.after_publish");
   ZK_TRYV(fs::fsync_dir(paths_.zones_dir()));
   return doc;
 }
@@ -196,10 +200,12 @@ Result<void> Store::remove(const std::string& uuid) {
   auto lock = ZK_TRY(lock_alloc());
   // The marker makes an interrupted delete visible as "incomplete".
   ZK_TRYV(fs::write_file_atomic(paths_.incomplete_marker(uuid), "delete\n", 0600));
+  fault::point("delete.after_mark");
   std::string graveyard = paths_.zones_dir() + "/.del-" + uuid;
   (void)fs::remove_tree(graveyard);
   if (::rename(paths_.zone_dir(uuid).c_str(), graveyard.c_str()) < 0)
     return sys_error("rename", paths_.zone_dir(uuid));
+  fault::point("delete.after_rename");
   ZK_TRYV(fs::fsync_dir(paths_.zones_dir()));
   (void)fs::remove_tree(graveyard);
   ::unlink(paths_.zone_lock(uuid).c_str());
