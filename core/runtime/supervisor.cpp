@@ -249,7 +249,7 @@ Result<pid_t> Supervisor::spawn_init() {
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
   if (pid < 0) return sys_error("clone", "zone init");
   if (pid == 0) {
-    parent_end.release();  // let the copy leak: the child never returns
+    ::close(parent_end.release());  // else zoneadmd dying before Continue never wakes the child
     zone_child_main(cfg);
   }
   child_end.reset();

@@ -59,8 +59,13 @@ ZoneRecord read_record(const Paths& paths, const std::string& uuid) {
     r.error = paths.zone_file(uuid) + ": not a JSON object (corrupt zone record)";
     return r;
   }
-  if (doc.value("uuid", std::string()) != uuid) {
+  if (auto it = doc.find("uuid"); it == doc.end() || !it->is_string() || *it != uuid) {
     r.error = paths.zone_file(uuid) + ": uuid does not match its directory";
+    return r;
+  }
+  // Wrong types would otherwise surface as exceptions deep in the tools.
+  if (auto diags = manifest::validate_create(doc); !diags.empty()) {
+    r.error = paths.zone_file(uuid) + ": " + diags.front().str() + " (corrupt zone record)";
     return r;
   }
   r.doc = std::move(doc);

@@ -191,9 +191,10 @@ U=cccccccc-0000-4000-8000-00000000dead
 mkdir -p "$ZONEKIT_RUN/zones/$U" "$ZONEKIT_ROOT/zones/.new-$U" "$ZONEKIT_ROOT/zones/.del-$U"
 ip link add "zkcccccccc00n0" type veth peer name zkpeer0
 nft add table bridge zk_cccccccc00
-for h in /sys/fs/cgroup/*/; do
-  [ -d "$h" ] && [ -w "$h" ] && mkdir -p "$h$ZONEKIT_CGROUP_PARENT/$U" 2>/dev/null || true
-done
+# in every hierarchy zonekit uses (where earlier boots made the parent)
+dirs=$(zk_cgroup_dirs)
+[ -n "$dirs" ] || zk_fail "no cgroup parent directories after the boots"
+for d in $dirs; do mkdir "$d/$U"; done
 expect_rc 0 zoneadm recover -n
 cp "$ZK_TMP/out" "$ZK_TMP/orphans"
 expect_contains "$ZK_TMP/orphans" "delete veth zkcccccccc00n0 (no zone)"
