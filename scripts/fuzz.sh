@@ -2,7 +2,8 @@
 # Build the libFuzzer targets with clang (+ ASan/UBSan) into build-fuzz and
 # run each for SECONDS (default 60). Corpora live in build-fuzz/corpus/<target>
 # (seeded from manifests/ and tests/fuzz/seeds/<target>/); crashes are
-# written to build-fuzz/crashes/ and make the script fail.
+# written to build-fuzz/crashes/ and make the script fail. Inputs in
+# tests/fuzz/regressions/<target>/ (past findings) are replayed first.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,11 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus"
   [ -d "$here/tests/fuzz/seeds/$t" ] && cp -n "$here/tests/fuzz/seeds/$t"/* "$corpus"/ 2>/dev/null || true
   case $t in fuzz_manifest|fuzz_store_load) cp -n "$here"/manifests/* "$corpus"/ 2>/dev/null || true ;; esac
+  # Inputs that once crashed: must pass before fuzzing starts.
+  if [ -d "$here/tests/fuzz/regressions/$t" ]; then
+    "$build/fuzz/$t" "$here/tests/fuzz/regressions/$t"/* > "$build/$t.regressions.log" 2>&1 ||
+      { echo "$t: a regression input fails again (see $build/$t.regressions.log)"; rc=1; continue; }
+  fi
   echo "== $t: ${secs}s"
   if ! "$build/fuzz/$t" -max_total_time="$secs" -print_final_stats=1 \
        -artifact_prefix="$build/crashes/$t-" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \

@@ -125,6 +125,10 @@ std::vector<Action> plan(const Facts& f) {
     if (!z.supervisor_alive && active(z.recorded_state))
       out.push_back({Kind::MarkStopped, z.uuid, z.uuid,
                      fmt::format("mark zone {} stopped (was {}, supervisor dead)", z.name, z.recorded_state)});
+  for (const auto& z : f.zones)
+    if (!z.supervisor_alive && z.run_state_unreadable)
+      out.push_back({Kind::ResetRunState, z.uuid, z.uuid,
+                     fmt::format("reset run state of zone {} (state.json unreadable)", z.name)});
   for (const auto& r : f.run_dirs) {
     if (!is_uuid(r) || by_uuid.contains(r)) continue;  // a stopped zone keeps its last state
     out.push_back({Kind::RemoveRunDir, r, "", fmt::format("remove run directory {} (no zone)", r)});
@@ -159,6 +163,7 @@ Result<Facts> gather(const store::Store& st) {
     } else {
       // Unreadable state.json: the lock alone says whether someone owns it.
       z.supervisor_alive = runtime::supervisor_lock_held(run_dir);
+      z.run_state_unreadable = true;
     }
     f.zones.push_back(std::move(z));
   }
@@ -222,6 +227,12 @@ struct Applier {
         rs.init_pid = 0;
         ::unlink(runtime::RunPaths{run_dir}.ctl().c_str());
         return context(runtime::write_state(run_dir, rs), a.text);
+      }
+      case Kind::ResetRunState: {
+        ZK_TRYV(claim(a.uuid, a.text));
+        std::string state = runtime::RunPaths{paths.run_zone_dir(a.uuid)}.state();
+        if (::unlink(state.c_str()) < 0 && errno != ENOENT) return fail(std::move(sys_error("unlink", state).error()).wrap(a.text));
+        return {};
       }
       case Kind::RemoveRunDir:
         if (runtime::supervisor_lock_held(paths.run + "/zones/" + a.object))

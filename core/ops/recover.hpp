@@ -25,6 +25,7 @@ struct ZoneFact {
   bool incomplete = false;     // an interrupted delete
   bool supervisor_alive = false;  // OFD lock held and pid start time matches
   std::string recorded_state;  // state.json's state ("" when none)
+  bool run_state_unreadable = false;  // state.json corrupt, a symlink, ...
 };
 
 struct Facts {
@@ -43,6 +44,7 @@ enum class Kind {
   DeleteTable,
   RemoveCgroup,   // kill every process in it, then rmdir in every hierarchy
   MarkStopped,    // state.json says active but the supervisor is dead
+  ResetRunState,  // state.json unreadable and no supervisor: remove it
   RemoveRunDir,
   RemoveStaging,  // an interrupted create (.new-) or delete (.del-)
   FinishDelete,   // a zone marked incomplete

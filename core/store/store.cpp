@@ -168,7 +168,7 @@ Result<json> Store::create(json doc) {
       return fail(fmt::format("zone {} cannot be read ({}); refusing to allocate identity until it is "
                               "repaired or deleted",
                               z.uuid, z.error));
-  auto all_tags = ZK_TRY(tags());
+  auto all_tags = ZK_TRY(tags(true));
   Taken taken = collect_taken(zones);
   ZK_TRYV(assign_identity(doc, random_uuid(), all_tags, config_, taken));
   std::string uuid = doc["uuid"];
@@ -217,15 +217,25 @@ Result<void> Store::remove(const std::string& uuid) {
   return {};
 }
 
-Result<std::map<std::string, NicTag>> Store::tags() const {
+Result<std::map<std::string, NicTag>> Store::tags(bool skip_corrupt) const {
   std::map<std::string, NicTag> out = config_.nic_tags;
   for (const auto& file : list_dir(paths_.tags_dir())) {
     if (file[0] == '.' || file.size() < 6 || file.substr(file.size() - 5) != ".json") continue;
     std::string path = paths_.tags_dir() + "/" + file;
     auto text = fs::read_file(path, 1 << 20);
-    if (!text) return std::unexpected(text.error());
+    if (!text) {
+      if (skip_corrupt) continue;
+      return std::unexpected(text.error());
+    }
     json j = json::parse(*text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return fail(path + ": corrupt nic tag record");
+    auto str = [&](const char* k) { return j.contains(k) ? j[k].is_string() : true; };
+    auto num = [&](const char* k) { return j.contains(k) ? j[k].is_number_unsigned() : true; };
+    if (j.is_discarded() || !j.is_object() || !str("name") || !str("bridge") || !str("subnet") ||
+        !str("gateway") || !str("range") || !num("mtu") || !num("vlan_id") ||
+        (j.contains("nat") && !j["nat"].is_boolean())) {
+      if (skip_corrupt) continue;
+      return fail(path + ": corrupt nic tag record");
+    }
     NicTag t;
     t.name = j.value("name", std::string());
     t.bridge = j.value("bridge", std::string());

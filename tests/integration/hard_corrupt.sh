@@ -82,14 +82,24 @@ ln -sf /etc/passwd "$run/state.json"
 expect_rc 0 zoneadm list -H -p -o alias,state
 expect_contains "$ZK_TMP/out" "good:running"
 grep -q '^s1:running$' "$ZK_TMP/out" && zk_fail "s1 with a symlinked state.json listed as running"
-expect_rc 1 zoneadm info s1
+expect_contains "$ZK_TMP/out" "s1:unknown"
+expect_rc 0 zoneadm info s1
+expect_contains "$ZK_TMP/out" "state.json: Too many levels of symbolic links"
+expect_rc 1 zoneadm boot s1
 expect_contains "$ZK_TMP/err" "state.json"
 expect_rc 0 zoneadm get good
-rm -f "$run/state.json"
-printf '{"state": "running", "zoneadmd_pid": "x"' > "$run/state.json"
+expect_rc 0 zoneadm recover
+expect_eq "$(grep -v '^keep zone good ' "$ZK_TMP/out")" "reset run state of zone s1 (state.json unreadable)" "recover of a symlinked state.json"
+[ -e /etc/passwd ] || zk_fail "recover followed the symlink"
+expect_rc 0 zoneadm boot s1
+expect_rc 0 zoneadm halt s1
+printf '{"state": "running", "zoneadmd_pid": "x"' > "$run/state.json.new" && mv "$run/state.json.new" "$run/state.json"
 expect_rc 0 zoneadm list -H -p -o alias,state
 expect_contains "$ZK_TMP/out" "good:running"
-rm -f "$run/state.json"
+expect_contains "$ZK_TMP/out" "s1:unknown"
+expect_rc 0 zoneadm recover
+expect_rc 0 zoneadm list -H -p -o alias,state
+expect_contains "$ZK_TMP/out" "s1:stopped"
 ln -sf /etc/shadow "$run/spec.json"
 expect_rc 0 zoneadm boot s1          # boot writes a fresh spec.json (never through a link)
 [ ! -L "$run/spec.json" ] || zk_fail "spec.json still a symlink after boot"
@@ -99,13 +109,22 @@ expect_rc 0 zoneadm delete s1
 echo "ok run-dir symlinks"
 
 # garbage in a nic tag file: that tag refuses, the others still work
-expect_rc 0 nicadm add other bridge=zkbr1 subnet=10.82.0.0/24 gateway=10.82.0.1
+expect_rc 0 nicadm add other --bridge zkbr1 --subnet 10.82.0.0/24 --gateway 10.82.0.1
 printf '{"bridge": "zkbr1", "subnet": ' > "$ZONEKIT_ROOT/tags/other.json"
 expect_rc 1 nicadm list
 expect_contains "$ZK_TMP/err" "other.json"
 expect_rc 0 zoneadm list
 expect_rc 0 zoneadm halt good
 expect_rc 0 zoneadm boot good
+t=$(mk t8)                        # creates on other tags still allocate
+expect_rc 2 mk t9 other           # the broken tag is unknown, by name
+expect_contains "$ZK_TMP/err" "other"
+echo '{"name": 5, "bridge": ["x"], "subnet": {}, "mtu": "big"}' > "$ZONEKIT_ROOT/tags/other.json"
+expect_rc 1 nicadm list           # wrong types: an error, not an exception
+expect_contains "$ZK_TMP/err" "other.json: corrupt nic tag record"
+expect_rc 0 zoneadm boot t8
+expect_rc 0 zoneadm halt t8
+expect_rc 0 zoneadm delete t8
 rm -f "$ZONEKIT_ROOT/tags/other.json"
 echo "ok nic tag garbage"
 expect_rc 0 zoneadm halt good

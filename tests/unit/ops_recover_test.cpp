@@ -97,6 +97,20 @@ TEST_CASE("recover: a corrupt zone's own debris is cleaned, the zone itself kept
   CHECK(texts(plan(f)) == std::vector<std::string>{"delete veth zk0123abcdefn0 (zone " + kWeb + " is not running)"});
 }
 
+TEST_CASE("recover: an unreadable state.json of a stopped zone is reset") {
+  Facts f;
+  f.cgroup_parent = "zonekit";
+  ZoneFact z{kWeb, "web", false, false, false, ""};
+  z.run_state_unreadable = true;
+  f.zones = {z};
+  f.run_dirs = {kWeb};
+  auto p = plan(f);
+  CHECK(texts(p) == std::vector<std::string>{"reset run state of zone web (state.json unreadable)"});
+  CHECK(p[0].kind == Kind::ResetRunState);
+  f.zones[0].supervisor_alive = true;  // a live supervisor owns it: kept
+  CHECK(texts(plan(f)) == std::vector<std::string>{"keep zone web (ready, supervisor alive)"});
+}
+
 TEST_CASE("recover: a supervisor starting up (ready) is kept") {
   Facts f;
   f.cgroup_parent = "zonekit";
