@@ -10,9 +10,11 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < sizeof(nlmsghdr)) return 0;
-  // An aligned copy of exactly size bytes (so ASan sees any overread), with
-  // nlmsg_len made consistent as the kernel's would be.
-  std::unique_ptr<char[]> owner(new char[size]);
+  // A copy of exactly the bytes a kernel buffer holds (so ASan sees any
+  // overread): the message padded to NLMSG_ALIGNTO, as netlink always pads,
+  // with nlmsg_len made consistent with the input size.
+  size_t padded = MNL_ALIGN(size);
+  std::unique_ptr<char[]> owner(new char[padded]());
   char* buf = owner.get();
   std::memcpy(buf, data, size);
   auto* nlh = reinterpret_cast<nlmsghdr*>(buf);

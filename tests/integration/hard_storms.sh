@@ -72,32 +72,42 @@ storm_worker() {  # storm_worker ID ROUNDS
   done >/dev/null 2>&1
   return 0
 }
-start=$(date +%s)
-pids=()
-for w in 1 2 3 4 5 6; do timeout 120 bash -c "$(declare -f storm_worker); storm_worker $w 12" & pids+=($!); done
-# one deleter joins late
-(sleep 3; timeout 120 zoneadm delete s >/dev/null 2>&1; echo $? > "$ZK_TMP/delrc") &
-pids+=($!)
-for p in "${pids[@]}"; do
-  wait "$p"; rc=$?
-  [ "$rc" -ne 124 ] || zk_fail "a storm worker hit the 120 s timeout (deadlock?)"
-done
-echo "storm took $(( $(date +%s) - start ))s; delete exited $(cat "$ZK_TMP/delrc")"
-timeout 30 zoneadm list -H -p -o alias,state > "$ZK_TMP/final" || zk_fail "list after the storm"
-st=$(awk -F: '$1 == "s" {print $2}' "$ZK_TMP/final")
-case $st in
-  ""|stopped|running|failed) ;;
-  *) zk_fail "zone s in state '$st' after the storm" ;;
-esac
-if [ "$(cat "$ZK_TMP/delrc")" == 0 ]; then expect_eq "$st" "" "zone s after a successful delete"; fi
-if [ -n "$st" ]; then
-  expect_rc 0 timeout 60 zoneadm halt s
-  expect_eq "$(zoneadm list -H -p -o state alias=s)" stopped "state after final halt"
-fi
-expect_rc 0 zoneadm recover -n
-expect_eq "$(cat "$ZK_TMP/out")" "nothing to recover" "recover after the storm"
-[ -z "$(ip -o link show type veth | grep ' zk')" ] || zk_fail "veth left after the storm"
-[ -z "$(nft list tables bridge | grep zk_)" ] || zk_fail "nft table left after the storm"
-if [ -n "$st" ]; then expect_rc 0 timeout 60 zoneadm delete s; fi
+# storm ROUNDS DELETE_AFTER: six workers, and optionally a deleter that
+# joins after DELETE_AFTER seconds; then the zone must be consistent.
+storm() {
+  local rounds=$1 del=$2 start p rc st
+  start=$(date +%s)
+  pids=()
+  for w in 1 2 3 4 5 6; do timeout 120 bash -c "$(declare -f storm_worker); storm_worker $w $rounds" & pids+=($!); done
+  echo none > "$ZK_TMP/delrc"
+  if [ -n "$del" ]; then
+    (sleep "$del"; timeout 120 zoneadm delete s >/dev/null 2>&1; echo $? > "$ZK_TMP/delrc") &
+    pids+=($!)
+  fi
+  for p in "${pids[@]}"; do
+    rc=0; wait "$p" || rc=$?
+    [ "$rc" -ne 124 ] || zk_fail "a storm worker hit the 120 s timeout (deadlock?)"
+  done
+  timeout 30 zoneadm list -H -p -o alias,state > "$ZK_TMP/final" || zk_fail "list after the storm"
+  st=$(awk -F: '$1 == "s" {print $2}' "$ZK_TMP/final")
+  echo "storm of $rounds rounds took $(( $(date +%s) - start ))s; delete: $(cat "$ZK_TMP/delrc"); final state: ${st:-deleted}"
+  case $st in
+    ""|stopped|running|failed) ;;
+    *) zk_fail "zone s in state '$st' after the storm" ;;
+  esac
+  if [ "$(cat "$ZK_TMP/delrc")" == 0 ]; then expect_eq "$st" "" "zone s after a successful delete"; fi
+  if [ -n "$st" ]; then
+    [ "$st" != running ] || expect_eq "$(zlogin s echo up)" up "zlogin after the storm"
+    expect_rc 0 timeout 60 zoneadm halt s
+    expect_eq "$(zoneadm list -H -p -o state alias=s)" stopped "state after final halt"
+  fi
+  expect_rc 0 zoneadm recover -n
+  expect_eq "$(cat "$ZK_TMP/out")" "nothing to recover" "recover after the storm"
+  [ -z "$(ip -o link show type veth | grep ' zk')" ] || zk_fail "veth left after the storm"
+  [ -z "$(nft list tables bridge | grep zk_)" ] || zk_fail "nft table left after the storm"
+}
+storm 40 ""
+storm 40 3
+if [ -n "$(zoneadm list -H -o alias alias=s)" ]; then expect_rc 0 timeout 60 zoneadm delete s; fi
 expect_rc 0 zoneadm delete same
-echo "ok lifecycle storm (final state: ${st:-deleted})"
+echo "ok lifecycle storms"
