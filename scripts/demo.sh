@@ -32,19 +32,25 @@ run() { printf '\n$ %s\n' "$*"; "$@"; }
 run nicadm add demo --bridge zkdemo0 --subnet 10.88.0.0/24 --gateway 10.88.0.1 --range 10.88.0.10-10.88.0.200
 run nicadm list
 run zonecfg validate manifests/*.yaml manifests/*.json
-for m in manifests/demo.yaml manifests/web.yaml; do
-  run zoneadm create -f "$m"
-done
+run zoneadm create -f manifests/demo.yaml
+run zoneadm create -f manifests/web.yaml
 run zoneadm list
-run zoneadm boot demo
-run zoneadm list -o alias,state,ip,mac,ram
-run zlogin demo hostname
-run zlogin demo sh -c 'echo "pid 1 in the zone is: $(cat /proc/1/comm)"; id; ip -4 addr show net0 2>/dev/null || true'
-run zlogin demo ping -c 1 -W 2 10.88.0.1
-run zoneadm update demo max_physical_memory=512
-run zoneadm get demo
-run zoneadm halt demo
+run zoneadm boot demo01
+run zoneadm boot web01
+run zoneadm list -o alias,state,ip,mac,ram,cpu_cap
+run zlogin demo01 hostname
+run zlogin web01 sh -c 'echo "in web01: pid 1 is $(cat /proc/1/comm), uid $(id -u)"; ip -4 -o addr show; ls /srv/doc | head -3'
+web_ip=$(zoneadm list -H -o ip alias=web01)
+zlogin web01 sh -c 'echo "hello from web01" | busybox nc -l -p 8080' &
+listener=$!
+sleep 0.5
+run zlogin demo01 busybox nc -w 2 "$web_ip" 8080
+wait "$listener"
+run zoneadm update demo01 max_physical_memory=512
+run zoneadm get demo01
+run nicadm show demo
+run zoneadm halt demo01
 run zoneadm list
-run zoneadm delete demo
-run zoneadm delete web
+run zoneadm delete demo01
+run zoneadm delete web01
 run zoneadm list

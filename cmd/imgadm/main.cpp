@@ -10,6 +10,7 @@
 
 #include "core/image/image_list.hpp"
 #include "core/image/image_store.hpp"
+#include "core/ops/complete.hpp"
 
 namespace img = zonekit::image;
 using zonekit::Error;
@@ -130,6 +131,16 @@ int main(int argc, char** argv) {
   del->add_option("image", key, "UUID or NAME")->required();
 
   try {
+    if (zonekit::ops::is_complete_request(argc, argv)) {
+      zonekit::ops::Live live;
+      live.images = [](const std::string&) {
+        std::vector<std::string> out;
+        if (auto l = img::list(store_root()))
+          for (const auto& i : *l) out.push_back(i.name.empty() ? i.uuid : i.name);
+        return out;
+      };
+      return zonekit::ops::run_complete(app, argc, argv, live);
+    }
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);

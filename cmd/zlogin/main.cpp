@@ -12,6 +12,10 @@
 #include <cstdlib>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
+#include "core/ops/complete.hpp"
+#include "core/ops/complete_live.hpp"
 #include "core/store/store.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/runtime/zone_exec.hpp"
@@ -105,6 +109,19 @@ zonekit::Result<std::string> resolve_zone(const std::string& name) {
 }
 
 int main(int argc, char** argv) {
+  if (zonekit::ops::is_complete_request(argc, argv)) {
+    // zlogin parses with getopt; this App only describes it for completion.
+    CLI::App app{"zlogin", "zlogin"};
+    app.set_help_flag();
+    app.add_flag("-t")->description("force a pty");
+    app.add_flag("-T")->description("no pty");
+    app.add_flag("-C")->description("attach to the console");
+    app.add_option("-l", "user in the zone");
+    app.add_option("-e", "VAR=VAL for the command")->allow_extra_args(false);
+    app.add_option("zone", "zone name");
+    app.add_option("command", "command and arguments");
+    return zonekit::ops::run_complete(app, argc, argv, zonekit::ops::store_live());
+  }
   zonekit::runtime::ExecOptions opts;
   bool force_pty = false, no_pty = false, want_console = false;
   int c;

@@ -84,8 +84,10 @@ int main(int argc, char** argv) {
   auto* boot = app.add_subcommand("boot", "boot a zone");
   boot->add_option("zone", name, "alias, uuid or unique uuid prefix");
   boot->add_flag("--autoboot", autoboot, "boot every zone with autoboot=true");
+  bool all = false;
   auto* halt = app.add_subcommand("halt", "stop a zone immediately");
-  halt->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  halt->add_option("zone", name, "alias, uuid or unique uuid prefix");
+  halt->add_flag("--all", all, "halt every running zone (host shutdown)");
   auto* shutdown = app.add_subcommand("shutdown", "stop a zone gracefully (SIGTERM, then kill)");
   shutdown->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
   shutdown->add_option("-t,--timeout", grace, "seconds before the zone is killed")->capture_default_str();
@@ -247,7 +249,21 @@ int main(int argc, char** argv) {
     }
     return note(ops::boot(*st, name, zoneadmd));
   }
-  if (halt->parsed()) return note(ops::halt(*st, name));
+  if (halt->parsed()) {
+    if (all == !name.empty()) {
+      cli::print_error(kTool, fail("halt: give a zone name or --all", ErrorKind::Invalid).error());
+      return cli::kUsage;
+    }
+    if (!all) return note(ops::halt(*st, name));
+    auto zones = ops::list(*st);
+    if (!zones) return report(zones.error());
+    int rc = 0;
+    for (const auto& z : *zones) {
+      if (z.state != "running" && z.state != "ready" && z.state != "shutting_down" && z.state != "down") continue;
+      if (auto r = ops::halt(*st, z.uuid); !r) rc = report(r.error());
+    }
+    return rc;
+  }
   if (shutdown->parsed()) return note(ops::shutdown(*st, name, grace));
   if (reboot->parsed()) return note(ops::reboot(*st, name, zoneadmd));
   if (del->parsed()) return note(ops::remove(*st, name));

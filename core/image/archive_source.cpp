@@ -169,7 +169,7 @@ Result<std::string> extract_tar_fd(TreeWriter& w, int fd, bool layer, const std:
   HashingReader reader{fd, {}, std::vector<char>(kReadBuf), &on_read, {}};
   if (archive_read_open(a.get(), &reader, nullptr, hashing_read, nullptr) != ARCHIVE_OK) {
     const char* msg = archive_error_string(a.get());
-    return fail(shown + ": " + (msg ? msg : "cannot open archive"));
+    return fail((shown.empty() ? "" : shown + ": ") + (msg ? msg : "cannot open archive"));
   }
   auto r = w.extract(a.get(), layer, shown);
   if (!r) {
@@ -179,7 +179,7 @@ Result<std::string> extract_tar_fd(TreeWriter& w, int fd, bool layer, const std:
                                       reader.first_bytes.size());
     for (const auto& f : filters())
       if (comp == f.name && !f.native)
-        return fail(shown + ": " + comp + "-compressed, and this libarchive was built without " + comp);
+        return fail((shown.empty() ? "" : shown + ": ") + comp + "-compressed, and this libarchive was built without " + comp);
     return std::unexpected(r.error());
   }
   // Hash what libarchive did not need (tar end padding) too: the digest is of the whole file.
@@ -187,7 +187,7 @@ Result<std::string> extract_tar_fd(TreeWriter& w, int fd, bool layer, const std:
     ssize_t n = ::read(fd, reader.buf.data(), reader.buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return sys_error("read", shown);
+      return sys_error("read", shown.empty() ? "archive" : shown);
     }
     if (n == 0) break;
     reader.sha.update(reader.buf.data(), static_cast<size_t>(n));

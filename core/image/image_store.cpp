@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/image/archive_source.hpp"
 #include "core/sys/fs.hpp"
@@ -151,6 +152,19 @@ Result<ImageInfo> import_impl(const std::string& root, const std::string& source
   if (stat(real, &st) < 0) return sys_error("stat", real);
   if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return fail(std::string(real) + ": not a file or directory", ErrorKind::Invalid);
 
+  for (const auto& [what, value] : {std::pair{"name", &opts.name}, std::pair{"version", &opts.version}}) {
+    if (value->size() > 128) return fail(std::string(what) + " is longer than 128 bytes", ErrorKind::Invalid);
+    for (unsigned char c : *value)
+      if (c < 0x20 || c == 0x7f) return fail(std::string(what) + " contains a control character", ErrorKind::Invalid);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    // Copying a tree that holds the store would copy the import into itself.
+    char store_real[PATH_MAX];
+    std::string src = std::string(real) == "/" ? "/" : std::string(real) + "/";
+    if (realpath(root.c_str(), store_real) && (std::string(store_real) + "/").starts_with(src))
+      return fail(std::string(real) + ": contains the image store " + store_real, ErrorKind::Invalid);
+  }
+
   ImageInfo info;
   info.uuid = new_uuid();
   info.source = real;
@@ -196,7 +210,7 @@ Result<ImageInfo> import_impl(const std::string& root, const std::string& source
     UniqueFd src(::open(real, O_RDONLY | O_CLOEXEC));
     if (!src) return sys_error("open", real);
     progress.total = static_cast<uint64_t>(st.st_size);
-    std::string hex = ZK_TRY(extract_tar_fd(writer, src.get(), false, real, on_read));
+    std::string hex = ZK_TRY(extract_tar_fd(writer, src.get(), false, "", on_read));
     info.type = "tar";
     info.source_digest = "sha256:" + hex;
     // A tarball of an OCI layout or a docker save unpacks to the layout:
@@ -230,6 +244,11 @@ Result<ImageInfo> import_impl(const std::string& root, const std::string& source
   info.name = !opts.name.empty() ? opts.name : !ref_name.empty() ? ref_name : name_from_source(info.source);
   info.version = !opts.version.empty() ? opts.version : ref_version;
 
+  // The tree reaches the disk before image.json makes it an image.
+  {
+    UniqueFd dir(::open(incoming.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir || ::syncfs(dir.get()) < 0) return sys_error("sync", incoming);
+  }
   ZK_TRYV(fs::write_file_atomic(incoming + "/image.json", to_json(info) + "\n", 0644));
   {
     FileLock lock = ZK_TRY(lock_store(root, FileLock::Mode::Exclusive));

@@ -34,7 +34,7 @@ struct ImportProgress {
 };
 
 struct ImportOptions {
-  std::string name, version;  // defaults: from the source's file name / OCI annotations; version "" 
+  std::string name, version;  // default: OCI ref.name / docker RepoTags "repo:tag", else the file name; version ""
   bool progress = false;      // call on_progress (core never prints; imgadm prints it on a tty)
   std::function<void(const ImportProgress&)> on_progress;
   Limits limits;

@@ -226,6 +226,8 @@ Result<void> TreeWriter::write_entry(struct archive* a, struct archive_entry* e,
     return fail("more than " + std::to_string(limits_.max_entries) + " entries");
   const std::string shown = path.str();
   if (path.was_absolute) warnings_.add("stripped leading '/'", shown);
+  // File capabilities and other xattrs are privileges too: not carried over.
+  if (archive_entry_xattr_count(e) > 0) warnings_.add("dropped extended attributes", shown);
 
   if (layer) {
     Whiteout w = classify_whiteout(path);
@@ -352,13 +354,16 @@ Result<void> TreeWriter::extract(struct archive* a, bool layer, const std::strin
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
       const char* msg = archive_error_string(a);
-      return fail(shown + ": " + (msg ? msg : "cannot read archive"));
+      return fail((shown.empty() ? "" : shown + ": ") + (msg ? msg : "cannot read archive"));
     }
     if (r == ARCHIVE_WARN) {
       const char* msg = archive_error_string(a);
       warnings_.add("archive warnings", msg ? msg : "unknown");
     }
-    ZK_TRYVC(write_entry(a, e, layer), shown);
+    if (shown.empty())
+      ZK_TRYV(write_entry(a, e, layer));
+    else
+      ZK_TRYVC(write_entry(a, e, layer), shown);
     if (tick) tick();
   }
   return {};

@@ -59,7 +59,7 @@ class TreeWriter {
 
   // Extract every entry of a libarchive reader. layer: interpret OCI
   // whiteouts (.wh.*) against what lower layers wrote; they never appear
-  // in the tree. shown: the archive's name for messages.
+  // in the tree. shown: the archive's name for messages ("": none).
   Result<void> extract(struct archive* a, bool layer, const std::string& shown,
                        const std::function<void()>& tick = {});
   // Write one entry whose header was just read from a (archive_read_*).

@@ -42,7 +42,7 @@ std::vector<Property> build() {
        .doc = "Image holding the root file system (required for the image brand)",
        .example = "47e6af92-daf0-11e0-ac11-473ca1173ab0"},
       {.path = "autoboot", .type = Bool, .default_value = false, .update = Update::Live,
-       .doc = "Boot the zone when the host starts; set by every boot, cleared by every halt",
+       .doc = "Boot the zone when the host starts (zoneadm boot --autoboot); boot and halt leave it as written",
        .example = true},
 
       // Resource limits.

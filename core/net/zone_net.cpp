@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <linux/if_link.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <functional>
+#include <system_error>
+#include <thread>
 
 #include "core/net/antispoof.hpp"
 #include "core/net/ipam.hpp"
@@ -170,6 +173,42 @@ Result<void> delete_zone_link(RouteSocket& nl, const std::string& name) {
   return r;
 }
 
+// Let every group of the zone open unprivileged ICMP sockets (busybox ping
+// works without CAP_NET_RAW, which zones do not have). The sysctl is per
+// netns and /proc/sys/net resolves to the netns of the opening thread, so a
+// short-lived thread joins the zone's netns to write it; the zone's own
+// /proc/sys is read-only.
+Result<void> allow_unprivileged_ping(int netns_fd) {
+  static constexpr char kPath[] = "/proc/sys/net/ipv4/ping_group_range";
+  static constexpr char kValue[] = "0 2147483647\n";
+  int err = 0;
+  const char* what = "";
+  try {
+    std::thread t([&] {
+      if (::setns(netns_fd, CLONE_NEWNET) < 0) {
+        err = errno;
+        what = "setns";
+        return;
+      }
+      UniqueFd fd(::open(kPath, O_WRONLY | O_CLOEXEC));
+      if (!fd) {
+        err = errno;
+        what = "open";
+        return;
+      }
+      if (::write(fd.get(), kValue, sizeof kValue - 1) != ssize_t(sizeof kValue - 1)) {
+        err = errno ? errno : EIO;
+        what = "write";
+      }
+    });
+    t.join();
+  } catch (const std::system_error& e) {
+    return sys_error("start thread", "for zone netns sysctl", e.code().value());
+  }
+  if (err) return sys_error(what, std::string("zone ") + kPath, err);
+  return {};
+}
+
 // The part of attach that runs against the zone's namespace.
 Result<void> configure_zone_side(RouteSocket& zn, const NicPlan& nic) {
   const auto& name = nic.spec->zone_ifname;
@@ -277,7 +316,7 @@ std::string describe(const ZoneSpec& spec, const AttachPlan& p, const Step& st) 
       return "filter: replace table bridge " + table + " guarding" + (ports.empty() ? " nothing" : ports);
     }
     case K::Loopback:
-      return "zone: lo up";
+      return "zone: lo up, ping_group_range 0 2147483647";
     default:
       break;
   }
@@ -336,6 +375,7 @@ Result<void> attach(const ZoneSpec& spec, pid_t init_pid, const std::optional<st
             up.up = true;
             ZK_TRYV(zone.change_link(lo->index, "lo", up));
           }
+          ZK_TRYV(allow_unprivileged_ping(netns.get()));
           break;
         case K::Bridge: {
           const auto& n = *plan.nics[st.item].spec;

@@ -97,7 +97,7 @@ std::vector<std::string> with_prefix(std::vector<std::string> all, const std::st
 }  // namespace
 
 bool zone_state_fits(const std::string& verb, const std::string& state) {
-  if (verb == "boot") return state == "stopped" || state == "failed";
+  if (verb == "boot") return state == "stopped" || state == "failed" || state == "down";
   if (verb == "halt") return state == "running" || state == "ready" || state == "shutting_down" || state == "down";
   if (verb == "shutdown" || verb == "reboot" || verb == "zlogin") return state == "running";
   return true;

@@ -48,7 +48,7 @@ bool is_complete_request(int argc, char** argv);
 int run_complete(CLI::App& app, int argc, char** argv, const Live& live);
 
 // Which zone states each verb accepts, for the zones callback:
-// boot -> stopped/failed; halt -> running/ready/shutting_down/down;
+// boot -> stopped/failed/down; halt -> running/ready/shutting_down/down;
 // shutdown, reboot, zlogin -> running; everything else -> any state.
 bool zone_state_fits(const std::string& verb, const std::string& state);
 

@@ -1,5 +1,7 @@
 #include "core/ops/complete_live.hpp"
 
+#include <algorithm>
+
 #include "core/manifest/schema.hpp"
 #include "core/ops/zone_fields.hpp"
 #include "core/ops/zones.hpp"
@@ -23,6 +25,7 @@ Names zone_names(const std::string& verb) {
     out.push_back(z.doc.is_object() && alias != z.doc.end() && alias->is_string() ? alias->get<std::string>()
                                                                                   : z.uuid);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -48,8 +51,11 @@ Names property_names(const std::string& verb) {
   if (verb == "list") return list_fields();
   Names out;
   for (const auto& p : manifest::schema())
+    // Objects and lists of objects have their own update members
+    // (set_tags, add_nics ...), not key=value.
     if ((p.update == manifest::Update::Live || p.update == manifest::Update::NextBoot) &&
-        p.path.find_first_of("[.") == std::string::npos)
+        p.path.find_first_of("[.") == std::string::npos && p.type != manifest::Type::Map &&
+        p.type != manifest::Type::ObjectList && p.type != manifest::Type::RouteMap)
       out.push_back(p.path);
   return out;
 }

@@ -7,7 +7,7 @@
 
 namespace zonekit::ops {
 
-// zones: store zones (alias, else uuid) filtered by zone_state_fits(verb);
+// zones: store zones (alias, else uuid), sorted, filtered by zone_state_fits(verb);
 // tags: nic tags from the config and the store; properties: updatable
 // top-level manifest properties (verb "update"), list fields (verb "list");
 // option_values: zone states (--state), list fields (-o, -s), brands,

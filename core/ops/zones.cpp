@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <climits>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "core/image/image_store.hpp"
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/manifest/validate.hpp"
@@ -70,6 +72,36 @@ Result<void> refuse_incomplete(const store::ZoneRecord& rec, const std::string& 
   return {};
 }
 
+// Host paths a zone may never get through filesystems[]: kernel and device
+// views, live runtime state, and zonekit's own store and config. Checked
+// as written at create/update and resolved (symlinks followed) at boot.
+Result<void> check_fs_sources(const store::Store& st, const json& doc, bool resolve) {
+  if (!doc.contains("filesystems") || !doc["filesystems"].is_array()) return {};
+  std::vector<std::string> denied = {"/proc", "/sys", "/dev", "/run", "/var/run", "/boot",
+                                     "/etc/zonekit", st.paths().root, st.paths().run};
+  auto under = [](const std::string& path, const std::string& dir) {
+    if (dir == "/") return true;
+    return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                           path[dir.size()] == '/');
+  };
+  for (size_t i = 0; i < doc["filesystems"].size(); ++i) {
+    std::string src = doc["filesystems"][i].value("source", std::string());
+    std::string real = src;
+    if (resolve) {
+      char buf[PATH_MAX];
+      if (::realpath(src.c_str(), buf)) real = buf;
+    }
+    bool bad = real == "/";
+    for (const auto& d : denied) bad = bad || under(real, d) || (resolve && under(src, d));
+    if (bad)
+      return fail(fmt::format("filesystems[{}].source: \"{}\"{} is a host path zones may not mount "
+                              "(/, /proc, /sys, /dev, /run, /boot, zonekit's store and config)",
+                              i, src, real == src ? "" : " (resolves to \"" + real + "\")"),
+                  ErrorKind::Invalid);
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string libexec_path(const std::string& name) {
@@ -95,11 +127,20 @@ Result<json> load_manifest(const std::string& text, const std::string& source) {
 
 Result<json> create(store::Store& st, const std::string& text, const std::string& source) {
   json doc = ZK_TRY(load_manifest(text, source));
+  ZK_TRYV(check_fs_sources(st, doc, false));
+  // The image must exist, and stay (imgadm delete takes this lock
+  // exclusively), until the zone that uses it is published.
+  std::optional<FileLock> image_lock;
   if (doc.contains("image_uuid")) {
     std::string img = doc["image_uuid"];
-    if (!fs::exists(st.paths().images_dir() + "/" + img + "/rootfs"))
+    auto missing = [&] {
       return fail(fmt::format("image_uuid: image {} is not imported (see imgadm list)", img),
                   ErrorKind::Invalid);
+    };
+    // Checked before locking too, so a bad manifest leaves the store untouched.
+    if (!fs::exists(image::rootfs_path(st.paths().root, img))) return missing();
+    image_lock = ZK_TRY(image::lock_store(st.paths().root, FileLock::Mode::Shared));
+    if (!fs::exists(image::rootfs_path(st.paths().root, img))) return missing();
   }
   return st.create(std::move(doc));
 }
@@ -149,7 +190,7 @@ Result<ZoneSpec> spec_for(const store::Store& st, const json& doc) {
   auto tags = ZK_TRY(st.tags(true));
   for (const auto& [name, t] : tags) facts.tag_bridges[name] = t.bridge;
   if (doc.contains("image_uuid") && doc["image_uuid"].is_string()) {
-    facts.image_rootfs = st.paths().images_dir() + "/" + doc["image_uuid"].get<std::string>() + "/rootfs";
+    facts.image_rootfs = image::rootfs_path(st.paths().root, doc["image_uuid"].get<std::string>());
     if (!fs::exists(facts.image_rootfs))
       return fail(fmt::format("image {} is not imported", doc["image_uuid"].get<std::string>()));
   }
@@ -162,6 +203,7 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
   auto diags = manifest::validate_update(l.rec.doc, payload);
   if (!diags.empty()) return std::unexpected(invalid_from(diags));
   json next = manifest::apply_update(l.rec.doc, payload);
+  ZK_TRYV(check_fs_sources(st, next, false));
 
   UpdateResult res;
   res.changed = manifest::changed_keys(l.rec.doc, next);
@@ -234,9 +276,10 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
     return fail(fmt::format("{}: boot operation is invalid for zones in state '{}'", zone_label(l.rec),
                             q.state),
                 ErrorKind::Busy);
+  ZK_TRYVC(check_fs_sources(st, l.rec.doc, true), zone_label(l.rec) + ": boot");
   auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
-  ZK_TRYV(context(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000),
-                  zone_label(l.rec) + ": boot failed"));
+  // runtime::boot's errors already read "zone NAME: boot failed: ...".
+  ZK_TRYV(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000));
   return Note{};
 }
 
@@ -284,13 +327,10 @@ Result<Note> reboot(store::Store& st, const std::string& name, const std::string
     ZK_TRYV(refuse_incomplete(l.rec, "reboot"));
     std::string run_dir = st.paths().run_zone_dir(l.uuid);
     auto q = ZK_TRY(runtime::query(run_dir));
-    if (q.state == "running") {
-      ZK_TRYV(context(runtime::reboot(run_dir, st.config().boot_timeout_s * 1000),
-                      zone_label(l.rec) + ": reboot"));
-      return Note{};
-    }
+    // Halt, then boot from the stored manifest, so that changes waiting for
+    // the next boot (hostname, nics, ...) take effect.
+    if (q.supervisor_alive) ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000), zone_label(l.rec) + ": reboot"));
   }
-  // Not running: reboot means boot (illumos refuses; admins expect this).
   return boot(st, name, zoneadmd);
 }
 

@@ -10,7 +10,8 @@ Result<void> setup_network_from_parent(const ZoneSpec& spec, pid_t init_pid) {
 }
 
 Result<void> teardown_network(const ZoneSpec& spec) {
-  if (spec.nics.empty()) return {};
+  // Even without nics: a zone that gained nics live (zoneadm update) has a
+  // filter table its boot-time spec does not know of.
   return context(net::detach_zone(spec), "zone " + spec.name + ": network teardown");
 }
 

@@ -382,6 +382,9 @@ void Supervisor::on_init_exit(int status) {
     teardown("stopped");
     return;
   }
+  // Live nic changes (zoneadm update) rewrite spec.json: a reboot or an init
+  // restart comes up with the zone's current nics, not the ones of our start.
+  if (auto s = read_spec(paths_.dir); s && s->uuid == spec_.uuid) spec_.nics = std::move(s->nics);
   if (auto r = boot_zone(); !r) {
     std::string msg = "zone " + spec_.name + ": boot failed: " + r.error().message();
     teardown("failed");

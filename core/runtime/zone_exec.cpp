@@ -185,6 +185,70 @@ void relay_pty(int master, int sock_unused) {
   if (tty) tcsetattr(0, TCSANOW, &saved);
 }
 
+// Without a pty, a terminal of the caller must never reach the zone (it
+// could read the admin's keystrokes or change the terminal's modes after
+// zlogin returned). Each of fds 0-2 that is a terminal is replaced by a
+// pipe, relayed here on the host side.
+struct TtyPipes {
+  int zone_fd[3] = {-1, -1, -1};  // what the zone gets as fd 0, 1, 2 (-1: keep ours)
+  int host_fd[3] = {-1, -1, -1};  // our end of that pipe
+};
+
+bool make_tty_pipes(TtyPipes& t) {
+  for (int fd = 0; fd < 3; ++fd) {
+    if (!isatty(fd)) continue;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return false;
+    t.zone_fd[fd] = fd == 0 ? p[0] : p[1];
+    t.host_fd[fd] = fd == 0 ? p[1] : p[0];
+  }
+  return true;
+}
+
+void relay_tty_pipes(TtyPipes& t) {
+  char buf[4096];
+  for (;;) {
+    struct pollfd p[3];
+    int n = 0;
+    int which[3];
+    if (t.host_fd[0] >= 0) p[n] = {0, POLLIN, 0}, which[n++] = 0;
+    for (int fd = 1; fd < 3; ++fd)
+      if (t.host_fd[fd] >= 0) p[n] = {t.host_fd[fd], POLLIN, 0}, which[n++] = fd;
+    if (t.host_fd[1] < 0 && t.host_fd[2] < 0) break;  // the zone closed its output
+    if (poll(p, static_cast<nfds_t>(n), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      int fd = which[i];
+      if (fd == 0) {
+        ssize_t r = ::read(0, buf, sizeof buf);
+        if (r <= 0 || ::write(t.host_fd[0], buf, static_cast<size_t>(r)) < 0) {
+          ::close(t.host_fd[0]);
+          t.host_fd[0] = -1;
+        }
+      } else {
+        ssize_t r = ::read(t.host_fd[fd], buf, sizeof buf);
+        if (r <= 0) {
+          ::close(t.host_fd[fd]);
+          t.host_fd[fd] = -1;
+        } else {
+          (void)!::write(fd, buf, static_cast<size_t>(r));
+        }
+      }
+    }
+    // No output left to relay but stdin still open: stop reading it.
+  }
+  if (t.host_fd[0] >= 0) ::close(t.host_fd[0]);
+  t.host_fd[0] = -1;
+}
+
+volatile sig_atomic_t g_forward_to = 0;
+void forward_signal(int sig) {
+  if (g_forward_to > 0) kill(g_forward_to, sig);
+}
+
 }  // namespace
 
 bool parse_passwd_user(const std::string& passwd, const std::string& user, ZoneUser& out) {
@@ -244,8 +308,18 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
                                "container=zonekit"};
   if (opts.pty) env.push_back("TERM=" + (opts.term.empty() ? std::string("vt220") : opts.term));
 
-  signal(SIGINT, SIG_IGN);
-  signal(SIGQUIT, SIG_IGN);
+  TtyPipes tty;
+  if (!opts.pty && !make_tty_pipes(tty)) return sys_error("pipe", "stdio");
+  // Without a pty the command is in its own session, so ^C reaches it only
+  // through us: forward the usual terminal signals to it.
+  struct sigaction fwd{};
+  fwd.sa_handler = opts.pty ? SIG_IGN : forward_signal;
+  sigaction(SIGINT, &fwd, nullptr);
+  sigaction(SIGQUIT, &fwd, nullptr);
+  if (!opts.pty) {
+    sigaction(SIGTERM, &fwd, nullptr);
+    sigaction(SIGHUP, &fwd, nullptr);
+  }
   pid_t mid = fork();
   if (mid < 0) return sys_error("fork", "");
   if (mid == 0) {
@@ -261,6 +335,16 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
     pid_t kid = fork();
     if (kid < 0) report_and_exit(rep, 1, errno);
     if (kid > 0) {
+      // Only zlogin and the command hold the relay pipes, so that end of
+      // input and end of output are seen.
+      for (int fd = 0; fd < 3; ++fd) {
+        if (tty.zone_fd[fd] >= 0) ::close(tty.zone_fd[fd]);
+        if (tty.host_fd[fd] >= 0) ::close(tty.host_fd[fd]);
+      }
+      g_forward_to = kid;
+      struct sigaction f{};
+      f.sa_handler = forward_signal;
+      for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) sigaction(sig, &f, nullptr);
       int status;
       while (waitpid(kid, &status, 0) < 0 && errno == EINTR) {
       }
@@ -293,6 +377,15 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
       if (slave > 2) ::close(slave);
       if (ioctl(0, TIOCSCTTY, 0) < 0) report_and_exit(rep, 3, errno);
     }
+    if (!opts.pty) {
+      // Out of the caller's session: /dev/tty must not open the admin's
+      // terminal. Terminals among our stdio become the relayed pipes.
+      if (setsid() < 0) report_and_exit(rep, 3, errno);
+      for (int fd = 0; fd < 3; ++fd) {
+        if (tty.host_fd[fd] >= 0) ::close(tty.host_fd[fd]);
+        if (tty.zone_fd[fd] >= 0 && dup2(tty.zone_fd[fd], fd) < 0) report_and_exit(rep, 3, errno);
+      }
+    }
     // Nothing of zlogin's survives exec except stdio.
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
@@ -318,6 +411,9 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
     if (setgroups(groups.size(), groups.data()) < 0) report_and_exit(rep, 4, errno);
     if (setresgid(u.gid, u.gid, u.gid) < 0) report_and_exit(rep, 4, errno);
     if (setresuid(u.uid, u.uid, u.uid) < 0) report_and_exit(rep, 4, errno);
+    // A uid change resets "dumpable" to fs.suid_dumpable; keep the zone
+    // from ptracing us until exec whatever the host sysctl says.
+    prctl(PR_SET_DUMPABLE, 0);
     if (int r = caps::apply_in_child(); r < 0) report_and_exit(rep, 5, -r);
     if (int r = seccomp::load(prog); r < 0) report_and_exit(rep, 6, -r);
 
@@ -336,6 +432,11 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
   }
   kid_end.reset();
   init_fd.reset();
+  g_forward_to = mid;
+  for (int fd = 0; fd < 3; ++fd)
+    if (tty.zone_fd[fd] >= 0) ::close(tty.zone_fd[fd]);
+  if (!opts.pty && (tty.host_fd[0] >= 0 || tty.host_fd[1] >= 0 || tty.host_fd[2] >= 0))
+    relay_tty_pipes(tty);
 
   ExecReport rep{};
   bool got_report = false;

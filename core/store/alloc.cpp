@@ -161,6 +161,12 @@ Result<void> assign_identity(json& doc, const std::string& new_uuid,
   std::string uuid = doc["uuid"];
   if (auto it = taken.uuids.find(uuid); it != taken.uuids.end())
     return invalid("uuid", fmt::format("\"{}\" is already used by {}", uuid, it->second));
+  // Host interface and filter table names carry the first 10 hex digits of
+  // the uuid: two zones must never share them.
+  std::string prefix = host_ifname(uuid, 0);
+  for (const auto& [other, who] : taken.uuids)
+    if (host_ifname(other, 0) == prefix)
+      return invalid("uuid", fmt::format("\"{}\" shares its first 10 hex digits with {}", uuid, who));
   if (doc.contains("alias")) {
     std::string alias = doc["alias"];
     if (auto it = taken.aliases.find(alias); it != taken.aliases.end())

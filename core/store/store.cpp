@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -136,11 +137,17 @@ Result<std::string> Store::resolve(const std::string& name) const {
   if (name.empty()) return fail("empty zone name", ErrorKind::Invalid);
   auto zones = ZK_TRY(list());
   std::vector<std::string> by_prefix;
+  std::string by_alias;
   for (const auto& z : zones) {
     if (z.uuid == name) return z.uuid;
-    if (z.doc.is_object() && z.doc.value("alias", std::string()) == name) return z.uuid;
+    if (z.doc.is_object() && z.doc.value("alias", std::string()) == name) by_alias = z.uuid;
     if (z.uuid.compare(0, name.size(), name) == 0) by_prefix.push_back(z.uuid);
   }
+  // An alias that is also another zone's uuid prefix must not silently win
+  // (a zone could name itself after a neighbour's short uuid).
+  if (!by_alias.empty() && (by_prefix.empty() || (by_prefix.size() == 1 && by_prefix[0] == by_alias)))
+    return by_alias;
+  if (!by_alias.empty()) by_prefix.insert(by_prefix.begin(), by_alias);
   if (by_prefix.size() == 1) return by_prefix[0];
   if (by_prefix.size() > 1) {
     std::string list;
@@ -180,8 +187,17 @@ Result<json> Store::create(json doc) {
   // Assemble under a dot-name no reader looks at, then publish with one
   // rename: a create killed at any instant leaves no zone or a whole one.
   std::string staging = paths_.zones_dir() + "/.new-" + uuid;
-  ZK_TRYV(fs::mkdir_p(staging, 0711));
-  ::chmod(staging.c_str(), 0711);
+  // root:<zone root> 0710: the zone's own user namespace gets in through
+  // the group, no other host user does (a setuid file the zone plants in
+  // its persistent dirs must not be reachable from the host).
+  ZK_TRYV(fs::mkdir_p(staging, 0700));
+  uint32_t zone_gid = doc["uid_base"].get<uint32_t>();
+  bool root = geteuid() == 0;  // an unprivileged store (unit tests) keeps its owner
+  if ((root && ::chown(staging.c_str(), 0, zone_gid) < 0) || ::chmod(staging.c_str(), 0710) < 0) {
+    auto e = sys_error("chown", staging);
+    (void)fs::remove_tree(staging);
+    return e;
+  }
   fault::point("create.after_intent");
   auto cleanup = [&](Error e) -> Result<json> {
     (void)fs::remove_tree(staging);

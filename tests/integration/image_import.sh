@@ -94,3 +94,15 @@ if [ "$rc" = 137 ]; then
 else
   echo "note: import finished before it could be killed (rc $rc); crash check skipped" >&2
 fi
+
+# --- concurrent imports each land whole ----------------------------------------
+pids=()
+for i in 1 2 3; do
+  imgadm import "$W/busybox.tar.gz" --name "par$i" >"$W/par$i.out" 2>&1 &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || zk_fail "a concurrent import failed: $(cat "$W"/par*.out)"; done
+expect_rc 0 imgadm list -H -p -o name
+expect_eq "$(sort "$ZK_TMP/out" | tr '\n' ' ')" "par1 par2 par3 " "concurrent imports"
+for i in 1 2 3; do expect_rc 0 imgadm delete "par$i"; done
+expect_eq "$(ls -A "$ZONEKIT_ROOT/images")" ".lock" "store after concurrent imports"

@@ -152,3 +152,17 @@ TEST_CASE("import of a missing source fails without touching the store") {
   CHECK(r.error().message() == "import " + s.top + "/nope.tar: open " + s.top + "/nope.tar: No such file or directory");
   CHECK(list(s.root)->empty());
 }
+
+TEST_CASE("import refuses a directory holding the store, and bad names") {
+  Store s;
+  REQUIRE(fs::mkdir_p(s.root));
+  auto r = image::import(s.root, s.top, {});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() == "import " + s.top + ": " + s.top + ": contains the image store " + s.root);
+  zk_test::write_file(s.top + "/x.tar", zk_test::build_tar({{.path = "f", .data = "1"}}));
+  ImportOptions o;
+  o.name = "bad\nname";
+  CHECK(image::import(s.root, s.top + "/x.tar", o).error().message() ==
+        "import " + s.top + "/x.tar: name contains a control character");
+  CHECK(list(s.root)->empty());
+}

@@ -27,6 +27,9 @@ struct TarEntry {
   std::string data;      // regular file content
   std::string link;      // symlink target
   std::string hardlink;  // hardlink target
+  std::string xattr;     // name of an extended attribute to attach ("" none)
+  int64_t uid = 0, gid = 0;
+  std::string uname;     // a user name that must be ignored (numeric ids win)
 };
 
 inline la_ssize_t append_cb(struct archive*, void* client, const void* buf, size_t n) {
@@ -50,9 +53,13 @@ inline std::string build_tar(const std::vector<TarEntry>& entries, const std::st
     archive_entry_set_filetype(e, t.type);
     archive_entry_set_perm(e, t.perm);
     archive_entry_set_mtime(e, 1700000000, 0);
+    archive_entry_set_uid(e, t.uid);
+    archive_entry_set_gid(e, t.gid);
+    if (!t.uname.empty()) archive_entry_set_uname(e, t.uname.c_str());
     if (t.type == AE_IFCHR) archive_entry_set_rdev(e, makedev(1, 3));
     if (!t.link.empty()) archive_entry_set_symlink(e, t.link.c_str());
     if (!t.hardlink.empty()) archive_entry_set_hardlink(e, t.hardlink.c_str());
+    if (!t.xattr.empty()) archive_entry_xattr_add_entry(e, t.xattr.c_str(), "\x01\x00\x00\x02", 4);
     if (t.type == AE_IFREG && t.hardlink.empty()) archive_entry_set_size(e, static_cast<la_int64_t>(t.data.size()));
     REQUIRE(archive_write_header(a, e) == ARCHIVE_OK);
     if (!t.data.empty()) archive_write_data(a, t.data.data(), t.data.size());

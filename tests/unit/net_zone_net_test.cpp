@@ -44,7 +44,7 @@ TEST_CASE("describe_attach: the order of a boot") {
   REQUIRE(steps);
   CHECK(*steps == std::vector<std::string>{
                       "filter: replace table bridge zk_aaaa000100 guarding zkaaaa000100n0",
-                      "zone: lo up",
+                      "zone: lo up, ping_group_range 0 2147483647",
                       "host: bridge zkbr0 (create if missing, mtu 1500) with address 10.99.0.1/24",
                       "host: bridge zkbr0 (create if missing, mtu 1500) with address fd99::1/64",
                       "host: remove stale link zkaaaa000100n0 if present",

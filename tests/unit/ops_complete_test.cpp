@@ -136,6 +136,7 @@ TEST_CASE("out of range cword and empty callbacks offer nothing") {
 TEST_CASE("zone_state_fits") {
   CHECK(ops::zone_state_fits("boot", "stopped"));
   CHECK(ops::zone_state_fits("boot", "failed"));
+  CHECK(ops::zone_state_fits("boot", "down"));
   CHECK_FALSE(ops::zone_state_fits("boot", "running"));
   CHECK(ops::zone_state_fits("zlogin", "running"));
   CHECK_FALSE(ops::zone_state_fits("zlogin", "stopped"));

@@ -175,3 +175,25 @@ TEST_CASE("config errors name the file and the problem") {
   CHECK(ok->id_first == 2000000);
   CHECK(ok->cgroup_parent == "zk");
 }
+
+TEST_CASE("uuids sharing the 10 hex digits of host names are refused") {
+  TempStore t;
+  auto st = t.open();
+  REQUIRE(st.create({{"alias", "victim"}, {"uuid", "abcdef01-2300-4000-8000-000000000001"}}));
+  auto evil = st.create({{"alias", "evil"}, {"uuid", "abcdef01-2399-4000-8000-000000000002"}});
+  REQUIRE_FALSE(evil);
+  CHECK(evil.error().message() ==
+        "uuid: \"abcdef01-2399-4000-8000-000000000002\" shares its first 10 hex digits with zone victim");
+}
+
+TEST_CASE("an alias that is another zone's uuid prefix is ambiguous, not a takeover") {
+  TempStore t;
+  auto st = t.open();
+  REQUIRE(st.create({{"alias", "victim"}, {"uuid", "22222222-0000-4000-8000-000000000001"}}));
+  REQUIRE(st.create({{"alias", "22222222"}, {"uuid", "33333333-0000-4000-8000-000000000002"}}));
+  auto r = st.resolve("22222222");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == ErrorKind::Invalid);
+  CHECK(*st.resolve("victim") == "22222222-0000-4000-8000-000000000001");
+  CHECK(*st.resolve("33333333") == "33333333-0000-4000-8000-000000000002");
+}
