@@ -130,3 +130,37 @@ TEST_CASE("fault: no ZONEKIT_FAULT, or another name: point returns") {
   CHECK(std::string(fault::env_entry()) == "ZONEKIT_FAULT=delete.after_mark");
   unsetenv("ZONEKIT_FAULT");
 }
+
+// Regressions for records a crash or a hostile hand can leave: each is
+// "corrupt" (an error naming zone.json), never an exception.
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "core/sys/fs.hpp"
+
+TEST_CASE("store: zone.json with wrong types is a corrupt record") {
+  char tmpl[] = "/tmp/zk-recover-test-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  store::Paths p;
+  p.root = std::string(tmpl) + "/root";
+  p.run = std::string(tmpl) + "/run";
+  p.config = std::string(tmpl) + "/none.toml";
+  REQUIRE(fs::mkdir_p(p.zone_dir(kWeb), 0700));
+  auto st = store::Store::open(p);
+  REQUIRE(st);
+  for (const char* text : {R"({"uuid": 7})", R"({"uuid": ["x"], "alias": 5})",
+                           R"({"uuid": "0123abcd-ef01-4234-8567-89abcdef0123", "alias": 5, "autoboot": "yes"})",
+                           R"({"uuid": "0123abcd-ef01-4234-8567-89abcdef0123", "nics": "eth0"})", "[]", ""}) {
+    CAPTURE(text);
+    std::ofstream(p.zone_file(kWeb)) << text;
+    auto recs = st->list();
+    REQUIRE(recs);
+    REQUIRE(recs->size() == 1);
+    CHECK_FALSE((*recs)[0].error.empty());
+    CHECK((*recs)[0].error.find("zone.json") != std::string::npos);
+    CHECK_FALSE(st->load(kWeb));
+  }
+  (void)fs::remove_tree(tmpl);
+}
