@@ -14,6 +14,7 @@
 #include "core/ops/complete_live.hpp"
 #include "core/ops/update_args.hpp"
 #include "core/ops/zone_fields.hpp"
+#include "core/ops/recover.hpp"
 #include "core/ops/zones.hpp"
 #include "core/store/store.hpp"
 
@@ -96,6 +97,9 @@ int main(int argc, char** argv) {
   wait->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
   wait->add_option("--state", state, "running, stopped, ...")->required();
   wait->add_option("--timeout", timeout, "seconds (default: forever)");
+  auto* recover = app.add_subcommand("recover", "clean what crashed commands and zones left on the host");
+  bool dry_run = false;
+  recover->add_flag("-n,--dry-run", dry_run, "print the plan only");
   auto* explain = app.add_subcommand("explain", "describe a manifest property");
   explain->add_option("property", prop, "e.g. max_physical_memory or nics.ips")->required();
 
@@ -208,8 +212,24 @@ int main(int argc, char** argv) {
     cli::print_note(kTool, r->text);
     return 0;
   };
+  if (recover->parsed()) {
+    auto r = ops::recover::run(*st, dry_run);
+    if (!r) return report(r.error());
+    for (const auto& line : r->done) std::cout << line << "\n";
+    if (r->done.empty() && r->errors.empty()) std::cout << "nothing to recover\n";
+    for (const auto& e : r->errors) cli::print_error(kTool, e);
+    return r->errors.empty() ? 0 : cli::kFailure;
+  }
   if (boot->parsed()) {
     if (autoboot) {
+      // Host start: clear what a crash left before booting anything.
+      if (auto r = ops::recover::run(*st, false)) {
+        for (const auto& line : r->done)
+          if (!line.starts_with("keep ")) cli::print_note(kTool, "recover: " + line);
+        for (const auto& e : r->errors) cli::print_error(kTool, e);
+      } else {
+        cli::print_error(kTool, r.error());
+      }
       bool progress = cli::stderr_is_tty();
       auto results = ops::boot_autoboot(*st, zoneadmd, [&](size_t done, size_t total, const std::string& z) {
         if (progress) std::fprintf(stderr, "\rzoneadm: booting %zu/%zu %-40.40s", done, total, z.c_str());

@@ -15,6 +15,7 @@
 #include "core/net/ipam.hpp"
 #include "core/sys/fd.hpp"
 #include "core/sys/netlink_route.hpp"
+#include "core/sys/fault.hpp"
 
 namespace zonekit::net {
 
@@ -366,6 +367,7 @@ Result<void> attach(const ZoneSpec& spec, pid_t init_pid, const std::optional<st
           // are added to a running zone the new table still guards the old
           // ports and must stay; rules for a missing port match nothing.
           if (!plan.live) undo.add([uuid = spec.uuid] { (void)remove_antispoof(uuid); });
+          fault::point("boot.after_filter");
           break;
         case K::Loopback:
           if (auto lo = ZK_TRY(zone.find_link("lo"))) {
@@ -396,6 +398,7 @@ Result<void> attach(const ZoneSpec& spec, pid_t init_pid, const std::optional<st
           undo.add([name = n.host_ifname] {
             if (auto nl = RouteSocket::open()) (void)nl->delete_link(name);
           });
+          fault::point("boot.after_veth");
           break;
         }
         case K::ZoneLink:

@@ -19,6 +19,7 @@
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
 #include "core/sys/fs.hpp"
+#include "core/sys/fault.hpp"
 
 namespace zonekit::ops {
 
@@ -148,7 +149,10 @@ std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json*
   if (!rec.error.empty()) return "corrupt";
   if (rec.incomplete) return "incomplete";
   auto q = runtime::query(st.paths().run_zone_dir(rec.uuid));
-  if (!q) return "unknown";
+  if (!q) {
+    if (derived) (*derived)["error"] = q.error().message() + " (zoneadm recover resets it)";
+    return "unknown";
+  }
   if (derived) {
     const RunState& r = q->run;
     if (q->state == "running" && r.init_pid > 0) (*derived)["pid"] = r.init_pid;
@@ -183,7 +187,7 @@ Result<ZoneSpec> spec_for(const store::Store& st, const json& doc) {
   facts.zone_dir = st.paths().zone_dir(uuid);
   facts.run_dir = st.paths().run_zone_dir(uuid);
   facts.cgroup_parent = st.config().cgroup_parent;
-  auto tags = ZK_TRY(st.tags());
+  auto tags = ZK_TRY(st.tags(true));
   for (const auto& [name, t] : tags) facts.tag_bridges[name] = t.bridge;
   if (doc.contains("image_uuid") && doc["image_uuid"].is_string()) {
     facts.image_rootfs = image::rootfs_path(st.paths().root, doc["image_uuid"].get<std::string>());
@@ -212,7 +216,7 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
     alloc = ZK_TRY(st.lock_alloc(kLockTimeoutMs));
     auto zones = ZK_TRY(st.list());
     store::Taken taken = store::collect_taken(zones, l.uuid);
-    auto tags = ZK_TRY(st.tags());
+    auto tags = ZK_TRY(st.tags(true));
     std::map<std::string, json> old_by_mac;
     for (const auto& n : l.rec.doc.value("nics", json::array()))
       if (n.contains("mac")) old_by_mac[n["mac"]] = n;
@@ -239,6 +243,7 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
   }
   next["last_modified"] = store::now_iso8601();
   ZK_TRYV(context(st.write(l.uuid, next), zone_label(l.rec) + ": update"));
+  fault::point("update.after_write");
 
   res.next_boot = manifest::reboot_keys(res.changed);
   bool limits_changed = res.next_boot.size() < res.changed.size();
@@ -330,7 +335,14 @@ Result<Note> reboot(store::Store& st, const std::string& name, const std::string
 }
 
 Result<Note> remove(store::Store& st, const std::string& name) {
-  auto l = ZK_TRY(lock_and_load(st, name));
+  // A corrupt record (named by uuid) can still be deleted: it is the way out.
+  Locked l;
+  l.uuid = ZK_TRY(st.resolve(name));
+  l.lock = ZK_TRY(st.lock_zone(l.uuid, kLockTimeoutMs));
+  auto rec = st.load(l.uuid);
+  if (!rec && rec.error().kind == ErrorKind::NotFound) return std::unexpected(rec.error());
+  if (rec) l.rec = std::move(*rec);
+  else l.rec.uuid = l.uuid;
   std::string run_dir = st.paths().run_zone_dir(l.uuid);
   auto q = runtime::query(run_dir);
   if (q && q->supervisor_alive) ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000), zone_label(l.rec) + ": halt"));

@@ -29,6 +29,7 @@
 #include "core/runtime/seccomp.hpp"
 #include "core/runtime/zone_child.hpp"
 #include "core/sys/proc_stat.hpp"
+#include "core/sys/fault.hpp"
 
 namespace zonekit::runtime {
 
@@ -248,10 +249,11 @@ Result<pid_t> Supervisor::spawn_init() {
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
   if (pid < 0) return sys_error("clone", "zone init");
   if (pid == 0) {
-    parent_end.release();  // let the copy leak: the child never returns
+    ::close(parent_end.release());  // else zoneadmd dying before Continue never wakes the child
     zone_child_main(cfg);
   }
   child_end.reset();
+  fault::point("boot.after_clone");
 
   auto kill_child = [&](Error e) -> Result<pid_t> {
     ::kill(pid, SIGKILL);
@@ -325,6 +327,7 @@ Result<void> Supervisor::boot_zone() {
   state_.error.clear();
   set_state("ready");
   ZK_TRYVC(cg_->create(spec_.cgroup_path), "cgroup");
+  fault::point("boot.after_cgroup");
   ZK_TRYVC(cg_->apply(spec_.cgroup_path, spec_.limits), "cgroup");
   ZK_TRYVC(prepare_zone_dirs(spec_), "root");
   init_pid_ = ZK_TRY(spawn_init());
@@ -340,6 +343,7 @@ void Supervisor::teardown(const char* final_state) {
   if (cg_ && !spec_.cgroup_path.empty()) {
     (void)cg_->kill_all(spec_.cgroup_path);
     (void)cg_->destroy(spec_.cgroup_path);
+    fault::point("halt.after_cgroup_removed");
   }
   (void)teardown_network(spec_);
   ::unlink(paths_.ctl().c_str());
@@ -406,6 +410,7 @@ void Supervisor::request_halt() {
   }
   set_state("shutting_down");
   ::kill(init_pid_, SIGKILL);
+  fault::point("halt.after_kill");
 }
 
 void Supervisor::request_shutdown(int secs) {

@@ -20,6 +20,7 @@
 #include "core/sys/fs.hpp"
 #include "core/sys/lock.hpp"
 #include "core/sys/proc_stat.hpp"
+#include "core/sys/fault.hpp"
 
 namespace zonekit::runtime {
 
@@ -184,7 +185,7 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (chdir("/") < 0) _exit(127);
     const char* argv[] = {"zoneadmd", "--run-dir", spec.run_dir.c_str(), nullptr};
-    const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", nullptr};
+    const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", fault::env_entry(), nullptr};
     execve(zoneadmd_path.c_str(), const_cast<char**>(argv), const_cast<char**>(envp));
     _exit(127);
   }

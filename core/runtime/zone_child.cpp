@@ -23,6 +23,7 @@
 #include "core/net/zone_files.hpp"
 #include "core/runtime/caps.hpp"
 #include "core/runtime/mount_apply.hpp"
+#include "core/sys/fault.hpp"
 
 namespace zonekit::runtime {
 
@@ -213,6 +214,7 @@ void zone_child_main(ChildConfig& cfg) {
   if (int r = apply_mounts(cfg.mounts, cfg.root, msys, &failed); r < 0)
     child_fail(sync, ChildStep::Mounts, -r, failed);
   if (int r = msys.pivot(cfg.root.c_str()); r < 0) child_fail(sync, ChildStep::Pivot, -r);
+  fault::point("boot.after_pivot");
 
   umask(022);
   for (size_t i = 0; i < cfg.files.size(); ++i)

@@ -12,6 +12,7 @@
 #include "core/manifest/validate.hpp"
 #include "core/store/alloc.hpp"
 #include "core/sys/fs.hpp"
+#include "core/sys/fault.hpp"
 
 namespace zonekit::store {
 
@@ -59,8 +60,13 @@ ZoneRecord read_record(const Paths& paths, const std::string& uuid) {
     r.error = paths.zone_file(uuid) + ": not a JSON object (corrupt zone record)";
     return r;
   }
-  if (doc.value("uuid", std::string()) != uuid) {
+  if (auto it = doc.find("uuid"); it == doc.end() || !it->is_string() || *it != uuid) {
     r.error = paths.zone_file(uuid) + ": uuid does not match its directory";
+    return r;
+  }
+  // Wrong types would otherwise surface as exceptions deep in the tools.
+  if (auto diags = manifest::validate_create(doc); !diags.empty()) {
+    r.error = paths.zone_file(uuid) + ": " + diags.front().str() + " (corrupt zone record)";
     return r;
   }
   r.doc = std::move(doc);
@@ -169,7 +175,7 @@ Result<json> Store::create(json doc) {
       return fail(fmt::format("zone {} cannot be read ({}); refusing to allocate identity until it is "
                               "repaired or deleted",
                               z.uuid, z.error));
-  auto all_tags = ZK_TRY(tags());
+  auto all_tags = ZK_TRY(tags(true));
   Taken taken = collect_taken(zones);
   ZK_TRYV(assign_identity(doc, random_uuid(), all_tags, config_, taken));
   std::string uuid = doc["uuid"];
@@ -192,14 +198,17 @@ Result<json> Store::create(json doc) {
     (void)fs::remove_tree(staging);
     return e;
   }
+  fault::point("create.after_intent");
   auto cleanup = [&](Error e) -> Result<json> {
     (void)fs::remove_tree(staging);
     return std::unexpected(std::move(e));
   };
   if (auto r = fs::write_file_atomic(staging + "/zone.json", doc.dump(2) + "\n", 0600); !r)
     return cleanup(r.error());
+  fault::point("create.after_staging");
   if (::rename(staging.c_str(), paths_.zone_dir(uuid).c_str()) < 0)
     return cleanup(sys_error("rename", paths_.zone_dir(uuid)).error());
+  fault::point("create.after_publish");
   ZK_TRYV(fs::fsync_dir(paths_.zones_dir()));
   return doc;
 }
@@ -212,25 +221,37 @@ Result<void> Store::remove(const std::string& uuid) {
   auto lock = ZK_TRY(lock_alloc());
   // The marker makes an interrupted delete visible as "incomplete".
   ZK_TRYV(fs::write_file_atomic(paths_.incomplete_marker(uuid), "delete\n", 0600));
+  fault::point("delete.after_mark");
   std::string graveyard = paths_.zones_dir() + "/.del-" + uuid;
   (void)fs::remove_tree(graveyard);
   if (::rename(paths_.zone_dir(uuid).c_str(), graveyard.c_str()) < 0)
     return sys_error("rename", paths_.zone_dir(uuid));
+  fault::point("delete.after_rename");
   ZK_TRYV(fs::fsync_dir(paths_.zones_dir()));
   (void)fs::remove_tree(graveyard);
   ::unlink(paths_.zone_lock(uuid).c_str());
   return {};
 }
 
-Result<std::map<std::string, NicTag>> Store::tags() const {
+Result<std::map<std::string, NicTag>> Store::tags(bool skip_corrupt) const {
   std::map<std::string, NicTag> out = config_.nic_tags;
   for (const auto& file : list_dir(paths_.tags_dir())) {
     if (file[0] == '.' || file.size() < 6 || file.substr(file.size() - 5) != ".json") continue;
     std::string path = paths_.tags_dir() + "/" + file;
     auto text = fs::read_file(path, 1 << 20);
-    if (!text) return std::unexpected(text.error());
+    if (!text) {
+      if (skip_corrupt) continue;
+      return std::unexpected(text.error());
+    }
     json j = json::parse(*text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return fail(path + ": corrupt nic tag record");
+    auto str = [&](const char* k) { return j.contains(k) ? j[k].is_string() : true; };
+    auto num = [&](const char* k) { return j.contains(k) ? j[k].is_number_unsigned() : true; };
+    if (j.is_discarded() || !j.is_object() || !str("name") || !str("bridge") || !str("subnet") ||
+        !str("gateway") || !str("range") || !num("mtu") || !num("vlan_id") ||
+        (j.contains("nat") && !j["nat"].is_boolean())) {
+      if (skip_corrupt) continue;
+      return fail(path + ": corrupt nic tag record");
+    }
     NicTag t;
     t.name = j.value("name", std::string());
     t.bridge = j.value("bridge", std::string());

@@ -61,7 +61,9 @@ class Store {
   Result<FileLock> lock_alloc(int timeout_ms = -1) const;
 
   // nic tags: the config file's and nicadm's.
-  Result<std::map<std::string, NicTag>> tags() const;
+  // skip_corrupt: leave out tag files that cannot be read (a zone using
+  // such a tag then finds it unknown) instead of failing for every tag.
+  Result<std::map<std::string, NicTag>> tags(bool skip_corrupt = false) const;
   Result<void> put_tag(const NicTag& tag);   // caller holds the alloc lock
   Result<void> delete_tag(const std::string& name);
 

@@ -61,6 +61,7 @@ std::string family_prefix(const WireAddr& a) {
 
 LinkInfo parse_link(const nlmsghdr* nlh) {
   LinkInfo info;
+  if (mnl_nlmsg_get_payload_len(nlh) < sizeof(ifinfomsg)) return info;  // truncated: no link
   auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
   info.index = ifi->ifi_index;
   info.flags = ifi->ifi_flags;

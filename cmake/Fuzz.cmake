@@ -1,0 +1,26 @@
+# libFuzzer targets: tests/fuzz/fuzz_<name>.cpp -> build/fuzz/fuzz_<name>.
+# Only with clang and -DZONEKIT_FUZZ=ON (scripts/fuzz.sh does both, plus
+# -DZONEKIT_SANITIZE=ON). The zonekit libraries get coverage
+# instrumentation (-fsanitize=fuzzer-no-link); each target links libFuzzer.
+option(ZONEKIT_FUZZ "Build the libFuzzer targets in tests/fuzz (clang only)" OFF)
+if(ZONEKIT_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(WARNING "ZONEKIT_FUZZ needs clang (CMAKE_CXX_COMPILER=clang++); fuzz targets not built")
+  else()
+    foreach(mod IN LISTS ZONEKIT_MODULES)
+      get_target_property(_type zonekit_${mod} TYPE)
+      if(NOT _type STREQUAL "INTERFACE_LIBRARY")
+        target_compile_options(zonekit_${mod} PRIVATE -fsanitize=fuzzer-no-link)
+      endif()
+    endforeach()
+    file(GLOB _fuzz CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.cpp)
+    foreach(src IN LISTS _fuzz)
+      get_filename_component(name ${src} NAME_WE)
+      add_executable(${name} ${src})
+      target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+      target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+      target_link_libraries(${name} PRIVATE zonekit_core)
+      set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
+    endforeach()
+  endif()
+endif()
