@@ -44,6 +44,14 @@ zk_cleanup() {
     pid=$(sed -n 's/.*"zoneadmd_pid": *\([0-9]*\).*/\1/p' "$f")
     [ -n "$pid" ] && [ "$pid" -gt 1 ] && kill -KILL "$pid" 2>/dev/null
   done
+  # A supervisor whose state.json was garbled (or never written) is still
+  # ours: its command line names this test's run dir.
+  for f in /proc/[0-9]*/cmdline; do
+    pid=${f#/proc/}; pid=${pid%/cmdline}
+    if tr '\0' ' ' < "$f" 2>/dev/null | grep -qF -- "--run-dir $ZONEKIT_RUN/"; then
+      kill -KILL "$pid" 2>/dev/null
+    fi
+  done
   # Anything still in the test's cgroups belongs to the test: kill it.
   for d in $(zk_cgroup_dirs); do
     for i in 1 2 3 4 5 6 7 8 9 10; do
