@@ -15,7 +15,11 @@ if [ -z "$cxx" ]; then
     command -v "$c" >/dev/null && { cxx=$c; break; }
   done
 fi
-[ -n "$cxx" ] || { echo "fuzz.sh: clang++ not found (apt-get install clang-19 libclang-rt-19-dev)" >&2; exit 1; }
+if [ -z "$cxx" ]; then
+  # clang 14 lacks std::expected with g++ 12's libstdc++; Debian 12 has 19.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-19 libclang-rt-19-dev >/dev/null
+  cxx=clang++-19
+fi
 build=$here/build-fuzz
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DZONEKIT_FUZZ=ON -DZONEKIT_SANITIZE=ON >/dev/null
