@@ -249,18 +249,34 @@ Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uu
   return out;
 }
 
+Result<bool> bridge_table_exists(const std::string& table) {
+  auto text = ZK_TRY(nft_run("list tables bridge"));
+  const std::string want = "table bridge " + table;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    if (std::string_view(text).substr(pos, nl - pos) == want) return true;
+    pos = nl + 1;
+  }
+  return false;
+}
+
 Result<void> apply_antispoof(const ZoneSpec& spec) {
   auto table = ZK_TRY(zone_table_name(spec.uuid));
   auto rules = ZK_TRY(antispoof_ruleset(spec));
-  // add + delete makes the replace work whether or not the table exists,
-  // and the whole buffer is one transaction: no window without rules.
-  std::string script = "add table bridge " + table + "\ndelete table bridge " + table + "\n" + rules;
+  // An existing table is replaced by add + delete + rules in one
+  // transaction: no window without rules. A new one is only added.
+  std::string script = rules;
+  if (ZK_TRY(bridge_table_exists(table)))
+    script = "add table bridge " + table + "\ndelete table bridge " + table + "\n" + rules;
   ZK_TRYC(nft_run(script), "anti-spoofing table " + table);
   return {};
 }
 
 Result<void> remove_antispoof(const std::string& uuid) {
   auto table = ZK_TRY(zone_table_name(uuid));
+  if (!ZK_TRY(bridge_table_exists(table))) return {};
   ZK_TRYC(nft_run("add table bridge " + table + "\ndelete table bridge " + table + "\n"),
           "remove table " + table);
   return {};
