@@ -195,7 +195,7 @@ setup() {
       printf '{"alias":"%s","nics":[{"nic_tag":"bench"}]}\n' "$1"
     fi
   }
-  zk_manifest bz image | zoneadm create -f - >/dev/null
+  BZ=$(zk_manifest bz image | zoneadm create -f -)
   zk_manifest bzs sparse | zoneadm create -f - >/dev/null
 
   local b
@@ -257,7 +257,8 @@ store_size() {
     [ "$(zoneadm list -H -o uuid | wc -l)" = "$n" ] || { say "store has $(zoneadm list -H -o uuid | wc -l) zones, expected $n"; return 1; }
     hf "zk_list_$n" "zoneadm list"
     hf "zk_get_$n" "zoneadm get bz"
-    hf "zk_boot_$n" "zoneadm boot bz" "zoneadm halt bz"
+    hf "zk_getu_$n" "zoneadm get $BZ"
+    hf "zk_boot_$n" "zoneadm boot $BZ" "zoneadm halt $BZ"
   done
 }
 
@@ -267,13 +268,13 @@ declare -a DROWS=()
 zk_density() {
   local n=$1 have i t0 t1 m0 m1 run cg zpss ipss pids ipids f
   say "density: zonekit N=$n"
-  have=$(zoneadm list -H -o alias alias=~'^d[0-9]+$' | wc -l)
+  touch "$T/duuids"; have=$(wc -l <"$T/duuids")
   if [ "$have" -lt "$n" ]; then
-    seq $((have + 1)) "$n" | xargs -P 4 -I{} sh -c 'printf "{\"alias\":\"d%s\",\"brand\":\"image\",\"image_uuid\":\"%s\",\"nics\":[{\"nic_tag\":\"bench\"}]}" {} '"$IMG"' | zoneadm create -f - >/dev/null'
+    seq $((have + 1)) "$n" | xargs -P 4 -I{} sh -c 'printf "{\"alias\":\"d%s\",\"brand\":\"image\",\"image_uuid\":\"%s\",\"nics\":[{\"nic_tag\":\"bench\"}]}" {} '"$IMG"' | zoneadm create -f -' >>"$T/duuids"
   fi
   settle; m0=$(memsnap)
   t0=$(now)
-  seq 1 "$n" | xargs -P $PAR -I{} zoneadm boot d{} || say "  some boots failed"
+  head -n "$n" "$T/duuids" | xargs -P $PAR -n 1 zoneadm boot || say "  some boots failed"
   t1=$(now)
   run=$(zoneadm list -H -o alias state=running | grep -c '^d[0-9]*$' || true)
   D[zk:$n:start]=$(elapsed "$t0" "$t1"); D[zk:$n:running]=$run
@@ -289,7 +290,7 @@ zk_density() {
   cg=$(cat "/sys/fs/cgroup/memory/$ZONEKIT_CGROUP_PARENT/memory.usage_in_bytes" 2>/dev/null || echo 0)
   density_record zk "$n" "$run" "$m0" "$m1" "$((cg / 1024))" "$zpss" "$ipss" "${#pids[@]}"
   t0=$(now)
-  seq 1 "$n" | xargs -P $PAR -I{} zoneadm halt d{} || say "  some halts failed"
+  head -n "$n" "$T/duuids" | xargs -P $PAR -n 1 zoneadm halt || say "  some halts failed"
   t1=$(now)
   D[zk:$n:stop]=$(elapsed "$t0" "$t1")
   say "  halted in ${D[zk:$n:stop]} s"
@@ -368,9 +369,9 @@ report() {
   echo
   echo "## Store size (ms; zones in the store, median (min–max))"
   echo
-  echo "| zones | zoneadm list | zoneadm get bz | zoneadm boot bz |"
-  echo "|---:|---:|---:|---:|"
-  for n in $LEVELS; do echo "| $n | $(mmm "zk_list_$n") | $(mmm "zk_get_$n") | $(mmm "zk_boot_$n") |"; done
+  echo "| zones | zoneadm list | zoneadm get bz (alias) | zoneadm get UUID | zoneadm boot UUID |"
+  echo "|---:|---:|---:|---:|---:|"
+  for n in $LEVELS; do echo "| $n | $(mmm "zk_list_$n") | $(mmm "zk_get_$n") | $(mmm "zk_getu_$n") | $(mmm "zk_boot_$n") |"; done
   echo
   echo "Store filled with: ${CREATE_RATE:-?}. Target: list over 1000 zones ≤ 20 ms; get/boot flat."
   echo
@@ -412,7 +413,7 @@ commands() {
   echo "Scripts: \`bench/zk-cycle.sh\` (create, boot, zlogin true, halt, delete), \`bench/crun-cycle.sh\` (netns file via"
   echo "\`unshare --net=FILE\`, CNI ADD of /usr/lib/cni/bridge with host-local IPAM, \`crun run\` /bin/true, CNI DEL, umount),"
   echo "\`bench/crun-boot.sh\` (\`crun create\` + \`crun start\`, init \`sleep\`), \`bench/crun-unboot.sh\` (\`crun delete -f\`),"
-  echo "density: \`zoneadm boot dI\` / \`zoneadm halt dI\` and \`bench/crun-start1.sh I\` (\`crun run -d\`, then CNI ADD on"
+  echo "density: \`zoneadm boot UUID\` / \`zoneadm halt UUID\` and \`bench/crun-start1.sh I\` (\`crun run -d\`, then CNI ADD on"
   echo "/proc/PID/ns/net) / \`bench/crun-stop1.sh I\` (CNI DEL, \`crun delete -f\`), each through \`xargs -P $PAR\`."
   echo
   echo "Zone manifest (density and boot): \`{\"alias\":\"dI\",\"brand\":\"image\",\"image_uuid\":\"<busybox image>\",\"nics\":[{\"nic_tag\":\"bench\"}]}\`;"
