@@ -1,10 +1,17 @@
 #include "core/net/antispoof.hpp"
 
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "core/net/addr.hpp"
 
@@ -250,16 +257,34 @@ Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uu
 }
 
 Result<bool> bridge_table_exists(const std::string& table) {
-  auto text = ZK_TRY(nft_run("list tables bridge"));
-  const std::string want = "table bridge " + table;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    if (std::string_view(text).substr(pos, nl - pos) == want) return true;
-    pos = nl + 1;
+  // One NFT_MSG_GETTABLE for this name. libnftables' "list tables" would
+  // fill its cache with every zone's rules: O(zones) time and memory.
+  std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> nl(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC),
+                                                       mnl_socket_close);
+  if (!nl) return sys_error("socket", "netlink netfilter");
+  if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) return sys_error("bind", "netlink netfilter");
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  nlh->nlmsg_seq = 1;
+  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+  nfg->nfgen_family = NFPROTO_BRIDGE;
+  nfg->version = NFNETLINK_V0;
+  nfg->res_id = 0;
+  mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table.c_str());
+  if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0) return sys_error("send", "nft get table " + table);
+  const unsigned portid = mnl_socket_get_portid(nl.get());
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl.get(), buf.data(), buf.size());
+    if (n < 0) return sys_error("recv", "nft get table " + table);
+    int r = mnl_cb_run(buf.data(), size_t(n), 1, portid, nullptr, nullptr);
+    if (r == MNL_CB_STOP) return true;  // the table, then the ack
+    if (r < 0) {
+      if (errno == ENOENT) return false;
+      return sys_error("nft get table", table);
+    }
   }
-  return false;
 }
 
 Result<void> apply_antispoof(const ZoneSpec& spec) {
