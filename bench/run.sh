@@ -60,7 +60,7 @@ if [ $QUICK = 1 ]; then
   WARM=1 RUNS=5 LEVELS="10 100" DENSITY_NS="10" CRUN_N=10
   : "${MAX_N:=10}"
 else
-  WARM=3 RUNS=40 LEVELS="10 100 1000" DENSITY_NS="100 1000" CRUN_N=100
+  WARM=3 RUNS=40 LEVELS="10 100 1000" DENSITY_NS="100 200 1000" CRUN_N=100
   : "${MAX_N:=1000}"
 fi
 PAR=2              # boots/halts in flight at once, both runtimes (2 cores)
@@ -272,17 +272,27 @@ zk_density() {
   if [ "$have" -lt "$n" ]; then
     seq $((have + 1)) "$n" | xargs -P 4 -I{} sh -c 'printf "{\"alias\":\"d%s\",\"brand\":\"image\",\"image_uuid\":\"%s\",\"nics\":[{\"nic_tag\":\"bench\"}]}" {} '"$IMG"' | zoneadm create -f -' >>"$T/duuids"
   fi
-  settle; m0=$(memsnap)
+  settle; m0=$(memsnap); cp /proc/meminfo "$T/meminfo.before"
   t0=$(now)
-  head -n "$n" "$T/duuids" | xargs -P $PAR -n 1 zoneadm boot || say "  some boots failed"
+  # in chunks of 50, stopping while the host keeps half of its memory (a shared machine)
+  local off=0 floor=$(( $(meminfo MemTotal) / 2 ))
+  while [ $off -lt "$n" ]; do
+    if [ "$(meminfo MemAvailable)" -lt $floor ]; then
+      say "  stopping at $off zones: MemAvailable below half of MemTotal"; MEM_STOP="$off zones (MemAvailable < MemTotal/2)"; break
+    fi
+    sed -n "$((off + 1)),$((off + 50 < n ? off + 50 : n))p" "$T/duuids" | xargs -P $PAR -n 1 zoneadm boot || say "  some boots failed"
+    off=$((off + 50))
+  done
   t1=$(now)
   run=$(zoneadm list -H -o alias state=running | grep -c '^d[0-9]*$' || true)
   D[zk:$n:start]=$(elapsed "$t0" "$t1"); D[zk:$n:running]=$run
   say "  booted $run/$n in ${D[zk:$n:start]} s"
   settle; m1=$(memsnap)
+  cp /proc/meminfo "$T/meminfo.after"
+  MEMDIFF=$(awk -v n="$run" 'NR==FNR{a[$1]=$2; next} {d=$2-a[$1]; if (d<0) d=-d; if (n>0) printf "%d %s %d\n", d, $1, ($2-a[$1])/n}' "$T/meminfo.before" "$T/meminfo.after" | sort -rn | head -6 | awk '{printf "%s %s; ", $2, $3}')
   pids=() ipids=()
   for f in "$ZONEKIT_RUN"/zones/*/state.json; do
-    [ -f "$f" ] || continue
+    [ -f "$f" ] && grep -q '"state": *"running"' "$f" || continue  # halted zones keep stale pids
     i=$(sed -n 's/.*"zoneadmd_pid": *\([0-9]*\).*/\1/p' "$f"); [ -n "$i" ] && [ "$i" -gt 1 ] && pids+=("$i")
     i=$(sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p' "$f"); [ -n "$i" ] && [ "$i" -gt 1 ] && ipids+=("$i")
   done
@@ -384,7 +394,9 @@ report() {
     echo "| $rt | ${D[$k:running]}/$n | ${D[$k:start]} | $(per "${D[$k:start]}" "$n") | ${D[$k:stop]} | $(per "${D[$k:stop]}" "$n") | ${D[$k:avail]} | ${D[$k:slab]} | ${D[$k:sunrec]} | ${D[$k:ptks]} | ${D[$k:cg]} | ${D[$k:suppss]} | ${D[$k:initpss]} | ${D[$k:used]} |"
   done
   echo
-  echo "Largest zonekit N reached: ${ZK_MAX_REACHED} (targets: 1000 zones, ≤ 1 MiB/zone, all booted in ≤ 20 s)."
+  echo "Largest zonekit N reached: ${ZK_MAX_REACHED} (targets: 1000 zones, ≤ 1 MiB/zone, all booted in ≤ 20 s).${MEM_STOP:+ Memory guard stopped the boots at $MEM_STOP.}"
+  echo
+  echo "Largest /proc/meminfo changes per zone, zonekit N=${ZK_MAX_REACHED} (KiB/zone): ${MEMDIFF:-?}"
   echo
   echo "## Ratios zonekit/crun (lower is better for zonekit)"
   echo
