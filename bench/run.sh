@@ -93,6 +93,8 @@ cleanup() {
   done
   for d in /sys/fs/cgroup/*/"$ZONEKIT_CGROUP_PARENT" /sys/fs/cgroup/*/"$BENCH_CRUN_PREFIX"*; do
     [ -d "$d" ] || continue
+    # the hidden cgroup2 path is our tmpfs: crun's stray dirs there are plain files
+    [ "$(stat -f -c %T "$d")" = tmpfs ] && continue
     for i in 1 2 3 4 5 6 7 8 9 10; do
       p=$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)
       [ -z "$p" ] && break
@@ -352,7 +354,7 @@ density() {
       [ "$cap" -lt "$n" ] && { say "  N=$n would take too long; N=$cap instead"; n=$cap; }
     fi
     zk_density "$n"
-    [ "${D[zk:$n:running]}" = "$n" ] || { say "  stopping density at N=$n (not all booted)"; ZK_MAX_REACHED=$n; break; }
+    [ "${D[zk:$n:running]}" = "$n" ] || { say "  stopping density at N=$n (not all booted)"; ZK_MAX_REACHED=${D[zk:$n:running]}; ZK_LAST_N=$n; break; }
     last_n=$n last_t=${D[zk:$n:start]}
   done
   ZK_MAX_REACHED=${ZK_MAX_REACHED:-$last_n}
@@ -396,7 +398,7 @@ report() {
   echo
   echo "Largest zonekit N reached: ${ZK_MAX_REACHED} (targets: 1000 zones, ≤ 1 MiB/zone, all booted in ≤ 20 s).${MEM_STOP:+ Memory guard stopped the boots at $MEM_STOP.}"
   echo
-  echo "Largest /proc/meminfo changes per zone, zonekit N=${ZK_MAX_REACHED} (KiB/zone): ${MEMDIFF:-?}"
+  echo "Largest /proc/meminfo changes per zone, last zonekit density set (KiB/zone): ${MEMDIFF:-?}"
   echo
   echo "## Ratios zonekit/crun (lower is better for zonekit)"
   echo
