@@ -1,6 +1,7 @@
 #include "core/net/antispoof.hpp"
 
 #include <libmnl/libmnl.h>
+#include <malloc.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -217,7 +218,8 @@ Result<std::string> antispoof_ruleset(const ZoneSpec& spec) {
   return t;
 }
 
-Result<std::string> nft_run(const std::string& script, bool check_only) {
+namespace {
+Result<std::string> nft_run_once(const std::string& script, bool check_only) {
   std::unique_ptr<nft_ctx, void (*)(nft_ctx*)> ctx(nft_ctx_new(NFT_CTX_DEFAULT), nft_ctx_free);
   if (!ctx) return fail("nft: cannot create libnftables context");
   nft_ctx_buffer_output(ctx.get());
@@ -230,6 +232,15 @@ Result<std::string> nft_run(const std::string& script, bool check_only) {
     return fail("nft: " + (err.empty() ? std::string("command failed") : err));
   }
   return std::string(nft_ctx_get_output_buffer(ctx.get()));
+}
+}  // namespace
+
+Result<std::string> nft_run(const std::string& script, bool check_only) {
+  auto r = nft_run_once(script, check_only);
+  // libnftables' cache holds every table's rules while it runs; give that
+  // heap back, or each long-lived zoneadmd keeps O(running zones) memory.
+  malloc_trim(0);
+  return r;
 }
 
 Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uuid) {
