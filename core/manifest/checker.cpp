@@ -47,7 +47,10 @@ std::string clean_path(std::string_view p) {
     size_t j = p.find('/', i);
     if (j == std::string_view::npos) j = p.size();
     std::string_view part = p.substr(i, j - i);
-    if (!part.empty() && part != ".") out += "/" + std::string(part);
+    if (!part.empty() && part != ".") {
+      out += '/';
+      out += part;
+    }
     i = j + 1;
   }
   return out.empty() ? "/" : out;

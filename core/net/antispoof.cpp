@@ -1,12 +1,18 @@
 #include "core/net/antispoof.hpp"
 
+#include <libmnl/libmnl.h>
 #include <malloc.h>
-
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "core/net/addr.hpp"
 
@@ -213,22 +219,8 @@ Result<std::string> antispoof_ruleset(const ZoneSpec& spec) {
 }
 
 namespace {
-// libnftables loads the host's whole ruleset into its cache for a "delete
-// table" (every zone's table: ~100 MiB of small allocations with hundreds of
-// zones), and glibc keeps that heap after nft_ctx_free. zoneadmd lives as
-// long as its zone, so give the memory back at once.
-struct NftContext {
-  nft_ctx* ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-  ~NftContext() {
-    if (ctx) nft_ctx_free(ctx);
-    malloc_trim(0);
-  }
-};
-}  // namespace
-
-Result<std::string> nft_run(const std::string& script, bool check_only) {
-  NftContext holder;
-  std::unique_ptr<nft_ctx, void (*)(nft_ctx*)> ctx(std::exchange(holder.ctx, nullptr), nft_ctx_free);
+Result<std::string> nft_run_once(const std::string& script, bool check_only) {
+  std::unique_ptr<nft_ctx, void (*)(nft_ctx*)> ctx(nft_ctx_new(NFT_CTX_DEFAULT), nft_ctx_free);
   if (!ctx) return fail("nft: cannot create libnftables context");
   nft_ctx_buffer_output(ctx.get());
   nft_ctx_buffer_error(ctx.get());
@@ -240,6 +232,15 @@ Result<std::string> nft_run(const std::string& script, bool check_only) {
     return fail("nft: " + (err.empty() ? std::string("command failed") : err));
   }
   return std::string(nft_ctx_get_output_buffer(ctx.get()));
+}
+}  // namespace
+
+Result<std::string> nft_run(const std::string& script, bool check_only) {
+  auto r = nft_run_once(script, check_only);
+  // libnftables' cache holds every table's rules while it runs; give that
+  // heap back, or each long-lived zoneadmd keeps O(running zones) memory.
+  malloc_trim(0);
+  return r;
 }
 
 Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uuid) {
@@ -266,18 +267,52 @@ Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uu
   return out;
 }
 
+Result<bool> bridge_table_exists(const std::string& table) {
+  // One NFT_MSG_GETTABLE for this name. libnftables' "list tables" would
+  // fill its cache with every zone's rules: O(zones) time and memory.
+  std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> nl(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC),
+                                                       mnl_socket_close);
+  if (!nl) return sys_error("socket", "netlink netfilter");
+  if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) return sys_error("bind", "netlink netfilter");
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  nlh->nlmsg_seq = 1;
+  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+  nfg->nfgen_family = NFPROTO_BRIDGE;
+  nfg->version = NFNETLINK_V0;
+  nfg->res_id = 0;
+  mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table.c_str());
+  if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0) return sys_error("send", "nft get table " + table);
+  const unsigned portid = mnl_socket_get_portid(nl.get());
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl.get(), buf.data(), buf.size());
+    if (n < 0) return sys_error("recv", "nft get table " + table);
+    int r = mnl_cb_run(buf.data(), size_t(n), 1, portid, nullptr, nullptr);
+    if (r == MNL_CB_STOP) return true;  // the table, then the ack
+    if (r < 0) {
+      if (errno == ENOENT) return false;
+      return sys_error("nft get table", table);
+    }
+  }
+}
+
 Result<void> apply_antispoof(const ZoneSpec& spec) {
   auto table = ZK_TRY(zone_table_name(spec.uuid));
   auto rules = ZK_TRY(antispoof_ruleset(spec));
-  // add + delete makes the replace work whether or not the table exists,
-  // and the whole buffer is one transaction: no window without rules.
-  std::string script = "add table bridge " + table + "\ndelete table bridge " + table + "\n" + rules;
+  // An existing table is replaced by add + delete + rules in one
+  // transaction: no window without rules. A new one is only added.
+  std::string script = rules;
+  if (ZK_TRY(bridge_table_exists(table)))
+    script = "add table bridge " + table + "\ndelete table bridge " + table + "\n" + rules;
   ZK_TRYC(nft_run(script), "anti-spoofing table " + table);
   return {};
 }
 
 Result<void> remove_antispoof(const std::string& uuid) {
   auto table = ZK_TRY(zone_table_name(uuid));
+  if (!ZK_TRY(bridge_table_exists(table))) return {};
   ZK_TRYC(nft_run("add table bridge " + table + "\ndelete table bridge " + table + "\n"),
           "remove table " + table);
   return {};

@@ -56,4 +56,11 @@ Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uu
 // carries nft's own message. check_only: parse and validate, change nothing.
 Result<std::string> nft_run(const std::string& script, bool check_only = false);
 
+// Whether the bridge-family table exists (one netlink GETTABLE, no
+// transaction, independent of how many zones exist).
+// Deleting a table queues nf_tables' destroy work, and closing the nft
+// socket then waits an RCU grace period (8-15 ms measured); callers delete
+// only when there is a table, so booting a clean zone pays none of it.
+Result<bool> bridge_table_exists(const std::string& table);
+
 }  // namespace zonekit::net

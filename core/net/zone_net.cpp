@@ -525,6 +525,7 @@ Result<void> delete_link(const std::string& name) {
 Result<void> delete_zone_table(const std::string& table) {
   if (!table.starts_with("zk_") || !valid_ifname_strict(table.substr(3)))
     return invalid("\"" + table + "\" is not a zone table name");
+  if (!ZK_TRY(bridge_table_exists(table))) return {};
   ZK_TRYV(nft_run("add table bridge " + table + "\ndelete table bridge " + table + "\n"));
   return {};
 }

@@ -144,9 +144,8 @@ void Supervisor::record_failure(const std::string& msg) {
     waitpid(init_pid_, nullptr, 0);
     init_pid_ = 0;
   }
+  state_.error = msg;  // before teardown: the "failed" state is written once, with its reason
   teardown("failed");
-  state_.error = msg;
-  save_state();
 }
 
 Result<void> Supervisor::start() {
@@ -387,9 +386,8 @@ void Supervisor::on_init_exit(int status) {
   if (auto s = read_spec(paths_.dir); s && s->uuid == spec_.uuid) spec_.nics = std::move(s->nics);
   if (auto r = boot_zone(); !r) {
     std::string msg = "zone " + spec_.name + ": boot failed: " + r.error().message();
+    state_.error = msg;  // before teardown: "failed" is written once, with its reason
     teardown("failed");
-    state_.error = msg;
-    save_state();
     exit_code_ = 1;
   }
 }

@@ -6,6 +6,7 @@
 #include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -37,6 +38,38 @@ void sleep_ms(int ms) {
   nanosleep(&ts, nullptr);
 }
 
+// Sleeps up to ms, waking early when zoneadmd renames a new state.json
+// into the run dir or (once watched) exits, instead of fixed-interval
+// polling that added 5-10 ms to every boot and halt.
+class StateWaiter {
+ public:
+  explicit StateWaiter(const std::string& run_dir) : ino_(inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
+    if (ino_ && inotify_add_watch(ino_.get(), run_dir.c_str(), IN_MOVED_TO) < 0) ino_.reset();
+  }
+  void watch_exit(pid_t pid) {
+    if (!pid_watched_ && pid > 0) pidfd_ = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+    pid_watched_ = true;
+  }
+  void wait(int ms) {
+    struct pollfd p[2];
+    nfds_t n = 0;
+    if (ino_) p[n++] = {ino_.get(), POLLIN, 0};
+    if (pidfd_) p[n++] = {pidfd_.get(), POLLIN, 0};
+    if (n == 0) return sleep_ms(ms);
+    if (poll(p, n, ms) <= 0) return;
+    char buf[4096];
+    if (ino_) while (::read(ino_.get(), buf, sizeof buf) > 0) {
+      }
+    // An exited process stays readable: wake once, then fall back to timeouts.
+    if (pidfd_ && (p[n - 1].revents & POLLIN)) pidfd_.reset();
+  }
+
+ private:
+  UniqueFd ino_;
+  UniqueFd pidfd_;
+  bool pid_watched_ = false;
+};
+
 bool leftovers(const std::string& run_dir) {
   auto spec = read_spec(run_dir);
   if (!spec || spec->cgroup_path.empty()) return false;
@@ -53,12 +86,14 @@ template <class Pred>
 Result<ZoneStatus> wait_for(const std::string& run_dir, int timeout_ms, Pred done,
                             const char* what) {
   int64_t deadline = mono_ms() + timeout_ms;
+  StateWaiter waiter(run_dir);
   for (;;) {
     auto st = ZK_TRY(query(run_dir));
     if (done(st)) return st;
+    if (st.supervisor_alive) waiter.watch_exit(st.run.zoneadmd_pid);
     if (mono_ms() >= deadline)
       return fail(std::string("timed out waiting for the zone to ") + what + " (state " + st.state + ")");
-    sleep_ms(20);
+    waiter.wait(20);
   }
 }
 
@@ -160,6 +195,7 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
   ::unlink(p.state().c_str());
   fs::remove_stale_temps(spec.run_dir);
 
+  StateWaiter waiter(spec.run_dir);
   // Double fork: zoneadmd is reparented to the host's init (or our
   // subreaper), in its own session, with nothing of ours but /dev/null.
   int pp[2];
@@ -195,6 +231,7 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
   int status;
   waitpid(mid, &status, 0);
   if (n != sizeof sup || sup <= 0) return fail(who + ": boot: could not start zoneadmd");
+  waiter.watch_exit(sup);
 
   int64_t deadline = mono_ms() + timeout_ms;
   for (;;) {
@@ -214,7 +251,7 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
       return fail(who + ": boot: zoneadmd exited before the zone was running (" + zoneadmd_path + ")");
     }
     if (mono_ms() >= deadline) return fail(who + ": boot: timed out waiting for state running");
-    sleep_ms(10);
+    waiter.wait(10);
   }
 }
 

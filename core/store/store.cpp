@@ -135,6 +135,10 @@ Result<ZoneRecord> Store::load(const std::string& uuid) const {
 
 Result<std::string> Store::resolve(const std::string& name) const {
   if (name.empty()) return fail("empty zone name", ErrorKind::Invalid);
+  // A full uuid names its directory: no need to read every manifest.
+  struct stat st;
+  if (looks_like_uuid(name) && lstat(paths_.zone_dir(name).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return name;
   auto zones = ZK_TRY(list());
   std::vector<std::string> by_prefix;
   std::string by_alias;

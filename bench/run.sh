@@ -1,0 +1,495 @@
+#!/usr/bin/env bash
+# zonekit vs crun, side by side on this machine: latency (hyperfine) and
+# density. Run as root from anywhere:
+#
+#   bench/run.sh [--quick] [--build DIR] [--out FILE] [--max-n N]
+#
+#   --quick    few runs and small N (finishes in well under 3 minutes)
+#   --build    zonekit build directory (default: <repo>/build)
+#   --out      results file (default: bench/RESULTS.md; --quick: none
+#              unless given)
+#   --max-n    largest zonekit density N (default 1000; --quick 10)
+#
+# Everything happens inside a throwaway mount + network namespace made here:
+# a temporary store on a tmpfs (ZONEKIT_ROOT/RUN/CONFIG), a unique
+# ZONEKIT_CGROUP_PARENT, crun state under the same tmpfs, the bridges of
+# both runtimes in the private netns. cgroup2 (hugetlb only on a hybrid
+# host) is hidden under a tmpfs inside the private mount namespace, because
+# crun refuses hybrid mode; zonekit uses the v1 hierarchies either way.
+# Nothing is left on the host; no packet leaves the namespaces made here.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(dirname "$BENCH_DIR")
+QUICK=0 BUILD=$SRC/build OUT="" MAX_N=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --build) BUILD=$(cd "$2" && pwd); shift ;;
+    --out) OUT=$2; shift ;;
+    --max-n) MAX_N=$2; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
+[ -x "$BUILD/bin/zoneadm" ] || { echo "run.sh: no zoneadm in $BUILD/bin (build first)" >&2; exit 1; }
+if [ -z "$OUT" ] && [ $QUICK = 0 ]; then OUT=$BENCH_DIR/RESULTS.md; fi
+case $OUT in ""|/*) ;; *) OUT=$PWD/$OUT ;; esac
+
+# --- outside: packages, then re-exec in private namespaces --------------------
+if [ -z "${BENCH_IN_NS:-}" ]; then
+  need=()
+  for p in crun hyperfine busybox-static containernetworking-plugins jq; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "installing: ${need[*]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >&2
+  fi
+  export BENCH_IN_NS=1
+  args=(--build "$BUILD"); [ $QUICK = 1 ] && args+=(--quick)
+  [ -n "$OUT" ] && args+=(--out "$OUT"); [ -n "$MAX_N" ] && args+=(--max-n "$MAX_N")
+  # reaper.pl: child subreaper, so detached crun inits are reaped at once
+  exec unshare --mount --net --propagation private -- "$BENCH_DIR/reaper.pl" bash "$0" "${args[@]}"
+fi
+
+# --- settings -----------------------------------------------------------------
+if [ $QUICK = 1 ]; then
+  WARM=1 RUNS=5 LEVELS="10 100" DENSITY_NS="10" CRUN_N=10
+  : "${MAX_N:=10}"
+else
+  WARM=3 RUNS=40 LEVELS="10 100 1000" DENSITY_NS="100 200 1000" CRUN_N=100
+  : "${MAX_N:=1000}"
+fi
+PAR=2              # boots/halts in flight at once, both runtimes (2 cores)
+DENSITY_BUDGET=300 # seconds a density boot may take; bigger N is scaled down
+
+T=$(mktemp -d /tmp/zk-bench.XXXXXX)
+mount -t tmpfs -o mode=0755,size=8g zk-bench "$T"
+if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+  mount -t tmpfs -o mode=0755,size=1m zk-bench-nocg2 /sys/fs/cgroup/unified
+fi
+mkdir -p "$T"/{root,run,crun,netns,pids,cni,json,log}
+export ZONEKIT_ROOT=$T/root ZONEKIT_RUN=$T/run ZONEKIT_CONFIG=$T/zonekit.toml
+export ZONEKIT_CGROUP_PARENT="zkbench-$$-$RANDOM"
+export PATH="$BUILD/bin:$PATH"
+export BENCH_TMP=$T BENCH_CRUN_ROOT=$T/crun BENCH_NETNS_DIR=$T/netns BENCH_CRUN_PREFIX="zkb-$$-"
+export BENCH_CRUN_BUNDLE=$T/bundle-true BENCH_CRUN_SLEEP=$T/bundle-sleep BENCH_CNI_CONF=$T/cni.json
+export BENCH_ZK_MANIFEST=$T/cycle.json
+ip link set lo up
+
+cleanup() {
+  local rc=$? f pid d p id i
+  set +e
+  for f in "$ZONEKIT_RUN"/zones/*/state.json; do
+    [ -f "$f" ] || continue
+    pid=$(sed -n 's/.*"zoneadmd_pid": *\([0-9]*\).*/\1/p' "$f")
+    [ -n "$pid" ] && [ "$pid" -gt 1 ] && kill -KILL "$pid" 2>/dev/null
+  done
+  for id in $(crun --root="$BENCH_CRUN_ROOT" list -q 2>/dev/null); do
+    crun --root="$BENCH_CRUN_ROOT" --cgroup-manager=cgroupfs delete -f "$id" >/dev/null 2>&1
+  done
+  for d in /sys/fs/cgroup/*/"$ZONEKIT_CGROUP_PARENT" /sys/fs/cgroup/*/"$BENCH_CRUN_PREFIX"*; do
+    [ -d "$d" ] || continue
+    # the hidden cgroup2 path is our tmpfs: crun's stray dirs there are plain files
+    [ "$(stat -f -c %T "$d")" = tmpfs ] && continue
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+      p=$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)
+      [ -z "$p" ] && break
+      kill -KILL $p 2>/dev/null
+      sleep 0.2
+    done
+    find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  for f in "$T"/netns/*; do [ -e "$f" ] && umount "$f" 2>/dev/null; done
+  umount -l /sys/fs/cgroup/unified 2>/dev/null
+  umount -l "$T" 2>/dev/null
+  rmdir "$T" 2>/dev/null
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- measurement helpers ------------------------------------------------------
+steal_snap() { awk '/^cpu /{print $9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+steal_pct() {  # "s0 t0" "s1 t1"
+  awk -v a="$1" -v b="$2" 'BEGIN{split(a,x," ");split(b,y," ");d=y[2]-x[2];printf "%.1f", (d > 0 ? 100*(y[1]-x[1])/d : 0)}'
+}
+
+declare -A R  # key -> "median min max runs steal" (ms)
+declare -A CMD  # key -> command line as run
+# hf KEY CMD [prepare]: hyperfine without a shell, >= RUNS runs after WARM warm-ups.
+hf() {
+  local key=$1 cmd=$2 prep=${3:-} s0 s1 st j=$T/json/$1.json
+  local a=(-N --style none --warmup "$WARM" --runs "$RUNS" --export-json "$j" -n "$key")
+  [ -n "$prep" ] && a+=(--prepare "$prep")
+  s0=$(steal_snap)
+  if ! hyperfine "${a[@]}" "$cmd" >"$T/log/$key" 2>&1; then
+    cat "$T/log/$key" >&2; say "hyperfine $key failed"; return 1
+  fi
+  s1=$(steal_snap); st=$(steal_pct "$s0" "$s1")
+  R[$key]="$(jq -r '.results[0] | [.median, .min, .max] | map(. * 1000) | map(tostring) | join(" ")' "$j") $RUNS $st"
+  CMD[$key]="$cmd${prep:+   (prepare: $prep)}"
+  say "  $key: $(echo "${R[$key]}" | awk '{printf "median %.1f ms (min %.1f, max %.1f), steal %s%%", $1, $2, $3, $5}')"
+}
+med() { echo "${R[$1]}" | awk '{printf "%.1f", $1}'; }
+mmm() { echo "${R[$1]}" | awk '{printf "%.1f (%.1f–%.1f)", $1, $2, $3}'; }
+
+meminfo() { awk -v k="$1:" '$1==k{print $2}' /proc/meminfo; }
+# settle: let asynchronous kernel teardown (netns cleanup, memcg, RCU) end:
+# 2 s, then until Slab moved < 256 KiB over 3 consecutive 1 s samples (<= 40 s).
+settle() {
+  local prev s same=0 i
+  sleep 2; prev=$(meminfo Slab)
+  for i in $(seq 40); do
+    sleep 1; s=$(meminfo Slab)
+    if [ $(( s > prev ? s - prev : prev - s )) -lt 256 ]; then same=$((same + 1)); [ $same -ge 3 ] && return 0; else same=0; fi
+    prev=$s
+  done
+  say "  (slab did not settle within 40 s)"
+}
+# kernel-side snapshot, KiB: MemAvailable Slab SUnreclaim PageTables KernelStack
+memsnap() { echo "$(meminfo MemAvailable) $(meminfo Slab) $(meminfo SUnreclaim) $(meminfo PageTables) $(meminfo KernelStack)"; }
+pss_sum() {  # PIDS... -> KiB
+  local p t=0 v
+  for p in "$@"; do v=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0); t=$((t + ${v:-0})); done
+  echo $t
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
+
+# --- machine ------------------------------------------------------------------
+machine() {
+  local cg
+  if [ -e /sys/fs/cgroup/cgroup.controllers ]; then cg="cgroup2 (unified)"; else
+    cg="v1 ($(awk -F: '$2!=""{print $2}' /proc/self/cgroup | tr '\n' ' ' | sed 's/ $//'))"
+  fi
+  echo "| item | value |"
+  echo "|---|---|"
+  echo "| OS / kernel | $(. /etc/os-release; echo "$PRETTY_NAME"), Linux $(uname -r) |"
+  echo "| CPU | $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(nproc) CPUs |"
+  echo "| memory | $(( $(meminfo MemTotal) / 1024 )) MiB, swap $(( $(meminfo SwapTotal) / 1024 )) MiB |"
+  echo "| cgroups seen by both runtimes | $cg (cgroup2 hidden for crun, see notes) |"
+  echo "| zonekit | $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?') ($(git -C "$SRC" log -1 --format=%cs 2>/dev/null)), build type $(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null) |"
+  echo "| crun | $(crun --root="$BENCH_CRUN_ROOT" --version | head -1 | awk '{print $3}') |"
+  echo "| CNI plugins | containernetworking-plugins $(dpkg-query -W -f='${Version}' containernetworking-plugins) (bridge + host-local) |"
+  echo "| hyperfine | $(hyperfine --version | awk '{print $2}') |"
+  echo "| busybox | $(dpkg-query -W -f='${Version}' busybox-static) (static) |"
+  echo "| load at start | $(cut -d' ' -f1-3 /proc/loadavg) |"
+}
+
+# --- setup: rootfs, image, nic tag, crun bundles, CNI config ------------------
+setup() {
+  say "setup: busybox rootfs, image import, nic tag, crun bundles"
+  . "$SRC/tests/lib/mkimage.sh"
+  mkimage_rootfs "$T/rootfs"
+  IMG=$(imgadm import "$T/rootfs" --name busybox --version 1)
+  nicadm add bench --bridge zkb0 --subnet 10.90.0.0/16 --gateway 10.90.0.1 >/dev/null
+  printf '{"alias":"cyc","brand":"image","image_uuid":"%s","nics":[{"nic_tag":"bench"}]}\n' "$IMG" >"$BENCH_ZK_MANIFEST"
+  zk_manifest() {  # ALIAS BRAND -> a networked zone manifest on stdout
+    if [ "$2" = image ]; then
+      printf '{"alias":"%s","brand":"image","image_uuid":"%s","nics":[{"nic_tag":"bench"}]}\n' "$1" "$IMG"
+    else
+      printf '{"alias":"%s","nics":[{"nic_tag":"bench"}]}\n' "$1"
+    fi
+  }
+  BZ=$(zk_manifest bz image | zoneadm create -f -)
+  zk_manifest bzs sparse | zoneadm create -f - >/dev/null
+
+  local b
+  for b in bundle-true bundle-sleep; do
+    mkdir -p "$T/$b"
+    (cd "$T/$b" && crun --root="$BENCH_CRUN_ROOT" spec)
+  done
+  jq --arg r "$T/rootfs" --arg ns "$T/netns/cyc" '
+      .root = {path: $r, readonly: true} | .process.terminal = false | .process.args = ["/bin/true"]
+      | .linux.namespaces |= map(if .type == "network" then . + {path: $ns} else . end)' \
+    "$T/bundle-true/config.json" >"$T/c.json" && mv "$T/c.json" "$T/bundle-true/config.json"
+  jq --arg r "$T/rootfs" '
+      .root = {path: $r, readonly: true} | .process.terminal = false | .process.args = ["/bin/sleep", "100000"]' \
+    "$T/bundle-sleep/config.json" >"$T/c.json" && mv "$T/c.json" "$T/bundle-sleep/config.json"
+  cat >"$BENCH_CNI_CONF" <<EOF
+{"cniVersion": "1.0.0", "name": "zkbench", "type": "bridge", "bridge": "cni0",
+ "isGateway": true, "ipMasq": false,
+ "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.89.0.0/16"}]], "dataDir": "$T/cni"}}
+EOF
+}
+
+# --- latency ------------------------------------------------------------------
+latency() {
+  say "latency: full cycle with a network"
+  hf zk_cycle "$BENCH_DIR/zk-cycle.sh"
+  hf crun_cycle "$BENCH_DIR/crun-cycle.sh"
+  say "latency: boot of a created zone / crun create+start"
+  hf zk_boot "zoneadm boot bz" "zoneadm halt bz"
+  hf zk_halt "zoneadm halt bz" "zoneadm boot bz"
+  hf zk_boot_sparse "zoneadm boot bzs" "zoneadm halt bzs"
+  hf crun_boot "$BENCH_DIR/crun-boot.sh" "$BENCH_DIR/crun-unboot.sh"
+  "$BENCH_DIR/crun-unboot.sh"
+  hf crun_halt "$BENCH_DIR/crun-unboot.sh" "$BENCH_DIR/crun-boot.sh"
+  say "latency: enter a running zone / crun exec"
+  zoneadm boot bz; zoneadm boot bzs; "$BENCH_DIR/crun-boot.sh"
+  hf zk_enter "zlogin bz true"
+  hf zk_enter_sparse "zlogin bzs true"
+  hf crun_exec "crun --root=$BENCH_CRUN_ROOT --cgroup-manager=cgroupfs exec ${BENCH_CRUN_PREFIX}boot /bin/true"
+  zoneadm halt bz; zoneadm halt bzs; "$BENCH_DIR/crun-unboot.sh"
+}
+
+# --- store size: list / get / boot with 10, 100, 1000 zones --------------------
+POP=2  # zones in the store so far (bz, bzs)
+populate() {  # up to $1 zones: sparse, no NIC, created 4 at a time
+  local want=$1 t0 t1 n
+  n=$((want - POP)); [ $n -gt 0 ] || return 0
+  t0=$(now)
+  seq $((POP + 1)) "$want" | xargs -P 4 -I{} sh -c 'printf "{\"alias\":\"p%s\"}" {} | zoneadm create -f - >/dev/null'
+  t1=$(now)
+  say "  created $n zones in $(elapsed "$t0" "$t1") s"
+  CREATE_RATE="$n zones in $(elapsed "$t0" "$t1") s (4 parallel \`zoneadm create\`)"
+  POP=$want
+}
+store_size() {
+  local n
+  for n in $LEVELS; do
+    say "store with $n zones"
+    populate "$n"
+    [ "$(zoneadm list -H -o uuid | wc -l)" = "$n" ] || { say "store has $(zoneadm list -H -o uuid | wc -l) zones, expected $n"; return 1; }
+    hf "zk_list_$n" "zoneadm list"
+    hf "zk_get_$n" "zoneadm get bz"
+    hf "zk_getu_$n" "zoneadm get $BZ"
+    hf "zk_boot_$n" "zoneadm boot $BZ" "zoneadm halt $BZ"
+  done
+}
+
+# --- density ------------------------------------------------------------------
+declare -A D  # "runtime:N:field" -> value
+declare -a DROWS=()
+zk_density() {
+  local n=$1 have i t0 t1 m0 m1 run cg zpss ipss pids ipids f
+  say "density: zonekit N=$n"
+  touch "$T/duuids"; have=$(wc -l <"$T/duuids")
+  if [ "$have" -lt "$n" ]; then
+    seq $((have + 1)) "$n" | xargs -P 4 -I{} sh -c 'printf "{\"alias\":\"d%s\",\"brand\":\"image\",\"image_uuid\":\"%s\",\"nics\":[{\"nic_tag\":\"bench\"}]}" {} '"$IMG"' | zoneadm create -f -' >>"$T/duuids"
+  fi
+  settle; m0=$(memsnap); cp /proc/meminfo "$T/meminfo.before"
+  t0=$(now)
+  # in chunks of 50, stopping while the host keeps half of its memory (a shared machine)
+  local off=0 floor=$(( $(meminfo MemTotal) / 2 ))
+  while [ $off -lt "$n" ]; do
+    if [ "$(meminfo MemAvailable)" -lt $floor ]; then
+      say "  stopping at $off zones: MemAvailable below half of MemTotal"; MEM_STOP="$off zones (MemAvailable < MemTotal/2)"; break
+    fi
+    sed -n "$((off + 1)),$((off + 50 < n ? off + 50 : n))p" "$T/duuids" | xargs -P $PAR -n 1 zoneadm boot || say "  some boots failed"
+    off=$((off + 50))
+  done
+  t1=$(now)
+  run=$(zoneadm list -H -o alias state=running | grep -c '^d[0-9]*$' || true)
+  D[zk:$n:start]=$(elapsed "$t0" "$t1"); D[zk:$n:running]=$run
+  say "  booted $run/$n in ${D[zk:$n:start]} s"
+  settle; m1=$(memsnap)
+  cp /proc/meminfo "$T/meminfo.after"
+  MEMDIFF=$(awk -v n="$run" 'NR==FNR{a[$1]=$2; next} {d=$2-a[$1]; if (d<0) d=-d; if (n>0) printf "%d %s %d\n", d, $1, ($2-a[$1])/n}' "$T/meminfo.before" "$T/meminfo.after" | sort -rn | head -6 | awk '{printf "%s %s; ", $2, $3}')
+  pids=() ipids=()
+  for f in "$ZONEKIT_RUN"/zones/*/state.json; do
+    [ -f "$f" ] && grep -q '"state": *"running"' "$f" || continue  # halted zones keep stale pids
+    i=$(sed -n 's/.*"zoneadmd_pid": *\([0-9]*\).*/\1/p' "$f"); [ -n "$i" ] && [ "$i" -gt 1 ] && pids+=("$i")
+    i=$(sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p' "$f"); [ -n "$i" ] && [ "$i" -gt 1 ] && ipids+=("$i")
+  done
+  zpss=$(pss_sum "${pids[@]}"); ipss=$(pss_sum "${ipids[@]}")
+  cg=$(cat "/sys/fs/cgroup/memory/$ZONEKIT_CGROUP_PARENT/memory.usage_in_bytes" 2>/dev/null || echo 0)
+  density_record zk "$n" "$run" "$m0" "$m1" "$((cg / 1024))" "$zpss" "$ipss" "${#pids[@]}"
+  t0=$(now)
+  head -n "$n" "$T/duuids" | xargs -P $PAR -n 1 zoneadm halt || say "  some halts failed"
+  t1=$(now)
+  D[zk:$n:stop]=$(elapsed "$t0" "$t1")
+  say "  halted in ${D[zk:$n:stop]} s"
+}
+crun_density() {
+  local n=$1 t0 t1 m0 m1 run cg ipss ipids i
+  say "density: crun N=$n"
+  settle; m0=$(memsnap)
+  t0=$(now)
+  seq 1 "$n" | xargs -P $PAR -I{} "$BENCH_DIR/crun-start1.sh" {} || say "  some starts failed"
+  t1=$(now)
+  run=$(crun --root="$BENCH_CRUN_ROOT" list -q | grep -c "^${BENCH_CRUN_PREFIX}d" || true)
+  D[crun:$n:start]=$(elapsed "$t0" "$t1"); D[crun:$n:running]=$run
+  say "  started $run/$n in ${D[crun:$n:start]} s"
+  settle; m1=$(memsnap)
+  ipids=(); for i in $(seq 1 "$n"); do [ -f "$T/pids/$i" ] && ipids+=("$(cat "$T/pids/$i")"); done
+  ipss=$(pss_sum "${ipids[@]}")
+  cg=0; for i in /sys/fs/cgroup/memory/"$BENCH_CRUN_PREFIX"d*/memory.usage_in_bytes; do [ -f "$i" ] && cg=$((cg + $(cat "$i"))); done
+  density_record crun "$n" "$run" "$m0" "$m1" "$((cg / 1024))" 0 "$ipss" 0
+  t0=$(now)
+  seq 1 "$n" | xargs -P $PAR -I{} "$BENCH_DIR/crun-stop1.sh" {} || say "  some stops failed"
+  t1=$(now)
+  D[crun:$n:stop]=$(elapsed "$t0" "$t1")
+  say "  stopped in ${D[crun:$n:stop]} s"
+}
+# density_record RT N RUNNING "m0" "m1" CGROUP_KIB SUPERVISOR_PSS INIT_PSS NSUP
+density_record() {
+  local rt=$1 n=$2 run=$3 cgk=$6 zp=$7 ip=$8
+  read -r a0 s0 u0 p0 k0 <<<"$4"; read -r a1 s1 u1 p1 k1 <<<"$5"
+  local div=$(( run > 0 ? run : 1 ))
+  D[$rt:$n:avail]=$(( (a0 - a1) / div ))
+  D[$rt:$n:slab]=$(( (s1 - s0) / div ))
+  D[$rt:$n:sunrec]=$(( (u1 - u0) / div ))
+  D[$rt:$n:ptks]=$(( (p1 - p0 + k1 - k0) / div ))
+  D[$rt:$n:cg]=$(( cgk / div ))
+  D[$rt:$n:suppss]=$(( zp / div ))
+  D[$rt:$n:initpss]=$(( ip / div ))
+  D[$rt:$n:used]="$(( a0 / 1024 )) → $(( a1 / 1024 ))"
+  DROWS+=("$rt:$n")
+  say "  per zone: MemAvailable Δ ${D[$rt:$n:avail]} KiB, slab ${D[$rt:$n:slab]}, cgroup ${D[$rt:$n:cg]}, supervisor PSS ${D[$rt:$n:suppss]}, init PSS ${D[$rt:$n:initpss]}"
+}
+density() {
+  local n last_n=0 last_t=0 cap
+  for n in $DENSITY_NS; do
+    [ "$n" -le "$MAX_N" ] || n=$MAX_N
+    [ "$n" -gt "$last_n" ] || continue
+    if [ "$last_n" -gt 0 ]; then  # scale down to what fits the time budget
+      cap=$(awk -v t="$last_t" -v n="$last_n" -v b="$DENSITY_BUDGET" 'BEGIN{c=int(b/(t/n)); print c}')
+      [ "$cap" -lt "$n" ] && { say "  N=$n would take too long; N=$cap instead"; n=$cap; }
+    fi
+    zk_density "$n"
+    [ "${D[zk:$n:running]}" = "$n" ] || { say "  stopping density at N=$n (not all booted)"; ZK_MAX_REACHED=${D[zk:$n:running]}; ZK_LAST_N=$n; break; }
+    last_n=$n last_t=${D[zk:$n:start]}
+  done
+  ZK_MAX_REACHED=${ZK_MAX_REACHED:-$last_n}
+  crun_density "$CRUN_N"
+  CRUN_DN=$CRUN_N
+}
+
+# --- report -------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "—" }'; }
+per() { awk -v t="$1" -v n="$2" 'BEGIN{ if (n > 0) printf "%.1f", 1000*t/n; else print "—" }'; }
+report() {
+  local n k
+  echo "## Latency (ms, hyperfine: ${WARM} warm-up, ${RUNS} runs; median (min–max))"
+  echo
+  echo "| what | zonekit | crun | zonekit/crun | target | steal % (zk, crun) |"
+  echo "|---|---:|---:|---:|---|---|"
+  lrow() { echo "| $1 | $(mmm "$2") | $(mmm "$3") | $(ratio "$(med "$2")" "$(med "$3")") | $4 | $(echo "${R[$2]}" | cut -d' ' -f5), $(echo "${R[$3]}" | cut -d' ' -f5) |"; }
+  lrow "full cycle with a network (image zone, 1 NIC / CNI bridge)" zk_cycle crun_cycle "≤ 0.5"
+  lrow "boot a created zone (image, 1 NIC) / crun create+start (netns lo)" zk_boot crun_boot "≤ 1"
+  lrow "boot, sparse zone (1 NIC)" zk_boot_sparse crun_boot "≤ 1"
+  lrow "halt / crun delete -f" zk_halt crun_halt "—"
+  lrow "enter: zlogin z true / crun exec" zk_enter crun_exec "≤ 1"
+  lrow "enter, sparse zone" zk_enter_sparse crun_exec "≤ 1"
+  echo
+  echo "## Store size (ms; zones in the store, median (min–max))"
+  echo
+  echo "| zones | zoneadm list | zoneadm get bz (alias) | zoneadm get UUID | zoneadm boot UUID |"
+  echo "|---:|---:|---:|---:|---:|"
+  for n in $LEVELS; do echo "| $n | $(mmm "zk_list_$n") | $(mmm "zk_get_$n") | $(mmm "zk_getu_$n") | $(mmm "zk_boot_$n") |"; done
+  echo
+  echo "Store filled with: ${CREATE_RATE:-?}. Target: list over 1000 zones ≤ 20 ms; get/boot flat."
+  echo
+  echo "## Density (networked, idle; $PAR boots at a time)"
+  echo
+  echo "| runtime | N running | start all (s) | ms/zone | halt all (s) | ms/zone | MemAvailable Δ KiB/zone | slab Δ | unreclaimable | page tables + stacks | cgroup usage KiB/zone | supervisor PSS | init PSS | MemAvailable MiB before → running |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  for k in "${DROWS[@]}"; do
+    local rt=${k%%:*} n=${k#*:}
+    echo "| $rt | ${D[$k:running]}/$n | ${D[$k:start]} | $(per "${D[$k:start]}" "$n") | ${D[$k:stop]} | $(per "${D[$k:stop]}" "$n") | ${D[$k:avail]} | ${D[$k:slab]} | ${D[$k:sunrec]} | ${D[$k:ptks]} | ${D[$k:cg]} | ${D[$k:suppss]} | ${D[$k:initpss]} | ${D[$k:used]} |"
+  done
+  echo
+  echo "Largest zonekit N reached: ${ZK_MAX_REACHED} (targets: 1000 zones, ≤ 1 MiB/zone, all booted in ≤ 20 s).${MEM_STOP:+ Memory guard stopped the boots at $MEM_STOP.}"
+  echo
+  echo "Largest /proc/meminfo changes per zone, last zonekit density set (KiB/zone): ${MEMDIFF:-?}"
+  echo
+  echo "## Ratios zonekit/crun (lower is better for zonekit)"
+  echo
+  local zn=$CRUN_DN
+  echo "| what | zonekit/crun | target |"
+  echo "|---|---:|---|"
+  echo "| full cycle with a network | $(ratio "$(med zk_cycle)" "$(med crun_cycle)") | ≤ 0.5 |"
+  echo "| boot (image zone) vs create+start | $(ratio "$(med zk_boot)" "$(med crun_boot)") | ≤ 1 |"
+  echo "| enter vs exec | $(ratio "$(med zk_enter)" "$(med crun_exec)") | ≤ 1 |"
+  echo "| density start, N=$zn | $(ratio "${D[zk:$zn:start]}" "${D[crun:$zn:start]}") | — |"
+  echo "| density halt, N=$zn | $(ratio "${D[zk:$zn:stop]}" "${D[crun:$zn:stop]}") | — |"
+  echo "| memory per zone (MemAvailable), N=$zn | $(ratio "${D[zk:$zn:avail]}" "${D[crun:$zn:avail]}") | — |"
+  echo "| memory per zone (slab), N=$zn | $(ratio "${D[zk:$zn:slab]}" "${D[crun:$zn:slab]}") | — |"
+}
+commands() {
+  local k
+  echo "## Exact commands"
+  echo
+  echo "Each hyperfine row: \`hyperfine -N --warmup $WARM --runs $RUNS [--prepare P] CMD\`, inside \`bench/run.sh\`'s namespaces,"
+  echo "with ZONEKIT_ROOT/RUN/CONFIG on a tmpfs, PATH=\$BUILD/bin. crun always ran as \`crun --root=\$T/crun --cgroup-manager=cgroupfs\`."
+  echo
+  echo '| row | command |'
+  echo '|---|---|'
+  for k in $(printf '%s\n' "${!CMD[@]}" | sort); do echo "| $k | \`${CMD[$k]//$T/\$T}\` |"; done
+  echo
+  echo "Scripts: \`bench/zk-cycle.sh\` (create, boot, zlogin true, halt, delete), \`bench/crun-cycle.sh\` (netns file via"
+  echo "\`unshare --net=FILE\`, CNI ADD of /usr/lib/cni/bridge with host-local IPAM, \`crun run\` /bin/true, CNI DEL, umount),"
+  echo "\`bench/crun-boot.sh\` (\`crun create\` + \`crun start\`, init \`sleep\`), \`bench/crun-unboot.sh\` (\`crun delete -f\`),"
+  echo "density: \`zoneadm boot UUID\` / \`zoneadm halt UUID\` and \`bench/crun-start1.sh I\` (\`crun run -d\`, then CNI ADD on"
+  echo "/proc/PID/ns/net) / \`bench/crun-stop1.sh I\` (CNI DEL, \`crun delete -f\`), each through \`xargs -P $PAR\`."
+  echo
+  echo "Zone manifest (density and boot): \`{\"alias\":\"dI\",\"brand\":\"image\",\"image_uuid\":\"<busybox image>\",\"nics\":[{\"nic_tag\":\"bench\"}]}\`;"
+  echo "nic tag: \`nicadm add bench --bridge zkb0 --subnet 10.90.0.0/16 --gateway 10.90.0.1\`. CNI config:"
+  echo
+  echo '```json'
+  sed "s|$T|\$T|g" "$BENCH_CNI_CONF"
+  echo '```'
+}
+notes() {
+  cat <<'EOF'
+## Notes on method
+
+- Both runtimes run from one script in one sitting, in a private mount and network namespace made by
+  `bench/run.sh` (via `unshare --mount --net`), below `bench/reaper.pl` (a child subreaper, so detached
+  crun inits are reaped at once; pid 1 on this VM reaps slowly).
+- crun 1.8.1 refuses hybrid cgroups ("drop all controllers from cgroupv2"), so the private mount namespace
+  hides `/sys/fs/cgroup/unified` (hugetlb only) under an empty tmpfs; crun then uses the v1 hierarchies with
+  `--cgroup-manager=cgroupfs`, the same hierarchies zonekit uses.
+- rootfs: Debian's static busybox, one binary plus applet symlinks (`tests/lib/mkimage.sh`). zonekit imports
+  it with `imgadm import` (brand image: read-only lower layer + the zone's upper layer); the sparse rows use
+  the host's /usr read-only instead. crun uses it read-only as the OCI bundle root (`crun spec`, adjusted:
+  read-only root, no terminal, args).
+- "full cycle" for crun is what a CNI user does per container: make a netns, CNI ADD (bridge + host-local),
+  `crun run` (foreground; crun deletes the container itself), CNI DEL, remove the netns. For zonekit it is
+  create (allocates IP + MAC), boot, `zlogin true`, halt, delete.
+- Memory: `MemAvailable` before the boot and while all run, each snapshot after the slab stopped moving
+  (< 256 KiB change over 3 s). Other jobs on this shared VM move MemAvailable by tens of MiB; the slab,
+  page-table and PSS columns are the steadier basis. "cgroup usage" is `memory.usage_in_bytes` of the v1
+  memory cgroups (zonekit: the ZONEKIT_CGROUP_PARENT subtree; crun: the containers' cgroups); "supervisor
+  PSS" sums zoneadmd's PSS (crun has no supervisor), "init PSS" the zone inits'.
+- CPU steal is read from /proc/stat around each hyperfine group; the machine is a shared VM with other
+  builds running, so absolute numbers are noisy; compare the ratios.
+EOF
+}
+
+# --- main -----------------------------------------------------------------------
+START=$(now)
+MACHINE=$(machine)
+setup
+latency
+store_size
+density
+TOTAL=$(elapsed "$START" "$(now)")
+TABLES=$(report)
+echo
+echo "$TABLES"
+if [ -n "$OUT" ]; then
+  {
+    echo "# zonekit vs crun: benchmark results"
+    echo
+    echo "Generated by \`bench/run.sh$( [ $QUICK = 1 ] && echo ' --quick')\` on $(date -u '+%Y-%m-%d %H:%M UTC') in ${TOTAL} s. Rerun it to regenerate this file."
+    echo
+    echo "## Machine"
+    echo
+    echo "$MACHINE"
+    echo
+    echo "$TABLES"
+    echo
+    commands
+    echo
+    notes
+  } >"$OUT"
+  say "wrote $OUT"
+fi
