@@ -60,7 +60,10 @@ Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec) {
     hosts += "127.0.1.1\t" + (fqdn == spec.hostname ? fqdn : fqdn + " " + spec.hostname) + "\n";
   }
   f.push_back({"/etc/hosts", hosts, true});
-  f.push_back({"/etc/resolv.conf", ZK_TRYC(net::resolv_conf(spec), "/etc/resolv.conf"), true});
+  // Not inside the braced list: an early return from the ZK_TRYC statement
+  // expression would leak the temporaries already built there.
+  std::string resolv = ZK_TRYC(net::resolv_conf(spec), "/etc/resolv.conf");
+  f.push_back({"/etc/resolv.conf", resolv, true});
   f.push_back({"/etc/passwd",
                "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
                false});
