@@ -1,5 +1,7 @@
 #include "core/image/archive_source.hpp"
 
+#include "core/sys/fs.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -104,19 +106,9 @@ Result<UniqueFd> open_beneath(int dirfd, const std::string& rel) {
 
 Result<std::string> read_small(int dirfd, const std::string& rel) {
   UniqueFd fd = ZK_TRY(open_beneath(dirfd, rel));
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return sys_error("read", rel);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > kMaxJson) return fail(rel + ": larger than 16 MiB");
-  }
-  return out;
+  auto text = fs::read_fd(fd.get(), kMaxJson, rel);
+  if (!text && text.error().code == 0) return fail(rel + ": larger than 16 MiB");
+  return text;
 }
 
 Result<nlohmann::json> parse_json(const std::string& text, const std::string& what) {

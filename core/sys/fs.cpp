@@ -139,17 +139,21 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes) {
   if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
   if (static_cast<size_t>(st.st_size) > max_bytes)
     return fail(path + ": file too large (" + std::to_string(st.st_size) + " bytes)");
+  return read_fd(fd.get(), max_bytes, path);
+}
+
+Result<std::string> read_fd(int fd, size_t max_bytes, const std::string& shown) {
   std::string out;
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return sys_error("read", path);
+      return sys_error("read", shown);
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
-    if (out.size() > max_bytes) return fail(path + ": file too large");
+    if (out.size() > max_bytes) return fail(shown + ": file too large");
   }
   return out;
 }

@@ -18,6 +18,10 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
 // Read a regular file (refusing symlinks and anything larger than max_bytes).
 Result<std::string> read_file(const std::string& path, size_t max_bytes = 16 << 20);
 
+// Read fd to its end; more than max_bytes is an error "<shown>: file too
+// large" (errno 0), a failed read an error with its errno.
+Result<std::string> read_fd(int fd, size_t max_bytes, const std::string& shown);
+
 // True if path exists (lstat, no symlink following).
 bool exists(const std::string& path);
 
