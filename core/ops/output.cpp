@@ -139,14 +139,30 @@ Result<std::string> render_list(std::vector<json> rows, const ListOptions& opt,
     }
     if (ok) kept.push_back(std::move(row));
   }
-  std::stable_sort(kept.begin(), kept.end(), [&](const json& a, const json& b) {
-    for (const auto& [name, desc] : sort_keys) {
-      const FieldInfo* fi = find_field(known, name);
-      int c = compare_values(field(a, name), field(b, name), fi && fi->numeric);
-      if (c != 0) return desc ? c > 0 : c < 0;
+  // Sort keys are computed once per row, not once per comparison.
+  std::vector<bool> numeric;
+  for (const auto& [name, desc] : sort_keys) {
+    const FieldInfo* fi = find_field(known, name);
+    numeric.push_back(fi && fi->numeric);
+  }
+  std::vector<std::pair<std::vector<json>, size_t>> keyed;
+  keyed.reserve(kept.size());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    std::vector<json> keys;
+    for (const auto& sk : sort_keys) keys.push_back(field(kept[i], sk.first));
+    keyed.emplace_back(std::move(keys), i);
+  }
+  std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    for (size_t k = 0; k < sort_keys.size(); ++k) {
+      int c = compare_values(a.first[k], b.first[k], numeric[k]);
+      if (c != 0) return sort_keys[k].second ? c > 0 : c < 0;
     }
     return false;
   });
+  std::vector<json> sorted;
+  sorted.reserve(kept.size());
+  for (auto& [keys, i] : keyed) sorted.push_back(std::move(kept[i]));
+  kept = std::move(sorted);
 
   if (opt.json) {
     json arr = json::array();

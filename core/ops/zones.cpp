@@ -36,13 +36,16 @@ Error invalid_from(const std::vector<manifest::Diagnostic>& diags) {
   return e;
 }
 
-Result<ZoneView> view_of(const store::Store& st, const store::ZoneRecord& rec) {
+// has_run_dir false: the zone has no runtime directory, so it is stopped
+// and query() would only fail three lookups to say so.
+Result<ZoneView> view_of(const store::Store& st, store::ZoneRecord rec, bool has_run_dir = true) {
   ZoneView v;
   v.uuid = rec.uuid;
   v.error = rec.error;
-  v.doc = rec.doc.is_object() ? rec.doc : json{{"uuid", rec.uuid}};
+  v.doc = rec.doc.is_object() ? std::move(rec.doc) : json{{"uuid", rec.uuid}};
+  rec.doc = json::object();  // state_of reads only uuid, error and incomplete
   json derived = json::object();
-  v.state = state_of(st, rec, &derived);
+  v.state = has_run_dir || !rec.error.empty() || rec.incomplete ? state_of(st, rec, &derived) : "stopped";
   for (auto& [k, val] : derived.items()) v.doc[k] = val;
   if (v.error.empty() && derived.contains("error")) v.error = derived["error"];
   return v;
@@ -166,9 +169,15 @@ std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json*
 
 Result<std::vector<ZoneView>> list(const store::Store& st) {
   auto recs = ZK_TRY(st.list());
+  // One readdir instead of a failed lookup per stopped zone.
+  std::set<std::string> run_dirs;
+  for (auto& name : fs::list_dir(st.paths().run + "/zones")) run_dirs.insert(std::move(name));
   std::vector<ZoneView> out;
   out.reserve(recs.size());
-  for (const auto& r : recs) out.push_back(ZK_TRY(view_of(st, r)));
+  for (auto& r : recs) {
+    bool has_run_dir = run_dirs.contains(r.uuid);
+    out.push_back(ZK_TRY(view_of(st, std::move(r), has_run_dir)));
+  }
   return out;
 }
 

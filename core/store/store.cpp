@@ -1,6 +1,6 @@
 #include "core/store/store.hpp"
 
-#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +11,7 @@
 
 #include "core/manifest/validate.hpp"
 #include "core/store/alloc.hpp"
+#include "core/sys/fd.hpp"
 #include "core/sys/fs.hpp"
 #include "core/sys/fault.hpp"
 
@@ -32,25 +33,14 @@ bool looks_like_uuid(const std::string& s) {
   return true;
 }
 
-std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return out;
-  while (auto* e = readdir(d)) {
-    if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0)))
-      continue;
-    out.emplace_back(e->d_name);
-  }
-  closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-ZoneRecord read_record(const Paths& paths, const std::string& uuid) {
+// zones_fd: the open zones directory, so each record costs no walk of the
+// store's path.
+ZoneRecord read_record(const Paths& paths, int zones_fd, const std::string& uuid) {
   ZoneRecord r;
   r.uuid = uuid;
-  r.incomplete = fs::exists(paths.incomplete_marker(uuid));
-  auto text = fs::read_file(paths.zone_file(uuid), 4 << 20);
+  struct stat st;
+  r.incomplete = fstatat(zones_fd, (uuid + "/incomplete").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+  auto text = fs::read_file_at(zones_fd, uuid + "/zone.json", 4 << 20, paths.zone_file(uuid));
   if (!text) {
     r.error = text.error().message();
     return r;
@@ -117,9 +107,11 @@ Result<FileLock> Store::lock_alloc(int timeout_ms) const {
 
 Result<std::vector<ZoneRecord>> Store::list() const {
   std::vector<ZoneRecord> out;
-  for (const auto& name : list_dir(paths_.zones_dir())) {
+  UniqueFd zones(::open(paths_.zones_dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!zones) return sys_error("open", paths_.zones_dir());
+  for (const auto& name : fs::list_dir(paths_.zones_dir())) {
     if (name[0] == '.' || !looks_like_uuid(name)) continue;
-    out.push_back(read_record(paths_, name));
+    out.push_back(read_record(paths_, zones.get(), name));
   }
   return out;
 }
@@ -128,7 +120,9 @@ Result<ZoneRecord> Store::load(const std::string& uuid) const {
   struct stat st;
   if (!looks_like_uuid(uuid) || lstat(paths_.zone_dir(uuid).c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
     return fail(uuid + ": No such zone", ErrorKind::NotFound);
-  ZoneRecord r = read_record(paths_, uuid);
+  UniqueFd zones(::open(paths_.zones_dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!zones) return sys_error("open", paths_.zones_dir());
+  ZoneRecord r = read_record(paths_, zones.get(), uuid);
   if (!r.error.empty()) return fail(fmt::format("zone {}: {}", uuid, r.error));
   return r;
 }
@@ -162,7 +156,7 @@ Result<std::string> Store::resolve(const std::string& name) const {
 }
 
 void Store::sweep_stale() const {
-  for (const auto& name : list_dir(paths_.zones_dir())) {
+  for (const auto& name : fs::list_dir(paths_.zones_dir())) {
     if (name.rfind(".new-", 0) == 0 || name.rfind(".del-", 0) == 0)
       (void)fs::remove_tree(paths_.zones_dir() + "/" + name);
   }
@@ -239,7 +233,7 @@ Result<void> Store::remove(const std::string& uuid) {
 
 Result<std::map<std::string, NicTag>> Store::tags(bool skip_corrupt) const {
   std::map<std::string, NicTag> out = config_.nic_tags;
-  for (const auto& file : list_dir(paths_.tags_dir())) {
+  for (const auto& file : fs::list_dir(paths_.tags_dir())) {
     if (file[0] == '.' || file.size() < 6 || file.substr(file.size() - 5) != ".json") continue;
     std::string path = paths_.tags_dir() + "/" + file;
     auto text = fs::read_file(path, 1 << 20);

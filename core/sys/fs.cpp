@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <random>
@@ -128,7 +129,12 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
 }
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  return read_file_at(AT_FDCWD, path, max_bytes, path);
+}
+
+Result<std::string> read_file_at(int dirfd, const std::string& rel, size_t max_bytes, const std::string& shown) {
+  const std::string& path = shown;
+  UniqueFd fd(::openat(dirfd, rel.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!fd) {
     auto e = sys_error("open", path);
     if (errno == ENOENT) e.error().kind = ErrorKind::NotFound;
@@ -161,6 +167,20 @@ Result<std::string> read_fd(int fd, size_t max_bytes, const std::string& shown) 
 bool exists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (auto* e = readdir(d)) {
+    if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0)))
+      continue;
+    out.emplace_back(e->d_name);
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Result<void> mkdir_p(const std::string& path, mode_t mode) {

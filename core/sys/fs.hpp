@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/sys/result.hpp"
 
@@ -17,6 +18,9 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
 
 // Read a regular file (refusing symlinks and anything larger than max_bytes).
 Result<std::string> read_file(const std::string& path, size_t max_bytes = 16 << 20);
+// The same for rel under dirfd (no walk of the directory's path per file);
+// errors name shown.
+Result<std::string> read_file_at(int dirfd, const std::string& rel, size_t max_bytes, const std::string& shown);
 
 // Read fd to its end; more than max_bytes is an error "<shown>: file too
 // large" (errno 0), a failed read an error with its errno.
@@ -24,6 +28,9 @@ Result<std::string> read_fd(int fd, size_t max_bytes, const std::string& shown);
 
 // True if path exists (lstat, no symlink following).
 bool exists(const std::string& path);
+
+// Entry names of dir, sorted, without "." and ".."; empty if it cannot be read.
+std::vector<std::string> list_dir(const std::string& dir);
 
 // mkdir -p; existing directories are fine, an existing non-directory is not.
 Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
