@@ -4,9 +4,13 @@
 # (seeded from manifests/ and tests/fuzz/seeds/<target>/); crashes are
 # written to build-fuzz/crashes/ and make the script fail. Inputs in
 # tests/fuzz/regressions/<target>/ (past findings) are replayed first.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]
+# With --unit, the same instrumented build also runs the unit tests first
+# (the CI's sanitizer job: scripts/test.sh runs `fuzz.sh --unit 60`).
+#   scripts/fuzz.sh [--unit] [SECONDS] [TARGET...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+unit=0
+if [ "${1:-}" = --unit ]; then unit=1; shift; fi
 secs=${1:-60}
 shift || true
 cxx=${ZK_CLANG:-}
@@ -27,7 +31,16 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for f in "$here"/tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$f" .cpp)"); done
 fi
-cmake --build "$build" -j"${ZK_JOBS:-2}" --target "${targets[@]}"
+if [ $unit = 1 ]; then
+  # Everything, so the unit tests (which need the tools' libraries) build too.
+  cmake --build "$build" -j"${ZK_JOBS:-2}"
+  echo "== unit tests under ASan+UBSan"
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    ctest --test-dir "$build" -L unit --output-on-failure -j2
+else
+  cmake --build "$build" -j"${ZK_JOBS:-2}" --target "${targets[@]}"
+fi
 mkdir -p "$build/crashes"
 rc=0
 for t in "${targets[@]}"; do

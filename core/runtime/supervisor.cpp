@@ -19,6 +19,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "core/runtime/cgroup.hpp"
@@ -30,6 +31,7 @@
 #include "core/runtime/zone_child.hpp"
 #include "core/sys/proc_stat.hpp"
 #include "core/sys/fault.hpp"
+#include "core/sys/fs.hpp"
 
 namespace zonekit::runtime {
 
@@ -225,8 +227,18 @@ Result<pid_t> Supervisor::spawn_init() {
   cfg.domainname = spec_.dns_domain;
   cfg.mounts = plan_mounts(spec_, probe_host_facts(slave_path_));
   cfg.files = ZK_TRY(etc_files(spec_));
-  if (spec_.brand != "image")
-    for (auto& f : host_etc_files()) cfg.files.push_back(std::move(f));
+  // Sparse zones get the host's alternatives and ld.so.cache, again only
+  // when those changed since the zone last booted.
+  const std::string stamp_path = spec_.zone_dir + "/etc-seed.stamp";
+  std::string stamp;
+  if (spec_.brand != "image") {
+    stamp = host_etc_fingerprint();
+    auto seen = fs::read_file(stamp_path, 4096);
+    if (!seen || *seen != stamp)
+      for (auto& f : host_etc_files()) cfg.files.push_back(std::move(f));
+    else
+      stamp.clear();
+  }
   cfg.argv = spec_.init_argv;
   cfg.env = init_env();
   cfg.console_fd = slave_.get();
@@ -282,8 +294,15 @@ Result<pid_t> Supervisor::spawn_init() {
   memlock.rlim_cur = memlock.rlim_max;
   if (prlimit(pid, RLIMIT_MEMLOCK, &memlock, nullptr) < 0)
     return kill_child(sys_error("prlimit", "RLIMIT_MEMLOCK").error());
-  if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) return kill_child(std::move(r.error()).wrap("cgroup"));
-  if (auto r = setup_network_from_parent(spec_, pid); !r) return kill_child(r.error());
+  // A v1 cgroup attach sleeps in the kernel for an RCU grace period per
+  // hierarchy (~14 ms here) and the network setup mostly waits on netlink:
+  // neither needs the other, so they overlap.
+  Result<void> attached;
+  std::thread attacher([&] { attached = cg_->attach(spec_.cgroup_path, pid); });
+  auto networked = setup_network_from_parent(spec_, pid);
+  attacher.join();
+  if (!attached) return kill_child(std::move(attached.error()).wrap("cgroup"));
+  if (!networked) return kill_child(networked.error());
 
   UniqueFd image_tree;
   if (spec_.brand == "image") {
@@ -301,8 +320,14 @@ Result<pid_t> Supervisor::spawn_init() {
   if (pr == 0) return kill_child(fail("zone init did not start within 30s").error());
   ChildMsg reply{};
   ssize_t n = ::recv(parent_end.get(), &reply, sizeof reply, 0);
-  if (n == 0) return pid;  // execve closed the sync socket: init runs
-  if (n == sizeof reply && reply.type == ChildMsgType::Started) return pid;
+  if (n == 0) {  // execve closed the sync socket: init runs
+    if (!stamp.empty()) (void)fs::write_file_atomic(stamp_path, stamp, 0600);
+    return pid;
+  }
+  if (n == sizeof reply && reply.type == ChildMsgType::Started) {
+    if (!stamp.empty()) (void)fs::write_file_atomic(stamp_path, stamp, 0600);
+    return pid;
+  }
   if (n == sizeof reply && reply.type == ChildMsgType::Error) {
     std::string what = child_step_name(reply.step);
     if (reply.step == ChildStep::Mounts && reply.index >= 0 &&

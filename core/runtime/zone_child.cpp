@@ -100,6 +100,22 @@ std::vector<FileSeed> host_etc_files() {
   return f;
 }
 
+std::string host_etc_fingerprint() {
+  std::string out;
+  for (const char* path : {"/etc/alternatives", "/etc/ld.so.cache"}) {
+    struct stat st;
+    if (::lstat(path, &st) < 0) {
+      out += std::string(path) + " -\n";
+      continue;
+    }
+    out += std::string(path) + " " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + " " +
+           std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec) + " " + std::to_string(st.st_ctim.tv_sec) + "." +
+           std::to_string(st.st_ctim.tv_nsec) + "\n";
+  }
+  return out;
+}
+
 std::vector<std::string> init_env() {
   return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
           "TERM=vt220", "container=zonekit"};

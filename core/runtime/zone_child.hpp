@@ -62,6 +62,10 @@ Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec);
 // host (parent side): /etc/alternatives symlinks (created only when absent)
 // and /etc/ld.so.cache (refreshed at each boot).
 std::vector<FileSeed> host_etc_files();
+// Identity of those host files (inode, size, mtime): when it equals the one
+// recorded at the zone's last boot, the seeding is skipped (hundreds of
+// alternatives links on a busy host cost milliseconds per boot).
+std::string host_etc_fingerprint();
 
 // The fixed environment of a zone's init.
 std::vector<std::string> init_env();
