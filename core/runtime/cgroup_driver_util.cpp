@@ -1,10 +1,16 @@
 #include "core/runtime/cgroup_driver_util.hpp"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <csignal>
 
 #include <algorithm>
 #include <array>
 #include <string_view>
+
+#include "core/sys/fd.hpp"
+#include "core/sys/fs.hpp"
 
 namespace zonekit::cgroup::detail {
 
@@ -34,6 +40,36 @@ void normalize_pids(std::vector<pid_t>& pids) {
 void kill_pids(const std::vector<pid_t>& pids) {
   for (pid_t pid : pids)
     if (pid > 0) ::kill(pid, SIGKILL);
+}
+
+bool in_cgroup(const std::string& proc_cgroup, const std::string& path) {
+  std::string want = "/" + path;
+  while (want.size() > 1 && want.back() == '/') want.pop_back();
+  size_t pos = 0;
+  while (pos < proc_cgroup.size()) {
+    size_t nl = proc_cgroup.find('\n', pos);
+    if (nl == std::string::npos) nl = proc_cgroup.size();
+    std::string_view line(proc_cgroup.data() + pos, nl - pos);
+    pos = nl + 1;
+    size_t c1 = line.find(':');
+    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string_view::npos) continue;
+    std::string_view cg = line.substr(c2 + 1);
+    if (cg == want || (cg.size() > want.size() && cg.starts_with(want) && cg[want.size()] == '/')) return true;
+  }
+  return false;
+}
+
+void kill_members(const std::vector<pid_t>& pids, const std::string& path) {
+  for (pid_t pid : pids) {
+    if (pid <= 0) continue;
+    UniqueFd fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+    if (!fd) continue;  // gone
+    auto text = fs::read_file("/proc/" + std::to_string(pid) + "/cgroup", 1 << 16);
+    // Still alive after the read: /proc/<pid> was this very process.
+    if (syscall(SYS_pidfd_send_signal, fd.get(), 0, nullptr, 0) < 0) continue;
+    if (text && in_cgroup(*text, path)) syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+  }
 }
 
 }  // namespace zonekit::cgroup::detail

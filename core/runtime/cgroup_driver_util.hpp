@@ -21,7 +21,17 @@ bool skippable(const FileWrite& write, const CgroupLimits& limits);
 // Sort and deduplicate.
 void normalize_pids(std::vector<pid_t>& pids);
 
-// SIGKILL each pid (ignoring ones already gone).
+// SIGKILL each pid (ignoring ones already gone). Only for pids read from
+// a frozen cgroup: those cannot exit, so no pid can have been reused.
 void kill_pids(const std::vector<pid_t>& pids);
+
+// SIGKILL each pid that, pinned by a pidfd, is still a member of cgroup
+// path: a pid read from a live cgroup may exit and be reused by a host
+// process before the signal lands.
+void kill_members(const std::vector<pid_t>& pids, const std::string& path);
+
+// Whether /proc/<pid>/cgroup text puts the process in path (or below it)
+// in any hierarchy ("7:freezer:/zonekit/z1", "0::/zonekit/z1/sub").
+bool in_cgroup(const std::string& proc_cgroup, const std::string& path);
 
 }  // namespace zonekit::cgroup::detail

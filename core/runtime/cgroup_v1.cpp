@@ -150,7 +150,7 @@ class V1Driver final : public Driver {
           auto p = pids(path);
           if (!p) return false;
           left = std::move(*p);
-          kill_pids(left);
+          kill_members(left, path);
           return left.empty();
         },
         kKillTimeoutMs);

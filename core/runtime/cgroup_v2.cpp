@@ -102,7 +102,7 @@ class V2Driver final : public Driver {
           auto p = pids(path);
           if (!p) return false;
           left = std::move(*p);
-          kill_pids(left);  // stragglers when neither kill nor freeze exist
+          kill_members(left, path);  // stragglers when neither kill nor freeze exist
           return left.empty();
         },
         kKillTimeoutMs);

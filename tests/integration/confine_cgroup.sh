@@ -9,8 +9,8 @@ bin="$ZK_BUILD/tests/runtime_cgroup_live_test"
 [ -x "$bin" ] || zk_fail "$bin is not built"
 "$bin" >"$ZK_TMP/live.out" 2>&1 || { cat "$ZK_TMP/live.out" >&2; zk_fail "runtime_cgroup_live_test failed"; }
 expect_contains "$ZK_TMP/live.out" "Status: SUCCESS!"
-# Four cases run (none skipped for lack of root).
-grep -Eq 'test cases: +4 \| +4 passed \| +0 failed' "$ZK_TMP/live.out" || zk_fail "expected 3 passing cases"
+# Five cases run (none skipped for lack of root).
+grep -Eq 'test cases: +5 \| +5 passed \| +0 failed' "$ZK_TMP/live.out" || zk_fail "expected 5 passing cases"
 # Each case did its work (a case that returns early asserts nothing).
 n=$(sed -n 's/.*assertions: *\([0-9]*\) |.*/\1/p' "$ZK_TMP/live.out")
 [ "${n:-0}" -ge 80 ] || zk_fail "only ${n:-0} assertions ran"

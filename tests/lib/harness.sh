@@ -48,7 +48,7 @@ zk_cleanup() {
   # ours: its command line names this test's run dir.
   for f in /proc/[0-9]*/cmdline; do
     pid=${f#/proc/}; pid=${pid%/cmdline}
-    if tr '\0' ' ' < "$f" 2>/dev/null | grep -qF -- "--run-dir $ZONEKIT_RUN/"; then
+    if { tr '\0' ' ' < "$f"; } 2>/dev/null | grep -qF -- "--run-dir $ZONEKIT_RUN/"; then
       kill -KILL "$pid" 2>/dev/null
     fi
   done

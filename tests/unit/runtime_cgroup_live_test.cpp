@@ -22,6 +22,7 @@
 
 #include "core/runtime/cgroup.hpp"
 #include "core/runtime/cgroup_devices.hpp"
+#include "core/runtime/cgroup_driver_util.hpp"
 
 using namespace zonekit;
 
@@ -363,4 +364,28 @@ TEST_CASE("cgroup live: kill_all ends a running fork bomb held at its pids limit
   CHECK(WIFSIGNALED(status));
   REQUIRE(drv.destroy(cg.path));
   CHECK_FALSE(drv.exists(cg.path));
+}
+
+TEST_CASE("cgroup live: kill_members signals only processes that are in the cgroup") {
+  if (geteuid() != 0) return;
+  LiveCgroup cg;
+  auto d = cgroup::detect(kRoot);
+  REQUIRE(d);
+  cg.driver = std::move(*d);
+  auto& drv = *cg.driver;
+  REQUIRE(drv.create(cg.path));
+  Child inside([] { pause(); return 0; });
+  Child outside([] { pause(); return 0; });
+  REQUIRE(drv.attach(cg.path, inside.pid));
+  inside.start();
+  outside.start();
+  // A stale list: the outsider's pid stands for a pid reused by a host process.
+  cgroup::detail::kill_members({inside.pid, outside.pid}, cg.path);
+  int status = 0;
+  REQUIRE(waitpid(inside.pid, &status, 0) == inside.pid);
+  inside.pid = -1;
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+  usleep(50 * 1000);
+  CHECK(waitpid(outside.pid, &status, WNOHANG) == 0);  // still alive
 }

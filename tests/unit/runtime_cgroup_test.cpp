@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/runtime/cgroup.hpp"
+#include "core/runtime/cgroup_driver_util.hpp"
 #include "core/sys/fs.hpp"
 
 using namespace zonekit;
@@ -518,4 +519,17 @@ TEST_CASE("cgroup Guard: kills and removes unless released") {
     g.release();
   }
   CHECK(t.has("zk/zone2"));
+}
+
+TEST_CASE("cgroup in_cgroup: membership from /proc/<pid>/cgroup, in any hierarchy, subtree included") {
+  using zonekit::cgroup::detail::in_cgroup;
+  const std::string v1 = "12:pids:/zk/abc\n11:freezer:/zk/abc/sub\n1:name=systemd:/user.slice\n";
+  CHECK(in_cgroup(v1, "zk/abc"));
+  CHECK(in_cgroup("0::/zk/abc\n", "zk/abc"));
+  CHECK(in_cgroup("0::/zk/abc/inner\n", "zk/abc/"));
+  CHECK_FALSE(in_cgroup("0::/zk/abcd\n", "zk/abc"));
+  CHECK_FALSE(in_cgroup("0::/zk\n", "zk/abc"));
+  CHECK_FALSE(in_cgroup("5:memory:/other/zk/abc\n", "zk/abc"));
+  CHECK_FALSE(in_cgroup("garbage without colons\n", "zk/abc"));
+  CHECK_FALSE(in_cgroup("", "zk/abc"));
 }
