@@ -41,10 +41,22 @@ std::string cell_text(const json& v, bool parseable) {
   if (v.is_string()) s = v.get<std::string>();
   else s = v.dump();
   if (parseable) return escape_parseable(s);
-  // Tables stay one line per row whatever a value holds.
-  for (auto& c : s)
-    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
-  return s.empty() ? "-" : s;
+  // Tables stay one line per row whatever a value holds, and a value never
+  // drives the admin's terminal: other C0 controls, DEL and the UTF-8 C1
+  // controls (U+0080..U+009F: 0x9b is CSI on some terminals) become '?'.
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '\n' || c == '\t' || c == '\r') out += ' ';
+    else if (c < 0x20 || c == 0x7f) out += '?';
+    else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+             static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      out += '?';
+      ++i;
+    } else out += static_cast<char>(c);
+  }
+  return out.empty() ? "-" : out;
 }
 
 namespace {

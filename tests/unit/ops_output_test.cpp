@@ -27,6 +27,16 @@ TEST_CASE("parseable escaping") {
   CHECK(ops::escape_parseable("plain") == "plain");
 }
 
+TEST_CASE("table cells: one line, and no terminal control sequences") {
+  CHECK(ops::cell_text("a\nb\tc\rd", false) == "a b c d");
+  CHECK(ops::cell_text("\x1b]0;pwned\x07\x1b[2J", false) == "?]0;pwned??[2J");
+  CHECK(ops::cell_text("x\x7fy", false) == "x?y");
+  CHECK(ops::cell_text("csi\xc2\x9b" "31m", false) == "csi?31m");   // U+009B
+  CHECK(ops::cell_text("caf\xc3\xa9 \xc2\xa0nbsp", false) == "caf\xc3\xa9 \xc2\xa0nbsp");  // printable UTF-8 kept
+  CHECK(ops::cell_text("", false) == "-");
+  CHECK(ops::cell_text("a:b", true) == "a\\:b");   // parseable: escaped, not replaced
+}
+
 TEST_CASE("table, parseable and JSON output") {
   ops::ListOptions o;
   o.fields = {"uuid", "alias", "ram", "state", "ip"};
