@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -106,13 +109,27 @@ Result<FileLock> Store::lock_alloc(int timeout_ms) const {
 }
 
 Result<std::vector<ZoneRecord>> Store::list() const {
-  std::vector<ZoneRecord> out;
   UniqueFd zones(::open(paths_.zones_dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!zones) return sys_error("open", paths_.zones_dir());
-  for (const auto& name : fs::list_dir(paths_.zones_dir())) {
-    if (name[0] == '.' || !looks_like_uuid(name)) continue;
-    out.push_back(read_record(paths_, zones.get(), name));
+  std::vector<std::string> uuids;
+  for (auto& name : fs::list_dir(paths_.zones_dir()))
+    if (name[0] != '.' && looks_like_uuid(name)) uuids.push_back(std::move(name));
+  std::vector<ZoneRecord> out(uuids.size());
+  // Reading is parse-and-validate bound: large stores use every CPU (a
+  // listing of 1000 zones is a command admins run in loops).
+  unsigned helpers = uuids.size() < 128 ? 0 : std::clamp(std::thread::hardware_concurrency(), 1u, 4u) - 1;
+  std::atomic<size_t> next{0};
+  auto read_some = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < uuids.size();) out[i] = read_record(paths_, zones.get(), uuids[i]);
+  };
+  std::vector<std::thread> threads;
+  try {
+    for (unsigned w = 0; w < helpers; ++w) threads.emplace_back(read_some);
+  } catch (const std::system_error&) {
+    // No thread to spare (pids limit): this one reads the rest.
   }
+  read_some();
+  for (auto& t : threads) t.join();
   return out;
 }
 
