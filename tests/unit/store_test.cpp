@@ -134,7 +134,7 @@ TEST_CASE("a corrupt zone record affects only that zone") {
   auto all = st.list();
   REQUIRE(all);
   REQUIRE(all->size() == 2);
-  CHECK(*st.resolve("good") == (*good)["uuid"]);
+  CHECK(*st.resolve("good") == (*good)["uuid"].get<std::string>());
   auto bad = st.load(bad_uuid);
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message() == "zone " + bad_uuid + ": " + t.paths.zone_file(bad_uuid) +
