@@ -221,6 +221,7 @@ enforced() {
   imgadm delete bb
   expect_eq "$(find "$ZONEKIT_ROOT/zones" "$ZONEKIT_ROOT/images" -mindepth 1 -not -name '.lock' | wc -l)" 0 "$fs: files left in the store"
   rm -rf "$mnt/shared"
+  echo "quota.sh: $fs: enforced" >&2
 }
 
 if ! fs_mount ext4 3G prjquota mkfs.ext4 -q -F -O quota,project -E quotatype=prjquota; then
