@@ -7,6 +7,7 @@ pkgs=(
   libseccomp-dev libcap-dev libmnl-dev libnftables-dev libarchive-dev
   busybox-static iproute2 iputils-ping nftables util-linux procps
   mandoc man-db bash-completion zsh fish dpkg-dev file
+  e2fsprogs xfsprogs quota
 )
 missing=()
 for p in "${pkgs[@]}"; do

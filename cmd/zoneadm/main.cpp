@@ -14,6 +14,7 @@
 #include "core/ops/complete_live.hpp"
 #include "core/ops/update_args.hpp"
 #include "core/ops/zone_fields.hpp"
+#include "core/ops/zone_quota.hpp"
 #include "core/ops/recover.hpp"
 #include "core/ops/zones.hpp"
 #include "core/store/store.hpp"
@@ -172,6 +173,9 @@ int main(int argc, char** argv) {
       for (const char* k : {"pid", "boot_timestamp", "exit_status", "exit_timestamp", "error", "zonepath",
                             "uid_base", "create_timestamp", "last_modified"})
         if (v->doc.contains(k)) j[k] = v->doc[k];
+      if (v->doc.contains("quota")) j["quota"] = v->doc["quota"];
+      json quota = ops::quota_info(*st, v->doc);
+      for (auto& [k, val] : quota.items()) j[k] = val;
       std::cout << j.dump(2) << "\n";
     }
     return 0;

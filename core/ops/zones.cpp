@@ -15,6 +15,7 @@
 #include "core/manifest/schema.hpp"
 #include "core/manifest/validate.hpp"
 #include "core/ops/live_nics.hpp"
+#include "core/ops/zone_quota.hpp"
 #include "core/plan/zone_plan.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
@@ -131,6 +132,7 @@ Result<json> load_manifest(const std::string& text, const std::string& source) {
 Result<json> create(store::Store& st, const std::string& text, const std::string& source) {
   json doc = ZK_TRY(load_manifest(text, source));
   ZK_TRYV(check_fs_sources(st, doc, false));
+  ZK_TRYV(check_quota(st, doc, st.paths().zones_dir()));
   // The image must exist, and stay (imgadm delete takes this lock
   // exclusively), until the zone that uses it is published.
   std::optional<FileLock> image_lock;
@@ -145,7 +147,9 @@ Result<json> create(store::Store& st, const std::string& text, const std::string
     image_lock = ZK_TRY(image::lock_store(st.paths().root, FileLock::Mode::Shared));
     if (!fs::exists(image::rootfs_path(st.paths().root, img))) return missing();
   }
-  return st.create(std::move(doc));
+  json stored = ZK_TRY(st.create(std::move(doc)));
+  ZK_TRYV(apply_quota_after_create(st, stored));
+  return stored;
 }
 
 std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json* derived) {
@@ -217,6 +221,8 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
   UpdateResult res;
   res.changed = manifest::changed_keys(l.rec.doc, next);
   if (res.changed.empty()) return res;
+  bool quota_changed = std::find(res.changed.begin(), res.changed.end(), "quota") != res.changed.end();
+  if (quota_changed) ZK_TRYVC(check_quota(st, next, st.paths().zone_dir(l.uuid)), zone_label(l.rec) + ": update");
 
   // NICs that are new or changed get their identity checked (and
   // allocated) against every other zone, under the allocation lock.
@@ -250,6 +256,9 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
     }
     res.changed = manifest::changed_keys(l.rec.doc, next);
   }
+  // The project's limit changes at once, running or not; set before the
+  // write, so a failure leaves the zone as it was.
+  if (quota_changed) (void)ZK_TRY(context(apply_quota(st, next), zone_label(l.rec) + ": update"));
   next["last_modified"] = store::now_iso8601();
   ZK_TRYV(context(st.write(l.uuid, next), zone_label(l.rec) + ": update"));
   fault::point("update.after_write");
@@ -287,9 +296,10 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
                 ErrorKind::Busy);
   ZK_TRYVC(check_fs_sources(st, l.rec.doc, true), zone_label(l.rec) + ": boot");
   auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
+  std::string warning = ZK_TRY(context(apply_quota(st, l.rec.doc), zone_label(l.rec) + ": boot"));
   // runtime::boot's errors already read "zone NAME: boot failed: ...".
   ZK_TRYV(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000));
-  return Note{};
+  return Note{warning.empty() ? warning : zone_label(l.rec) + ": " + warning};
 }
 
 Result<std::vector<std::pair<std::string, Error>>> boot_autoboot(
@@ -359,6 +369,7 @@ Result<Note> remove(store::Store& st, const std::string& name) {
     if (auto spec = spec_for(st, l.rec.doc)) ZK_TRYV(context(runtime::cleanup_dead(*spec), zone_label(l.rec)));
   ZK_TRYV(fs::remove_tree(run_dir));
   ZK_TRYV(context(st.remove(l.uuid), zone_label(l.rec) + ": delete"));
+  if (l.rec.doc.is_object()) clear_quota(st, l.rec.doc);
   return Note{};
 }
 

@@ -90,6 +90,9 @@ HostFacts probe_host_facts(const std::string& console_path) {
 std::string image_lower_dir(const ZoneSpec& spec) { return spec.run_dir + "/lower"; }
 std::string image_upper_dir(const ZoneSpec& spec) { return spec.zone_dir + "/overlay/upper"; }
 std::string image_work_dir(const ZoneSpec& spec) { return spec.zone_dir + "/overlay/work"; }
+std::string writable_layer_dir(const ZoneSpec& spec) {
+  return spec.zone_dir + (spec.brand == "image" ? "/overlay" : "/root");
+}
 
 std::vector<std::string> persistent_dirs(const ZoneSpec& spec) {
   std::vector<std::string> dirs{"etc", "var", "root", "home"};

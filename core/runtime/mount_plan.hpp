@@ -66,6 +66,11 @@ std::string image_lower_dir(const ZoneSpec& spec);   // <run_dir>/lower
 std::string image_upper_dir(const ZoneSpec& spec);   // <zone_dir>/overlay/upper
 std::string image_work_dir(const ZoneSpec& spec);    // <zone_dir>/overlay/work
 
+// The tree holding everything the zone writes to disk, the one its quota
+// covers: <zone_dir>/overlay (upper and work) for the image brand,
+// <zone_dir>/root (the persistent directories) for sparse.
+std::string writable_layer_dir(const ZoneSpec& spec);
+
 // Per-zone persistent directories under <zone_dir>/root (sparse brand).
 std::vector<std::string> persistent_dirs(const ZoneSpec& spec);
 

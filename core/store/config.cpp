@@ -65,6 +65,10 @@ Result<Config> parse_config(const std::string& text, const std::string& source) 
       const auto& b = toml::find(data, "boot");
       if (b.contains("timeout")) c.boot_timeout_s = toml::find<int>(b, "timeout");
     }
+    if (data.contains("quota")) {
+      const auto& q = toml::find(data, "quota");
+      if (q.contains("allow_unenforced")) c.quota_allow_unenforced = toml::find<bool>(q, "allow_unenforced");
+    }
     if (data.contains("nic_tags")) {
       for (const auto& [name, v] : toml::find<toml::table>(data, "nic_tags")) {
         NicTag t;

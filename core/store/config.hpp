@@ -29,6 +29,9 @@ struct Config {
   std::string cgroup_parent = "zonekit";   // cgroups live at <hierarchy>/<parent>/<uuid>
   std::string cgroup_root = "/sys/fs/cgroup";
   int boot_timeout_s = 30;
+  // A zone whose quota the store's filesystem cannot enforce: refused at
+  // create, update and boot (false), or run with a warning (true).
+  bool quota_allow_unenforced = false;
   std::map<std::string, NicTag> nic_tags;  // from [nic_tags.NAME]
 };
 

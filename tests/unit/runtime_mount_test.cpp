@@ -255,3 +255,20 @@ TEST_CASE("plan_mounts: image brand roots the zone in an overlay over the id-shi
   CHECK(std::find(got.begin(), got.end(), "mount proc proc on /proc flags=0xe data=") != got.end());
   CHECK(image_lower_dir(spec) == "/run/zonekit/zones/z1/lower");
 }
+
+TEST_CASE("writable_layer_dir: the tree holding every on-disk write of the zone") {
+  auto spec = sample_spec();
+  CHECK(writable_layer_dir(spec) == "/zones/z1/root");
+  for (const auto& name : persistent_dirs(spec)) {
+    auto plan = plan_mounts(spec, debian_facts());
+    auto it = std::find_if(plan.begin(), plan.end(), [&](const MountStep& s) {
+      return s.kind == MountKind::BindZone && s.target == "/" + name;
+    });
+    REQUIRE(it != plan.end());
+    CHECK(it->source.rfind(writable_layer_dir(spec) + "/", 0) == 0);
+  }
+  spec.brand = "image";
+  CHECK(writable_layer_dir(spec) == "/zones/z1/overlay");
+  CHECK(image_upper_dir(spec).rfind(writable_layer_dir(spec) + "/", 0) == 0);
+  CHECK(image_work_dir(spec).rfind(writable_layer_dir(spec) + "/", 0) == 0);
+}

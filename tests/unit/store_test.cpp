@@ -174,6 +174,16 @@ TEST_CASE("config errors name the file and the problem") {
   REQUIRE(ok);
   CHECK(ok->id_first == 2000000);
   CHECK(ok->cgroup_parent == "zk");
+  CHECK_FALSE(ok->quota_allow_unenforced);
+}
+
+TEST_CASE("config: [quota] allow_unenforced is a boolean") {
+  auto yes = store::parse_config("[quota]\nallow_unenforced = true\n", "z.toml");
+  REQUIRE(yes);
+  CHECK(yes->quota_allow_unenforced);
+  auto bad = store::parse_config("[quota]\nallow_unenforced = \"yes\"\n", "z.toml");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().kind == ErrorKind::Invalid);
 }
 
 TEST_CASE("uuids sharing the 10 hex digits of host names are refused") {
