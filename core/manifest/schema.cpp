@@ -75,8 +75,8 @@ std::vector<Property> build() {
               "with EDQUOT (on XFS ENOSPC), and the zone may hold at most one file per filesystem block "
               "of it. "
               "tmpfs, btrfs, overlayfs, NFS and ZFS cannot enforce it, nor can a kernel built without "
-              "quota support; there a quota above 0 is refused unless zonekit.toml allows unenforced "
-              "quotas",
+              "quota support; there the zone runs without the limit (boot warns, info shows "
+              "quota_enforced false), or is refused if zonekit.toml sets [quota] allow_unenforced = false",
        .min = 0, .max = 1048576, .example = 10},
       {.path = "tmpfs", .type = Int, .unit = "MiB", .update = Update::NextBoot,
        .doc = "Size of the tmpfs on /tmp; 0 = /tmp on the zone's disk", .min = 0, .max = kMaxMiB,

@@ -31,7 +31,7 @@ std::string zone_name(const json& doc) {
 Result<void> refuse_unenforced(uint64_t gib, const std::string& dir, const quota::Support& sup) {
   if (sup.enforced) return {};
   return fail(fmt::format("quota: cannot enforce {} GiB on {}: {}; set quota to 0, or allow unenforced "
-                          "quotas in zonekit.toml ([quota] allow_unenforced = true)",
+                          "quotas in zonekit.toml ([quota] allow_unenforced = true, the default)",
                           gib, dir, sup.reason),
               ErrorKind::Invalid);
 }

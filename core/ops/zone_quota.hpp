@@ -2,7 +2,7 @@
 // filesystem (core/sys/project_quota.hpp): the zone's writable layer is
 // tagged with its project id and the project gets the limit. Where the
 // filesystem cannot enforce it, a quota above 0 is refused at create,
-// update and boot, unless zonekit.toml sets [quota] allow_unenforced.
+// update and boot, when zonekit.toml sets [quota] allow_unenforced = false.
 #pragma once
 
 #include <string>

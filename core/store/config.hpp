@@ -29,9 +29,11 @@ struct Config {
   std::string cgroup_parent = "zonekit";   // cgroups live at <hierarchy>/<parent>/<uuid>
   std::string cgroup_root = "/sys/fs/cgroup";
   int boot_timeout_s = 30;
-  // A zone whose quota the store's filesystem cannot enforce: refused at
-  // create, update and boot (false), or run with a warning (true).
-  bool quota_allow_unenforced = false;
+  // A zone whose quota the store's filesystem cannot enforce: run with a
+  // warning (true, the default: vmadm payloads carry a quota routinely and
+  // most hosts have no project quotas), or refused at create, update and
+  // boot (false).
+  bool quota_allow_unenforced = true;
   std::map<std::string, NicTag> nic_tags;  // from [nic_tags.NAME]
 };
 

@@ -69,9 +69,11 @@ zp() { field "$1" zonepath get; }
 projid() { lsattr -pd "$1" | awk '{print $1}'; }
 inherits() { lsattr -pd "$1" | awk '{print $2}' | grep -q P; }
 reason_tmpfs="tmpfs has no project quotas (ext4 and XFS have them, mounted with prjquota)"
-advice="set quota to 0, or allow unenforced quotas in zonekit.toml ([quota] allow_unenforced = true)"
+advice="set quota to 0, or allow unenforced quotas in zonekit.toml ([quota] allow_unenforced = true, the default)"
+strict() { printf '[quota]\nallow_unenforced = false\n' >"$ZONEKIT_CONFIG"; }
 
-# --- 1. tmpfs: refused, or allowed with a warning ---------------------------
+# --- 1. tmpfs: allowed with a warning by default, refused when strict -------
+strict
 expect_rc 2 create '{"alias": "t1", "quota": 1}'
 expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: $reason_tmpfs; $advice" "create on tmpfs"
 expect_eq "$(zoneadm list -H | wc -l)" 0 "zones after a refused create"
@@ -80,18 +82,18 @@ t0=$(zp t0)
 expect_rc 2 zoneadm update t0 quota=1
 expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: zone t0: update: quota: cannot enforce 1 GiB on $t0: $reason_tmpfs; $advice" "update on tmpfs"
 expect_eq "$(field t0 quota get)" 0 "quota after a refused update"
-printf '[quota]\nallow_unenforced = true\n' >"$ZONEKIT_CONFIG"
+rm "$ZONEKIT_CONFIG"   # the default: allowed
 expect_rc 0 zoneadm update t0 quota=1
 expect_rc 0 zoneadm boot t0
 expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: zone t0: quota of 1 GiB is not enforced on $t0/root: $reason_tmpfs" "boot warning"
 expect_eq "$(field t0 quota_enforced)" false "info quota_enforced"
 expect_eq "$(field t0 quota_reason)" "$reason_tmpfs" "info quota_reason"
 zoneadm delete t0
-rm "$ZONEKIT_CONFIG"
 
 # --- 2. ext4 without project quotas: refused --------------------------------
 fs_mount plain 1G defaults mkfs.ext4 -q -F || zk_fail "mount plain ext4: $(cat "$ZK_TMP/mount.err")"
 export ZONEKIT_ROOT=$ZK_TMP/plain/root
+strict
 expect_rc 2 create '{"alias": "p1", "quota": 1}'
 expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: project quotas are off on ext4 (ext4 needs the quota and project features, tune2fs -O quota,project, and the mount option prjquota); $advice" "create on plain ext4"
 fs_unmount plain
@@ -107,6 +109,7 @@ if command -v mkfs.xfs >/dev/null; then
   esac
   fs_unmount plainxfs
 fi
+rm "$ZONEKIT_CONFIG"
 
 # --- 3. enforced: ext4 and XFS with prjquota --------------------------------
 mkimage_rootfs "$ZK_TMP/rootfs" >/dev/null

@@ -174,7 +174,7 @@ TEST_CASE("config errors name the file and the problem") {
   REQUIRE(ok);
   CHECK(ok->id_first == 2000000);
   CHECK(ok->cgroup_parent == "zk");
-  CHECK_FALSE(ok->quota_allow_unenforced);
+  CHECK(ok->quota_allow_unenforced);
 }
 
 TEST_CASE("config: [quota] allow_unenforced is a boolean") {
