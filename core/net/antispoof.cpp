@@ -1,18 +1,8 @@
+// The pure half of anti-spoofing: ZoneSpec -> nft::Table. The I/O half is
+// antispoof_apply.cpp.
 #include "core/net/antispoof.hpp"
 
-#include <libmnl/libmnl.h>
-#include <malloc.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <nftables/libnftables.h>
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <memory>
-#include <vector>
 
 #include "core/net/addr.hpp"
 
@@ -20,7 +10,48 @@ namespace zonekit::net {
 
 namespace {
 
+using nft::Base;
+using nft::Bytes;
+using nft::Cmp;
+using nft::CmpOp;
+using nft::CounterRef;
+using nft::Expr;
+using nft::Interval;
+using nft::Meta;
+using nft::MetaKey;
+using nft::Payload;
+using nft::Verdict;
+
 std::unexpected<Error> invalid(std::string detail) { return fail(std::move(detail), ErrorKind::Invalid); }
+
+// The header fields the rules load. desc/field are nft's own ids for them
+// (proto.h: PROTO_DESC_ARP 15, _IP 12, _IP6 13, _ICMPV6 14 and the field's
+// template index), kept in the sets' typeof userdata as nft does.
+constexpr Payload kEtherSaddr{Base::Link, 6, 6};
+constexpr Payload kEtherType{Base::Link, 12, 2};
+constexpr Payload kArpHtype{Base::Network, 0, 2};
+constexpr Payload kArpPtype{Base::Network, 2, 2};
+constexpr Payload kArpHlen{Base::Network, 4, 1};
+constexpr Payload kArpPlen{Base::Network, 5, 1};
+constexpr Payload kArpSha{Base::Network, 8, 6};
+constexpr Payload kArpSpa{Base::Network, 14, 4, 15, 7};
+constexpr Payload kIpSaddr{Base::Network, 12, 4, 12, 11};
+constexpr Payload kIp6Saddr{Base::Network, 8, 16, 13, 8};
+constexpr Payload kL4Sport{Base::Transport, 0, 2};
+constexpr Payload kIcmp6Type{Base::Transport, 0, 1, 14, 1};
+// "@th,64,128": the ND target address (nft 1.0.6 has no "icmpv6 taddr").
+constexpr Payload kNdTarget{Base::Transport, 8, 16};
+
+// nft datatype ids (datatype.h) of set keys.
+constexpr uint32_t kTypeInteger = 4, kTypeIpv4 = 7, kTypeIpv6 = 8, kTypeIcmp6Type = 29;
+
+constexpr uint8_t kIcmp6NdRouterAdvert = 134, kIcmp6NdNeighborSolicit = 135, kIcmp6NdNeighborAdvert = 136,
+                  kIcmp6NdRedirect = 137, kIcmp6Mld2Report = 143;
+constexpr uint8_t kProtoUdp = 17, kProtoIcmp6 = 58;
+
+Bytes be16(uint16_t v) { return {uint8_t(v >> 8), uint8_t(v)}; }
+
+const Bytes kEthArp = be16(0x0806), kEthIp = be16(0x0800), kEthIp6 = be16(0x86dd);
 
 // fe80::/64 with the EUI-64 interface id of mac (the kernel's default
 // link-local; zone_net pins addr_gen_mode to eui64 on the zone end).
@@ -31,59 +62,18 @@ IpAddr eui64_link_local(const Mac& m) {
   return ip;
 }
 
-// Set elements: network form, sorted, without elements covered by a wider
-// one (nft refuses overlapping intervals). Host prefixes print as addresses.
-std::vector<std::string> set_elements(std::vector<Cidr> in) {
-  for (auto& c : in) c.addr = c.network();
-  std::sort(in.begin(), in.end(), [](const Cidr& a, const Cidr& b) {
-    return a.prefix != b.prefix ? a.prefix < b.prefix : a.addr < b.addr;
-  });
-  std::vector<Cidr> kept;
-  for (const auto& c : in) {
-    bool covered = std::any_of(kept.begin(), kept.end(), [&](const Cidr& k) { return k.contains(c.addr); });
-    if (!covered) kept.push_back(c);
-  }
-  std::sort(kept.begin(), kept.end(), [](const Cidr& a, const Cidr& b) { return a.addr < b.addr; });
-  std::vector<std::string> out;
-  for (const auto& c : kept) out.push_back(c.prefix == c.addr.max_prefix() ? c.addr.str() : c.str());
-  return out;
-}
-
-// The same elements as 128-bit integers ("0x..." or "0x...-0x..."), for
-// raw payload matches: nft 1.0.6 has no "icmpv6 taddr".
-std::string hex128(const IpAddr& ip) {
-  static const char* d = "0123456789abcdef";
-  std::string s = "0x";
-  for (size_t i = 0; i < 16; ++i) {
-    s += d[ip.bytes[i] >> 4];
-    s += d[ip.bytes[i] & 15];
-  }
-  return s;
-}
-
-std::vector<std::string> hex_elements(const std::vector<std::string>& elems) {
-  std::vector<std::string> out;
-  for (const auto& e : elems) {
-    auto c = parse_ip_or_cidr(e);
-    if (c->prefix == 128) out.push_back(hex128(c->addr));
-    else out.push_back(hex128(c->network()) + "-" + hex128(c->last()));
-  }
-  return out;
-}
-
-std::string set_text(const std::vector<std::string>& elems) {
-  std::string s = "{ ";
-  for (size_t i = 0; i < elems.size(); ++i) s += (i ? ", " : "") + elems[i];
-  return s + " }";
+Interval interval(const Cidr& c) {
+  auto lo = c.network(), hi = c.last();
+  return {Bytes(lo.bytes.begin(), lo.bytes.begin() + lo.size()), Bytes(hi.bytes.begin(), hi.bytes.begin() + hi.size())};
 }
 
 struct NicRules {
   std::string port;        // host ifname
   std::string chain;       // "n0"
-  std::string mac;         // formatted, empty if MAC spoofing allowed
+  std::optional<Mac> mac;  // nullopt if MAC spoofing allowed
   bool check_ip = true;
   bool check_dhcp = true;
-  std::vector<std::string> v4, v6;   // allowed sources (merged, canonical text)
+  std::vector<Interval> v4, v6;   // allowed sources (nft::match merges them)
 };
 
 Result<NicRules> nic_rules(const NicSpec& nic, size_t pos, const std::string& uuid) {
@@ -95,74 +85,128 @@ Result<NicRules> nic_rules(const NicSpec& nic, size_t pos, const std::string& uu
   auto mac = parse_mac(nic.mac);
   if (!mac || !mac_is_assignable(*mac))
     return invalid(field + ".mac: \"" + nic.mac + "\" is not a unicast MAC address");
-  if (!nic.allow_mac_spoofing) r.mac = format_mac(*mac);
+  if (!nic.allow_mac_spoofing) r.mac = *mac;
   r.check_ip = !nic.allow_ip_spoofing;
   r.check_dhcp = !nic.allow_dhcp_spoofing;
-  std::vector<Cidr> v4, v6;
   for (const auto& s : nic.ips) {
     auto c = parse_cidr(s);
     if (!c) return invalid(field + ".ips: \"" + s + "\" is not an address with prefix");
-    (c->addr.is_v4() ? v4 : v6).push_back(Cidr{c->addr, c->addr.max_prefix()});
+    (c->addr.is_v4() ? r.v4 : r.v6).push_back(interval(Cidr{c->addr, c->addr.max_prefix()}));
   }
   for (const auto& s : nic.allowed_ips) {
     auto c = parse_ip_or_cidr(s);
     if (!c) return invalid(field + ".allowed_ips: \"" + s + "\" is not an address or CIDR");
-    (c->addr.is_v4() ? v4 : v6).push_back(*c);
+    (c->addr.is_v4() ? r.v4 : r.v6).push_back(interval(*c));
   }
   // Link-local: the EUI-64 address of the nic's MAC; any fe80::/64 source
   // when the zone may change its MAC (its link-local changes with it).
-  if (nic.allow_mac_spoofing) v6.push_back(*parse_cidr("fe80::/64"));
-  else v6.push_back(Cidr{eui64_link_local(*mac), 128});
-  r.v4 = set_elements(v4);
-  r.v6 = set_elements(v6);
+  if (nic.allow_mac_spoofing) r.v6.push_back(interval(*parse_cidr("fe80::/64")));
+  else r.v6.push_back(interval(Cidr{eui64_link_local(*mac), 128}));
   return r;
 }
 
-void emit_nic(std::string& t, const NicRules& r) {
-  const std::string c = r.chain;
-  auto drop = [&](const std::string& counter) { return " counter name \"" + c + "_" + counter + "\" drop\n"; };
-  t += "\tchain " + c + " {\n";
-  if (!r.mac.empty()) t += "\t\tether saddr != " + r.mac + drop("mac");
-  t += "\t\tether type arp jump " + c + "_arp\n";
-  t += "\t\tether type ip jump " + c + "_ip\n";
-  t += "\t\tether type ip6 jump " + c + "_ip6\n";
-  t += "\t\t" + drop("other").substr(1);
-  t += "\t}\n\n";
+// Builds one chain's rules; every drop is counted in "<chain>_<reason>".
+class ChainBuilder {
+ public:
+  ChainBuilder(nft::Table& t, const std::string& nic, const std::string& name) : t_(t), nic_(nic) {
+    t_.chains.push_back({name, std::nullopt, {}});
+    index_ = t_.chains.size() - 1;
+  }
+  void drop(std::vector<Expr> match, const std::string& reason) {
+    match.push_back(CounterRef{nic_ + "_" + reason});
+    match.push_back(Verdict{Verdict::Drop, {}});
+    add(std::move(match));
+  }
+  void jump(std::vector<Expr> match, const std::string& chain) {
+    match.push_back(Verdict{Verdict::Jump, chain});
+    add(std::move(match));
+  }
+  void accept(std::vector<Expr> match = {}) {
+    match.push_back(Verdict{Verdict::Accept, {}});
+    add(std::move(match));
+  }
 
-  t += "\tchain " + c + "_arp {\n";
-  t += "\t\tarp htype != 1" + drop("arp");
-  t += "\t\tarp ptype != ip" + drop("arp");
-  t += "\t\tarp hlen != 6" + drop("arp");
-  t += "\t\tarp plen != 4" + drop("arp");
-  if (!r.mac.empty()) t += "\t\tarp saddr ether != " + r.mac + drop("arp");
-  if (r.check_ip) {
-    if (r.v4.empty()) t += "\t\t" + drop("arp").substr(1);
-    else t += "\t\tarp saddr ip != " + set_text(r.v4) + drop("arp");
-  }
-  t += "\t\taccept\n\t}\n\n";
+ private:
+  void add(std::vector<Expr> exprs) { t_.chains[index_].rules.push_back({std::move(exprs)}); }
+  nft::Table& t_;
+  std::string nic_;
+  size_t index_ = 0;
+};
 
-  t += "\tchain " + c + "_ip {\n";
-  if (r.check_dhcp) t += "\t\tudp sport 67" + drop("dhcp");
-  if (r.check_ip) {
-    if (r.v4.empty()) t += "\t\t" + drop("ip").substr(1);
-    else t += "\t\tip saddr != " + set_text(r.v4) + drop("ip");
-  }
-  t += "\t\taccept\n\t}\n\n";
+// Concatenate expression lists.
+std::vector<Expr> operator+(std::vector<Expr> a, const std::vector<Expr>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
 
-  t += "\tchain " + c + "_ip6 {\n";
-  if (r.check_dhcp) {
-    t += "\t\ticmpv6 type { nd-router-advert, nd-redirect }" + drop("ra");
-    t += "\t\tudp sport 547" + drop("dhcp");
+std::vector<Expr> is(const Payload& p, Bytes value, CmpOp op = CmpOp::Eq) { return {p, Cmp{op, std::move(value)}}; }
+std::vector<Expr> meta_is(MetaKey k, Bytes value) { return {Meta{k}, Cmp{CmpOp::Eq, std::move(value)}}; }
+
+// The dependencies nft 1.0.6 puts in front of a match, reproduced so the
+// kernel holds the same rules it held when they were text.
+const std::vector<Expr> kIsArp = is(kEtherType, kEthArp);
+const std::vector<Expr> kIsIp6Frame = is(kEtherType, kEthIp6);
+const std::vector<Expr> kProtoIp = meta_is(MetaKey::Protocol, kEthIp);
+const std::vector<Expr> kProtoIp6 = meta_is(MetaKey::Protocol, kEthIp6);
+const std::vector<Expr> kL4Udp = meta_is(MetaKey::L4proto, {kProtoUdp});
+const std::vector<Expr> kL4Icmp6 = meta_is(MetaKey::L4proto, {kProtoIcmp6});
+
+Bytes mac_bytes(const Mac& m) { return Bytes(m.begin(), m.end()); }
+
+void emit_nic(nft::Table& t, const NicRules& r) {
+  const std::string& c = r.chain;
+  {
+    ChainBuilder b(t, c, c);
+    if (r.mac) b.drop(is(kEtherSaddr, mac_bytes(*r.mac), CmpOp::Neq), "mac");
+    b.jump(is(kEtherType, kEthArp), c + "_arp");
+    b.jump(is(kEtherType, kEthIp), c + "_ip");
+    b.jump(is(kEtherType, kEthIp6), c + "_ip6");
+    b.drop({}, "other");
   }
-  if (r.check_ip) {
-    // Unspecified source: only duplicate address detection for its own
-    // addresses and MLD reports sent before the link-local address is ready.
-    t += "\t\tip6 saddr :: icmpv6 type nd-neighbor-solicit @th,64,128 " + set_text(hex_elements(r.v6)) + " accept\n";
-    t += "\t\tip6 saddr :: icmpv6 type mld2-listener-report accept\n";
-    t += "\t\tip6 saddr != " + set_text(r.v6) + drop("ip6");
-    t += "\t\ticmpv6 type nd-neighbor-advert @th,64,128 != " + set_text(hex_elements(r.v6)) + drop("nd");
+  {
+    ChainBuilder b(t, c, c + "_arp");
+    b.drop(kIsArp + is(kArpHtype, be16(1), CmpOp::Neq), "arp");
+    b.drop(kIsArp + is(kArpPtype, kEthIp, CmpOp::Neq), "arp");
+    b.drop(kIsArp + is(kArpHlen, {6}, CmpOp::Neq), "arp");
+    b.drop(kIsArp + is(kArpPlen, {4}, CmpOp::Neq), "arp");
+    if (r.mac) b.drop(kIsArp + is(kArpSha, mac_bytes(*r.mac), CmpOp::Neq), "arp");
+    if (r.check_ip) {
+      if (r.v4.empty()) b.drop({}, "arp");
+      else b.drop(kIsArp + nft::match(t, kArpSpa, kTypeIpv4, r.v4, true, true), "arp");
+    }
+    b.accept();
   }
-  t += "\t\taccept\n\t}\n";
+  {
+    ChainBuilder b(t, c, c + "_ip");
+    if (r.check_dhcp) b.drop(kL4Udp + is(kL4Sport, be16(67)), "dhcp");
+    if (r.check_ip) {
+      if (r.v4.empty()) b.drop({}, "ip");
+      else b.drop(kProtoIp + nft::match(t, kIpSaddr, kTypeIpv4, r.v4, true, true), "ip");
+    }
+    b.accept();
+  }
+  {
+    ChainBuilder b(t, c, c + "_ip6");
+    if (r.check_dhcp) {
+      nft::Set types{kTypeIcmp6Type, kIcmp6Type, false, {{{kIcmp6NdRouterAdvert}}, {{kIcmp6NdRedirect}}}};
+      t.sets.push_back(std::move(types));
+      b.drop(kIsIp6Frame + kL4Icmp6 + std::vector<Expr>{kIcmp6Type, nft::Lookup{t.sets.size() - 1, false}}, "ra");
+      b.drop(kL4Udp + is(kL4Sport, be16(547)), "dhcp");
+    }
+    if (r.check_ip) {
+      // Unspecified source: only duplicate address detection for its own
+      // addresses and MLD reports sent before the link-local address is ready.
+      auto from_unspecified = kProtoIp6 + is(kIp6Saddr, Bytes(16, 0)) + kL4Icmp6;
+      b.accept(from_unspecified + is(kIcmp6Type, {kIcmp6NdNeighborSolicit}) +
+               nft::match(t, kNdTarget, kTypeInteger, r.v6, false, false));
+      b.accept(from_unspecified + is(kIcmp6Type, {kIcmp6Mld2Report}));
+      b.drop(kProtoIp6 + nft::match(t, kIp6Saddr, kTypeIpv6, r.v6, true, true), "ip6");
+      b.drop(kIsIp6Frame + kL4Icmp6 + is(kIcmp6Type, {kIcmp6NdNeighborAdvert}) +
+                 nft::match(t, kNdTarget, kTypeInteger, r.v6, true, false),
+             "nd");
+    }
+    b.accept();
+  }
 }
 
 }  // namespace
@@ -189,8 +233,10 @@ Result<std::string> zone_table_name(const std::string& uuid) {
   return invalid("uuid: \"" + uuid + "\" does not start with 10 lower-case hex digits");
 }
 
-Result<std::string> antispoof_ruleset(const ZoneSpec& spec) {
-  auto table = ZK_TRY(zone_table_name(spec.uuid));
+Result<nft::Table> antispoof_table(const ZoneSpec& spec) {
+  nft::Table t;
+  t.family = nft::Family::Bridge;
+  t.name = ZK_TRY(zone_table_name(spec.uuid));
   std::vector<NicRules> nics;
   for (size_t i = 0; i < spec.nics.size(); ++i) {
     const auto& nic = spec.nics[i];
@@ -202,120 +248,19 @@ Result<std::string> antispoof_ruleset(const ZoneSpec& spec) {
     nics.push_back(std::move(r));
   }
   static const char* kReasons[] = {"mac", "arp", "ip", "ip6", "nd", "ra", "dhcp", "other"};
-  std::string t = "table bridge " + table + " {\n";
   for (const auto& r : nics)
-    for (const char* why : kReasons) t += "\tcounter " + r.chain + "_" + why + " {\n\t}\n";
-  if (!nics.empty()) t += "\n";
-  t += "\tchain prerouting {\n";
-  t += "\t\ttype filter hook prerouting priority -300; policy accept;\n";
-  for (const auto& r : nics) t += "\t\tiifname \"" + r.port + "\" jump " + r.chain + "\n";
-  t += "\t}\n";
+    for (const char* why : kReasons) t.counters.push_back(r.chain + "_" + why);
+  // Bridge prerouting at -300 (nft's "dstnat" there): before anything else
+  // sees a frame the zone sends into the bridge.
+  nft::Chain pre{"prerouting", nft::Hook{"filter", 0 /* NF_BR_PRE_ROUTING */, -300}, {}};
   for (const auto& r : nics) {
-    t += "\n";
-    emit_nic(t, r);
+    Bytes name(16, 0);   // IFNAMSIZ, zero padded: an exact name match
+    std::copy(r.port.begin(), r.port.end(), name.begin());
+    pre.rules.push_back({{Meta{MetaKey::Iifname}, Cmp{CmpOp::Eq, name}, Verdict{Verdict::Jump, r.chain}}});
   }
-  t += "}\n";
+  t.chains.push_back(std::move(pre));
+  for (const auto& r : nics) emit_nic(t, r);
   return t;
-}
-
-namespace {
-Result<std::string> nft_run_once(const std::string& script, bool check_only) {
-  std::unique_ptr<nft_ctx, void (*)(nft_ctx*)> ctx(nft_ctx_new(NFT_CTX_DEFAULT), nft_ctx_free);
-  if (!ctx) return fail("nft: cannot create libnftables context");
-  nft_ctx_buffer_output(ctx.get());
-  nft_ctx_buffer_error(ctx.get());
-  if (check_only) nft_ctx_set_dry_run(ctx.get(), true);
-  int rc = nft_run_cmd_from_buffer(ctx.get(), script.c_str());
-  if (rc != 0) {
-    std::string err = nft_ctx_get_error_buffer(ctx.get());
-    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-    return fail("nft: " + (err.empty() ? std::string("command failed") : err));
-  }
-  return std::string(nft_ctx_get_output_buffer(ctx.get()));
-}
-}  // namespace
-
-Result<std::string> nft_run(const std::string& script, bool check_only) {
-  auto r = nft_run_once(script, check_only);
-  // libnftables' cache holds every table's rules while it runs; give that
-  // heap back, or each long-lived zoneadmd keeps O(running zones) memory.
-  malloc_trim(0);
-  return r;
-}
-
-Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uuid) {
-  auto table = ZK_TRY(zone_table_name(uuid));
-  auto listed = nft_run("list counters table bridge " + table);
-  if (!listed) {
-    if (listed.error().message().find("No such file or directory") != std::string::npos)
-      listed.error().kind = ErrorKind::NotFound;
-    return std::unexpected(std::move(listed.error()));
-  }
-  // "\tcounter n0_mac {\n\t\tpackets 3 bytes 180\n\t}"
-  std::map<std::string, uint64_t> out;
-  const std::string& text = *listed;
-  size_t pos = 0;
-  while ((pos = text.find("counter ", pos)) != std::string::npos) {
-    pos += 8;
-    auto brace = text.find(" {", pos);
-    auto packets = text.find("packets ", pos);
-    if (brace == std::string::npos || packets == std::string::npos) break;
-    std::string name = text.substr(pos, brace - pos);
-    out[name] = std::strtoull(text.c_str() + packets + 8, nullptr, 10);
-    pos = packets;
-  }
-  return out;
-}
-
-Result<bool> bridge_table_exists(const std::string& table) {
-  // One NFT_MSG_GETTABLE for this name. libnftables' "list tables" would
-  // fill its cache with every zone's rules: O(zones) time and memory.
-  std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> nl(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC),
-                                                       mnl_socket_close);
-  if (!nl) return sys_error("socket", "netlink netfilter");
-  if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) return sys_error("bind", "netlink netfilter");
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-  nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  nlh->nlmsg_seq = 1;
-  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
-  nfg->nfgen_family = NFPROTO_BRIDGE;
-  nfg->version = NFNETLINK_V0;
-  nfg->res_id = 0;
-  mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table.c_str());
-  if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0) return sys_error("send", "nft get table " + table);
-  const unsigned portid = mnl_socket_get_portid(nl.get());
-  for (;;) {
-    ssize_t n = mnl_socket_recvfrom(nl.get(), buf.data(), buf.size());
-    if (n < 0) return sys_error("recv", "nft get table " + table);
-    int r = mnl_cb_run(buf.data(), size_t(n), 1, portid, nullptr, nullptr);
-    if (r == MNL_CB_STOP) return true;  // the table, then the ack
-    if (r < 0) {
-      if (errno == ENOENT) return false;
-      return sys_error("nft get table", table);
-    }
-  }
-}
-
-Result<void> apply_antispoof(const ZoneSpec& spec) {
-  auto table = ZK_TRY(zone_table_name(spec.uuid));
-  auto rules = ZK_TRY(antispoof_ruleset(spec));
-  // An existing table is replaced by add + delete + rules in one
-  // transaction: no window without rules. A new one is only added.
-  std::string script = rules;
-  if (ZK_TRY(bridge_table_exists(table)))
-    script = "add table bridge " + table + "\ndelete table bridge " + table + "\n" + rules;
-  ZK_TRYC(nft_run(script), "anti-spoofing table " + table);
-  return {};
-}
-
-Result<void> remove_antispoof(const std::string& uuid) {
-  auto table = ZK_TRY(zone_table_name(uuid));
-  if (!ZK_TRY(bridge_table_exists(table))) return {};
-  ZK_TRYC(nft_run("add table bridge " + table + "\ndelete table bridge " + table + "\n"),
-          "remove table " + table);
-  return {};
 }
 
 }  // namespace zonekit::net

@@ -16,6 +16,10 @@
 // checks; with both, the nic is not filtered at all. Every drop is counted
 // in a named counter "n<index>_<reason>" (mac, arp, ip, ip6, nd, ra, dhcp,
 // other) so tests and admins can see what was dropped.
+// Limit: each table has its own base chain at bridge prerouting, and the
+// kernel allows 1024 hooks at one hook point of a network namespace
+// (MAX_HOOK_COUNT); the 1025th zone with a filtered nic fails to boot with
+// "nft add chain ... prerouting: Argument list too long" (E2BIG).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "core/net/nft_model.hpp"
 #include "core/plan/zone_spec.hpp"
 #include "core/sys/result.hpp"
 
@@ -36,28 +41,28 @@ Result<std::string> zone_table_name(const std::string& uuid);
 // index): zonekit only ever creates, filters or deletes host links it named.
 Result<void> check_host_ifname(const NicSpec& nic, size_t pos, const std::string& uuid);
 
-// The complete table definition ("table bridge zk_... { ... }"). Every name
-// and address is validated and re-formatted from parsed values, so nothing
-// from the spec reaches the rule text verbatim: Invalid on bad input,
-// naming the field ("nics[0].mac: ...").
-Result<std::string> antispoof_ruleset(const ZoneSpec& spec);
+// The zone's table (bridge family, named zone_table_name), as the kernel
+// will hold it. Every name and address is validated and taken from parsed
+// values, so nothing from the spec reaches the kernel verbatim: Invalid on
+// bad input, naming the field ("nics[0].mac: ..."). Each list of allowed
+// addresses becomes a compare or an anonymous set as nft made it from the
+// rule text: a plain set of addresses, or an interval set in which
+// overlapping and adjacent ranges are merged. Pure.
+Result<nft::Table> antispoof_table(const ZoneSpec& spec);
 
-// Replace the zone's table atomically (one nft transaction: add, delete,
-// define). Runs in the calling thread's network namespace.
+// Replace the zone's table atomically: one nf_tables transaction that adds,
+// deletes and defines it (only defines it when there is none yet). Runs in
+// the calling thread's network namespace; it reads no other zone's table.
 Result<void> apply_antispoof(const ZoneSpec& spec);
 // Remove the zone's table; success if it does not exist.
 Result<void> remove_antispoof(const std::string& uuid);
 
-// Packets dropped so far, per counter of the zone's table ("n0_ip" -> 3).
-// NotFound if the zone has no table.
+// Packets dropped so far, per counter of the zone's table ("n0_ip" -> 3):
+// one dump of that table's counters. NotFound if the zone has no table.
 Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uuid);
 
-// Run an nft script through libnftables in one transaction; the error
-// carries nft's own message. check_only: parse and validate, change nothing.
-Result<std::string> nft_run(const std::string& script, bool check_only = false);
-
 // Whether the bridge-family table exists (one netlink GETTABLE, no
-// transaction, independent of how many zones exist).
+// transaction).
 // Deleting a table queues nf_tables' destroy work, and closing the nft
 // socket then waits an RCU grace period (8-15 ms measured); callers delete
 // only when there is a table, so booting a clean zone pays none of it.

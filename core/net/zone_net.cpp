@@ -13,6 +13,7 @@
 
 #include "core/net/antispoof.hpp"
 #include "core/net/ipam.hpp"
+#include "core/net/nft_netlink.hpp"
 #include "core/sys/fd.hpp"
 #include "core/sys/netlink_route.hpp"
 #include "core/sys/fault.hpp"
@@ -282,7 +283,7 @@ Result<AttachPlan> plan_attach(const ZoneSpec& spec, const std::optional<std::ve
   AttachPlan p;
   p.nics = ZK_TRY(plan_nics(spec));
   p.routes = ZK_TRY(plan_routes(spec, p.nics));
-  ZK_TRY(antispoof_ruleset(spec));   // validates everything the table needs
+  ZK_TRY(antispoof_table(spec));   // validates everything the table needs
   if (only)
     for (auto idx : *only)
       if (std::none_of(spec.nics.begin(), spec.nics.end(), [&](const NicSpec& n) { return n.index == idx; }))
@@ -501,18 +502,12 @@ Result<std::vector<std::string>> list_zone_links() {
 }
 
 Result<std::vector<std::string>> list_zone_tables() {
-  auto text = ZK_TRY(nft_run("list tables bridge"));
+  auto nl = ZK_TRY(nft::Socket::open());
+  auto names = ZK_TRY(nl.table_names(nft::Family::Bridge));
   std::vector<std::string> out;
-  size_t pos = 0;
-  const std::string prefix = "table bridge ";
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (line.starts_with(prefix) && line.substr(prefix.size()).starts_with("zk_"))
-      out.push_back(line.substr(prefix.size()));
-  }
+  for (auto& n : names)
+    if (n.starts_with("zk_")) out.push_back(std::move(n));
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -525,9 +520,11 @@ Result<void> delete_link(const std::string& name) {
 Result<void> delete_zone_table(const std::string& table) {
   if (!table.starts_with("zk_") || !valid_ifname_strict(table.substr(3)))
     return invalid("\"" + table + "\" is not a zone table name");
-  if (!ZK_TRY(bridge_table_exists(table))) return {};
-  ZK_TRYV(nft_run("add table bridge " + table + "\ndelete table bridge " + table + "\n"));
-  return {};
+  auto nl = ZK_TRY(nft::Socket::open());
+  if (!ZK_TRY(nl.table_exists(nft::Family::Bridge, table))) return {};
+  nft::Batch batch;
+  batch.delete_table(nft::Family::Bridge, table);
+  return nl.commit(batch);
 }
 
 namespace {
@@ -539,24 +536,37 @@ bool valid_tag(const std::string& tag) {
 }
 }  // namespace
 
-Result<std::string> nat_ruleset(const std::string& tag, const Cidr& subnet) {
+Result<nft::Table> nat_table(const std::string& tag, const Cidr& subnet) {
   if (!valid_tag(tag)) return invalid("nic tag \"" + tag + "\": name must be [a-z0-9_-], 1-32 characters");
   if (!subnet.addr.is_v4()) return invalid("nic tag " + tag + ": NAT is IPv4 only");
-  std::string net = Cidr{subnet.network(), subnet.prefix}.str();
-  return "table ip zknat_" + tag + " {\n"
-         "\tchain postrouting {\n"
-         "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-         "\t\tip saddr " + net + " ip daddr != " + net + " masquerade\n"
-         "\t}\n"
-         "}\n";
+  auto lo = subnet.network(), hi = subnet.last();
+  std::vector<nft::Interval> net{{nft::Bytes(lo.bytes.begin(), lo.bytes.begin() + 4),
+                                  nft::Bytes(hi.bytes.begin(), hi.bytes.begin() + 4)}};
+  nft::Table t;
+  t.family = nft::Family::Ip;
+  t.name = "zknat_" + tag;
+  // "ip saddr NET ip daddr != NET masquerade" at postrouting, priority
+  // srcnat (100); the ip family needs no protocol check in front.
+  constexpr nft::Payload kSaddr{nft::Base::Network, 12, 4, 12, 11}, kDaddr{nft::Base::Network, 16, 4, 12, 12};
+  constexpr uint32_t kTypeIpv4 = 7;
+  nft::Rule masq;
+  masq.exprs = nft::match(t, kSaddr, kTypeIpv4, net, false, true);
+  auto not_inside = nft::match(t, kDaddr, kTypeIpv4, net, true, true);
+  masq.exprs.insert(masq.exprs.end(), not_inside.begin(), not_inside.end());
+  masq.exprs.push_back(nft::Masquerade{});
+  t.chains.push_back({"postrouting", nft::Hook{"nat", 4 /* NF_INET_POST_ROUTING */, 100}, {masq}});
+  return t;
 }
 
 Result<void> set_nat(const std::string& tag, const Cidr& subnet, bool on) {
-  auto rules = ZK_TRY(nat_ruleset(tag, subnet));
-  std::string table = "zknat_" + tag;
-  std::string script = "add table ip " + table + "\ndelete table ip " + table + "\n";
-  if (on) script += rules;
-  ZK_TRYC(nft_run(script), "nic tag " + tag + ": NAT");
+  auto table = ZK_TRY(nat_table(tag, subnet));
+  const std::string ctx = "nic tag " + tag + ": NAT";
+  auto nl = ZK_TRYC(nft::Socket::open(), ctx);
+  // Replace (or remove) in one transaction, as "add; delete; define".
+  nft::Batch batch;
+  batch.delete_table(table.family, table.name);
+  if (on) batch.add_table(table);
+  ZK_TRYVC(nl.commit(batch), ctx);
   if (on) {
     // Masquerade needs forwarding; a per-netns sysctl.
     UniqueFd fd(::open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC));

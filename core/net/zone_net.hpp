@@ -1,10 +1,10 @@
 // Zone networking from the host side: bridges, veth pairs, addresses and
 // routes inside the zone's network namespace, anti-spoofing tables, NAT.
 // Called by zoneadmd after it cloned the zone's init (its netns exists, init
-// waits) and at teardown. Everything goes through netlink and libnftables in
-// the calling thread's network namespace (the host's, in production); the
-// zone's namespace is reached through /proc/<pid>/ns/net without moving the
-// calling thread.
+// waits) and at teardown. Everything goes through netlink (rtnetlink, and
+// nf_tables via nft_netlink) in the calling thread's network namespace (the
+// host's, in production); the zone's namespace is reached through
+// /proc/<pid>/ns/net without moving the calling thread.
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/net/addr.hpp"
+#include "core/net/nft_model.hpp"
 #include "core/plan/zone_spec.hpp"
 #include "core/sys/result.hpp"
 
@@ -56,7 +57,7 @@ Result<void> detach_nics(const ZoneSpec& spec, const std::vector<std::string>& h
 Result<void> detach_zone(const ZoneSpec& spec);
 
 // For crash recovery: host links named "zk..." that are veths (zone host ends),
-// and bridge-family nft tables named "zk_...".
+// and bridge-family nft tables named "zk_..." (sorted; one GETTABLE dump).
 Result<std::vector<std::string>> list_zone_links();
 Result<std::vector<std::string>> list_zone_tables();
 // Delete one zone host link by name (only a veth named "zk..."; anything
@@ -70,7 +71,7 @@ Result<void> delete_zone_table(const std::string& table);
 // turns on IPv4 forwarding (net.ipv4.ip_forward in this netns). off removes
 // the table (idempotent). tag: [a-z0-9_]{1,32}. IPv4 only.
 Result<void> set_nat(const std::string& tag, const Cidr& subnet, bool on);
-// The rule text set_nat installs (pure, for tests).
-Result<std::string> nat_ruleset(const std::string& tag, const Cidr& subnet);
+// The table set_nat installs (pure).
+Result<nft::Table> nat_table(const std::string& tag, const Cidr& subnet);
 
 }  // namespace zonekit::net

@@ -1,9 +1,11 @@
-// The nftables rule text built from a zone spec whose strings are hostile
+// The anti-spoofing table built from a zone spec whose strings are hostile
 // (uuid, MACs, addresses, interface names: newline, ';', quotes, NUL,
-// overlong). antispoof_ruleset must refuse, or produce text in which no
-// spec string could have injected a statement: every quoted name is a plain
-// interface/counter name, ';' appears only in the chain's hook line, and
-// braces balance.
+// overlong). antispoof_table must refuse, or produce a table that passes
+// check_table (every jump, counter and set reference resolves, every
+// compare and set key has its register's width, sets are well-formed
+// interval encodings), whose names are plain nft identifiers, whose port
+// matches name only this zone's own host links, and which the netlink
+// batch builder accepts.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "core/net/antispoof.hpp"
+#include "core/net/nft_netlink.hpp"
 #include "core/plan/zone_spec.hpp"
 
 using namespace zonekit;
@@ -27,39 +30,23 @@ struct Reader {
   }
 };
 
-bool safe_quoted(const std::string& s) {
-  for (char c : s)
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '/' || c == '-'))
-      return false;
-  return !s.empty() && s.size() <= 15;
-}
-
-void check(const std::string& text) {
-  int depth = 0;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(start, nl - start);
-    start = nl + 1;
-    size_t q = 0;
-    while ((q = line.find('"', q)) != std::string::npos) {
-      size_t e = line.find('"', q + 1);
-      if (e == std::string::npos) abort();  // a quote left open on its line
-      if (!safe_quoted(line.substr(q + 1, e - q - 1))) abort();
-      q = e + 1;
-    }
-    size_t first = line.find_first_not_of('\t');
-    if (line.find(';') != std::string::npos &&
-        (first == std::string::npos || line.compare(first, 5, "type ") != 0))
-      abort();
-    for (char c : line) {
-      if (c == '{') ++depth;
-      if (c == '}' && --depth < 0) abort();
-      if (c == '\0' || c == '\r') abort();
-    }
+void check(const ZoneSpec& spec, const net::nft::Table& t) {
+  if (!net::nft::check_table(t).empty()) abort();
+  if (t.name != *net::zone_table_name(spec.uuid)) abort();
+  // The prerouting jumps: one per port, each an exact, zero-padded name of
+  // one of this zone's host links.
+  if (t.chains.empty() || !t.chains[0].hook || t.chains[0].hook->priority != -300) abort();
+  for (const auto& rule : t.chains[0].rules) {
+    const auto& name = std::get<net::nft::Cmp>(rule.exprs.at(1)).data;
+    std::string port(name.begin(), name.end());
+    port = port.substr(0, port.find('\0'));
+    bool ours = false;
+    for (const auto& n : spec.nics) ours = ours || port == host_ifname(spec.uuid, n.index);
+    if (!ours || name.size() != 16) abort();
   }
-  if (depth != 0) abort();
+  net::nft::Batch b;
+  b.add_table(t);
+  if (b.error() || b.messages() == 0) abort();
 }
 
 }  // namespace
@@ -89,15 +76,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     n.mac = r.take();
     n.ips = {r.take()};
     if (f & 4) n.ips.push_back(r.take());
-    if (f & 8) n.allowed_ips = {r.take(), r.take()};
+    if (f & 8) n.allowed_ips = {r.take(), r.take(), r.take()};
     n.gateways = {r.take()};
     n.allow_ip_spoofing = f & 16;
     n.allow_mac_spoofing = f & 32;
     n.allow_dhcp_spoofing = f & 64;
     spec.nics.push_back(std::move(n));
   }
-  auto text = net::antispoof_ruleset(spec);
-  if (text) check(*text);
+  auto table = net::antispoof_table(spec);
+  if (table) check(spec, *table);
   (void)net::zone_table_name(spec.uuid);
   return 0;
 }

@@ -38,7 +38,7 @@ expect_eq "$(dpkg-deb -f "$deb" Version)" "$version" "Version"
 depends=$(dpkg-deb -f "$deb" Depends)
 # Computed by dpkg-shlibdeps from what the binaries link (libcap is not
 # among them: capabilities are set with raw syscalls).
-for lib in libc6 libstdc++6 libseccomp2 libmnl0 libnftables1 libarchive13 libyaml-cpp0.7 libfmt9; do
+for lib in libc6 libstdc++6 libseccomp2 libmnl0 libnftnl11 libarchive13 libyaml-cpp0.7 libfmt9; do
   printf '%s\n' "$depends" | tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -qxF -- "$lib" ||
     zk_fail "Depends lacks $lib: $depends"
 done
