@@ -194,14 +194,20 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
       std::string path;
       ~Unlink() { unlink(path.c_str()); }
     } unlink_got{got};
-    std::system(("timeout 10 " + b.in() + "busybox nc -l -p 5000 > " + got + " &").c_str());
-    bool sent = false;
-    for (int i = 0; i < 50 && !sent; ++i) {
-      sent = ok("echo hello-from-a | " + a.in() + "busybox nc -w 2 10.99.0.11 5000");
-      if (!sent) usleep(100000);
+    std::system(("timeout 60 " + b.in() + "busybox nc -l -p 5000 > " + got + " &").c_str());
+    // Send only once b listens (port 5000 = 0x1388, state 0A, v4 or v6): a probing
+    // connect would be the one connection the listener accepts. Slow
+    // (sanitizer) builds on a busy host need the generous waits.
+    bool listening = false;
+    for (int i = 0; i < 200 && !listening; ++i) {
+      auto socks = run(b.in() + "cat /proc/net/tcp /proc/net/tcp6");
+      listening = has(socks, ":1388 00000000:0000 0A") ||
+                  has(socks, ":1388 00000000000000000000000000000000:0000 0A");
+      if (!listening) usleep(50000);
     }
-    EXPECT(sent);
-    for (int i = 0; i < 50 && run("cat " + got) != "hello-from-a\n"; ++i) usleep(100000);
+    EXPECT(listening);
+    EXPECT(ok("echo hello-from-a | " + a.in() + "busybox nc -w 5 10.99.0.11 5000"));
+    for (int i = 0; i < 200 && run("cat " + got) != "hello-from-a\n"; ++i) usleep(100000);
     EXPECT(run("cat " + got) == "hello-from-a\n");
     // Legitimate traffic was not dropped by anti-spoofing.
     EXPECT(counter(kUuidA, "n0_ip") == 0);
