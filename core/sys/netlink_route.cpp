@@ -95,6 +95,8 @@ LinkInfo parse_link(const nlmsghdr* nlh) {
   return info;
 }
 
+constexpr int kDumpAttempts = 20;
+
 int collect_cb(const nlmsghdr* nlh, void* data) {
   (*static_cast<const std::function<void(const nlmsghdr*)>*>(data))(nlh);
   return MNL_CB_OK;
@@ -187,18 +189,43 @@ Result<void> RouteSocket::request(nlmsghdr* nlh, const std::string& op, const st
 
 Result<void> RouteSocket::dump(nlmsghdr* nlh, const std::string& op,
                                const std::function<void(const nlmsghdr*)>& on_msg) {
-  nlh->nlmsg_seq = ++seq_;
-  if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return sys_error(op, "");
-  char buf[kBufSize];
-  unsigned portid = mnl_socket_get_portid(sock_);
-  while (true) {
-    ssize_t n = mnl_socket_recvfrom(sock_, buf, sizeof buf);
-    if (n < 0) return sys_error(op, "");
-    int r = mnl_cb_run(buf, size_t(n), nlh->nlmsg_seq, portid, collect_cb,
-                       const_cast<std::function<void(const nlmsghdr*)>*>(&on_msg));
-    if (r < 0) return sys_error(op, "");
-    if (r == MNL_CB_STOP) return {};
+  // NLM_F_DUMP_INTR: the table changed while the kernel dumped it (other
+  // zones booting at the same time). Read that dump to its end, then ask
+  // again; on_msg only ever sees a consistent dump.
+  const unsigned portid = mnl_socket_get_portid(sock_);
+  for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
+    nlh->nlmsg_seq = ++seq_;
+    if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return sys_error(op, "");
+    std::vector<std::vector<char>> msgs;
+    bool interrupted = false, done = false;
+    char buf[kBufSize];
+    while (!done) {
+      ssize_t n = mnl_socket_recvfrom(sock_, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return sys_error(op, "");
+      auto* m = reinterpret_cast<const nlmsghdr*>(buf);
+      int left = static_cast<int>(n);
+      for (; !done && mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+        if (m->nlmsg_seq != nlh->nlmsg_seq || (m->nlmsg_pid != 0 && m->nlmsg_pid != portid)) continue;
+        if (m->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+        if (m->nlmsg_type == NLMSG_DONE) {
+          done = true;
+        } else if (m->nlmsg_type == NLMSG_ERROR) {
+          if (m->nlmsg_len < mnl_nlmsg_size(sizeof(nlmsgerr))) return sys_error(op, "", EBADMSG);
+          int err = -static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m))->error;
+          if (err != 0) return sys_error(op, "", err);
+          done = true;
+        } else if (m->nlmsg_type >= NLMSG_MIN_TYPE) {
+          const char* p = reinterpret_cast<const char*>(m);
+          msgs.emplace_back(p, p + m->nlmsg_len);
+        }
+      }
+    }
+    if (interrupted) continue;
+    for (const auto& msg : msgs) on_msg(reinterpret_cast<const nlmsghdr*>(msg.data()));
+    return {};
   }
+  return sys_error(op, "", EINTR);
 }
 
 Result<std::optional<LinkInfo>> RouteSocket::find_link(const std::string& name) {
