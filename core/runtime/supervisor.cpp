@@ -315,11 +315,8 @@ Result<pid_t> Supervisor::spawn_init() {
   if (pr == 0) return kill_child(fail("zone init did not start within 30s").error());
   ChildMsg reply{};
   ssize_t n = ::recv(parent_end.get(), &reply, sizeof reply, 0);
-  if (n == 0) {  // execve closed the sync socket: init runs
-    if (!stamp.empty()) (void)fs::write_file_atomic(stamp_path, stamp, 0600);
-    return pid;
-  }
-  if (n == sizeof reply && reply.type == ChildMsgType::Started) {
+  // n == 0: execve closed the sync socket, init runs.
+  if (n == 0 || (n == sizeof reply && reply.type == ChildMsgType::Started)) {
     if (!stamp.empty()) (void)fs::write_file_atomic(stamp_path, stamp, 0600);
     return pid;
   }
