@@ -18,6 +18,7 @@
 #include "core/net/antispoof.hpp"
 #include "core/net/zone_net.hpp"
 #include "tests/unit/net_test_specs.hpp"
+#include "tests/unit/netns_child.hpp"
 
 using namespace zonekit;
 using namespace zonekit::net;
@@ -26,6 +27,8 @@ using namespace zonekit::test;
 namespace {
 
 using Check = std::string;   // empty: passed; else what failed
+using netns_child::in_private_netns;
+using netns_child::run;
 
 #define EXPECT(cond)                                                                     \
   do {                                                                                   \
@@ -47,37 +50,6 @@ using Check = std::string;   // empty: passed; else what failed
              " is\n" + _g + "\nexpected\n" + _w;                                         \
   } while (0)
 
-// Run fn in a child in a fresh network namespace (never the host's).
-void in_private_netns(const std::function<Check()>& fn) {
-  fflush(nullptr);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (unshare(CLONE_NEWNET) != 0) {
-      perror("unshare(CLONE_NEWNET)");
-      _exit(90);
-    }
-    Check c = fn();
-    if (!c.empty()) fprintf(stderr, "FAILED in netns child: %s\n", c.c_str());
-    fflush(nullptr);
-    _exit(c.empty() ? 0 : 1);
-  }
-  int st = 0;
-  REQUIRE(waitpid(pid, &st, 0) == pid);
-  REQUIRE(WIFEXITED(st));
-  CHECK(WEXITSTATUS(st) == 0);
-}
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  if (!f) return "popen failed";
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
-}
 
 struct Golden {
   const char* name;

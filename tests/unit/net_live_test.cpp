@@ -20,6 +20,7 @@
 #include "core/net/antispoof.hpp"
 #include "core/net/ipam.hpp"
 #include "core/net/zone_net.hpp"
+#include "tests/unit/netns_child.hpp"
 
 using namespace zonekit;
 using namespace zonekit::net;
@@ -27,6 +28,7 @@ using namespace zonekit::net;
 namespace {
 
 using Check = std::string;   // empty: passed; else what failed
+using netns_child::run;
 
 #define EXPECT(cond)                                                                     \
   do {                                                                                   \
@@ -40,39 +42,14 @@ using Check = std::string;   // empty: passed; else what failed
              _r.error().message();                                                       \
   } while (0)
 
-// Run fn in a child in a fresh network namespace; the child's verdict comes
-// back as its exit status, its message on stderr.
+// Run fn in a child in a fresh network namespace whose lo is up.
 void in_private_netns(const std::function<Check()>& fn) {
-  fflush(nullptr);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (unshare(CLONE_NEWNET) != 0) {
-      perror("unshare(CLONE_NEWNET)");
-      _exit(90);
-    }
+  netns_child::in_private_netns([&] {
     std::system("ip link set lo up");
-    Check c = fn();
-    if (!c.empty()) fprintf(stderr, "FAILED in netns child: %s\n", c.c_str());
-    fflush(nullptr);
-    _exit(c.empty() ? 0 : 1);
-  }
-  int st = 0;
-  REQUIRE(waitpid(pid, &st, 0) == pid);
-  REQUIRE(WIFEXITED(st));
-  CHECK(WEXITSTATUS(st) == 0);
+    return fn();
+  });
 }
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  if (!f) return "popen failed";
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
-}
 bool ok(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
 bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 

@@ -14,11 +14,15 @@
 #include <functional>
 
 #include "core/net/antispoof.hpp"
+#include "tests/unit/netns_child.hpp"
 #include "core/net/nft_netlink.hpp"
 #include "tests/unit/net_test_specs.hpp"
 
 using namespace zonekit;
 using namespace zonekit::net;
+
+using netns_child::in_private_netns;
+using netns_child::run;
 
 namespace {
 
@@ -56,32 +60,6 @@ ZoneSpec many_addresses_spec() {
   return s;
 }
 
-void in_private_netns(const std::function<std::string()>& fn) {
-  fflush(nullptr);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (unshare(CLONE_NEWNET) != 0) _exit(90);
-    std::string failed = fn();
-    if (!failed.empty()) fprintf(stderr, "FAILED in netns child: %s\n", failed.c_str());
-    fflush(nullptr);
-    _exit(failed.empty() ? 0 : 1);
-  }
-  int st = 0;
-  REQUIRE(waitpid(pid, &st, 0) == pid);
-  CHECK(WIFEXITED(st));
-  CHECK(WEXITSTATUS(st) == 0);
-}
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while (f && (n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  if (f) pclose(f);
-  return out;
-}
 
 }  // namespace
 
