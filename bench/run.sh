@@ -422,7 +422,7 @@ commands() {
   echo
   echo '| row | command |'
   echo '|---|---|'
-  for k in $(printf '%s\n' "${!CMD[@]}" | sort); do echo "| $k | \`${CMD[$k]//$T/\$T}\` |"; done
+  for k in $(printf '%s\n' "${!CMD[@]}" | sort); do c=${CMD[$k]//$T/\$T}; echo "| $k | \`${c//$SRC\//}\` |"; done
   echo
   echo "Scripts: \`bench/zk-cycle.sh\` (create, boot, zlogin true, halt, delete), \`bench/crun-cycle.sh\` (netns file via"
   echo "\`unshare --net=FILE\`, CNI ADD of /usr/lib/cni/bridge with host-local IPAM, \`crun run\` /bin/true, CNI DEL, umount),"

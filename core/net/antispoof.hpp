@@ -33,6 +33,10 @@
 
 namespace zonekit::net {
 
+namespace nft {
+class Socket;
+}
+
 // "zk_" + the first 10 hex digits of the uuid; Invalid if the uuid does not
 // start with 10 hex digits (dashes skipped).
 Result<std::string> zone_table_name(const std::string& uuid);
@@ -54,8 +58,11 @@ Result<nft::Table> antispoof_table(const ZoneSpec& spec);
 // deletes and defines it (only defines it when there is none yet). Runs in
 // the calling thread's network namespace; it reads no other zone's table.
 Result<void> apply_antispoof(const ZoneSpec& spec);
-// Remove the zone's table; success if it does not exist.
+// Remove the zone's table; success if it does not exist. The overload
+// commits on the caller's socket: closing that socket right after waits
+// for the kernel to free the table's rules (a grace period).
 Result<void> remove_antispoof(const std::string& uuid);
+Result<void> remove_antispoof(nft::Socket& nl, const std::string& uuid);
 
 // Packets dropped so far, per counter of the zone's table ("n0_ip" -> 3):
 // one dump of that table's counters. NotFound if the zone has no table.

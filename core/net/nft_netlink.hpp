@@ -58,6 +58,7 @@ class Socket {
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
   ~Socket();
+  int fd() const;
 
   // One GETTABLE for this name.
   Result<bool> table_exists(Family family, const std::string& name);

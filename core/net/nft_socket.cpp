@@ -65,6 +65,8 @@ Socket::~Socket() {
   if (sock_) mnl_socket_close(sock_);
 }
 
+int Socket::fd() const { return sock_ ? mnl_socket_get_fd(sock_) : -1; }
+
 Result<Socket> Socket::open() {
   mnl_socket* s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
   if (!s) return sys_error("socket", "netlink netfilter");

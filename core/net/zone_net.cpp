@@ -14,6 +14,7 @@
 #include "core/net/antispoof.hpp"
 #include "core/net/ipam.hpp"
 #include "core/net/nft_netlink.hpp"
+#include "core/sys/release_in_child.hpp"
 #include "core/sys/fd.hpp"
 #include "core/sys/netlink_route.hpp"
 #include "core/sys/fault.hpp"
@@ -477,17 +478,25 @@ Result<void> detach_nics(const ZoneSpec& spec, const std::vector<std::string>& h
 
 Result<void> detach_zone(const ZoneSpec& spec) {
   auto ctx = "zone " + spec.name + ": network teardown";
+  if (auto t = zone_table_name(spec.uuid); !t) return context(Result<void>(std::unexpected(t.error())), ctx);
   auto nl = RouteSocket::open();
   if (!nl) return context(Result<void>(std::unexpected(nl.error())), ctx);
   std::optional<Error> first;
-  if (auto t = zone_table_name(spec.uuid); !t) return context(Result<void>(std::unexpected(t.error())), ctx);
+  // The veths go first (the zone is cut off before its filter goes).
   for (const auto& nic : spec.nics) {
     // The name is derived again, never taken from the spec as it is.
     auto r = delete_zone_link(*nl, host_ifname(spec.uuid, nic.index));
     if (!r && !first) first = r.error();
   }
-  auto t = remove_antispoof(spec.uuid);
+  // Closing the socket that deleted a table waits until the kernel freed
+  // its rules (a grace period, ~10 ms): that close is left to a child.
+  auto nft_sock = nft::Socket::open();
+  auto t = nft_sock ? remove_antispoof(*nft_sock, spec.uuid) : Result<void>(std::unexpected(nft_sock.error()));
   if (!t && !first) first = t.error();
+  if (nft_sock) {
+    ReleaseInChild last_close(nft_sock->fd());
+    nft::Socket ours = std::move(*nft_sock);  // closed first, at the end of this block
+  }
   if (first) return context(Result<void>(std::unexpected(*first)), ctx);
   return {};
 }

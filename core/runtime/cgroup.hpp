@@ -65,6 +65,10 @@ class Driver {
   // The directory a process must be in to be "in" the zone cgroup for
   // setns(CLONE_NEWCGROUP)/zlogin: one per hierarchy.
   virtual std::vector<std::string> dirs(const std::string& path) = 0;
+  // The cgroup.procs file of the caller's own cgroup in one hierarchy
+  // ("" if unknown): writing "0" there moves it to where it already is,
+  // which costs what any move costs (see Supervisor's attach warm-up).
+  virtual std::string own_procs_file() = 0;
 };
 
 // Owns a zone cgroup while a zone comes up (STYLE: reverse-order

@@ -60,6 +60,31 @@ bool in_cgroup(const std::string& proc_cgroup, const std::string& path) {
   return false;
 }
 
+std::optional<std::string> cgroup_of(const std::string& proc_cgroup, const std::string& controller) {
+  size_t pos = 0;
+  while (pos < proc_cgroup.size()) {
+    size_t nl = proc_cgroup.find('\n', pos);
+    if (nl == std::string::npos) nl = proc_cgroup.size();
+    std::string_view line(proc_cgroup.data() + pos, nl - pos);
+    pos = nl + 1;
+    size_t c1 = line.find(':');
+    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string_view::npos) continue;
+    std::string_view list = line.substr(c1 + 1, c2 - c1 - 1);
+    std::string_view cg = line.substr(c2 + 1);
+    if (cg.empty() || cg[0] != '/') continue;
+    bool match = controller.empty() ? list.empty() : false;
+    while (!controller.empty() && !list.empty()) {
+      size_t comma = list.find(',');
+      if (list.substr(0, comma) == controller) match = true;
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+    if (match) return std::string(cg);
+  }
+  return std::nullopt;
+}
+
 void kill_members(const std::vector<pid_t>& pids, const std::string& path) {
   for (pid_t pid : pids) {
     if (pid <= 0) continue;

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,10 @@ void kill_members(const std::vector<pid_t>& pids, const std::string& path);
 // Whether /proc/<pid>/cgroup text puts the process in path (or below it)
 // in any hierarchy ("7:freezer:/zonekit/z1", "0::/zonekit/z1/sub").
 bool in_cgroup(const std::string& proc_cgroup, const std::string& path);
+
+// The cgroup path that /proc/<pid>/cgroup text gives for one v1 controller
+// ("pids" matches "8:pids:/a" and "4:cpu,cpuacct:/a"), or for the v2
+// hierarchy when controller is empty ("0::/a"). nullopt when absent.
+std::optional<std::string> cgroup_of(const std::string& proc_cgroup, const std::string& controller);
 
 }  // namespace zonekit::cgroup::detail

@@ -9,6 +9,7 @@
 #include "core/runtime/cgroup.hpp"
 #include "core/runtime/cgroup_driver_util.hpp"
 #include "core/runtime/cgroup_fs.hpp"
+#include "core/sys/fs.hpp"
 
 namespace zonekit::cgroup {
 namespace {
@@ -192,6 +193,14 @@ class V1Driver final : public Driver {
     std::vector<std::string> out;
     for (const auto& h : hierarchies_) out.push_back(join(join(root_, h.dir), path));
     return out;
+  }
+
+  std::string own_procs_file() override {
+    const Hierarchy* h = find("pids");
+    auto text = fs::read_file("/proc/self/cgroup", 1 << 16);
+    auto own = text ? cgroup_of(*text, "pids") : std::nullopt;
+    if (!h || !own) return "";
+    return join(join(root_, h->dir), own->substr(1)) + "/cgroup.procs";
   }
 
  private:

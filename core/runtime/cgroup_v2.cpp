@@ -6,6 +6,7 @@
 #include "core/runtime/cgroup_devices.hpp"
 #include "core/runtime/cgroup_driver_util.hpp"
 #include "core/runtime/cgroup_fs.hpp"
+#include "core/sys/fs.hpp"
 
 namespace zonekit::cgroup {
 namespace {
@@ -72,6 +73,12 @@ class V2Driver final : public Driver {
   Result<void> attach(const std::string& path, pid_t pid) override {
     ZK_TRYVC(write_file(root_, path, "cgroup.procs", std::to_string(pid)), "cgroup " + path + ": attach");
     return {};
+  }
+
+  std::string own_procs_file() override {
+    auto text = fs::read_file("/proc/self/cgroup", 1 << 16);
+    auto own = text ? cgroup_of(*text, "") : std::nullopt;
+    return own ? join(root_, own->substr(1)) + "/cgroup.procs" : "";
   }
 
   Result<std::vector<pid_t>> pids(const std::string& path) override {

@@ -18,6 +18,7 @@ struct RunPaths {
   std::string lock() const { return dir + "/zoneadmd.lock"; }
   std::string ctl() const { return dir + "/ctl.sock"; }
   std::string console_log() const { return dir + "/console.log"; }
+  std::string seccomp() const { return dir + "/seccomp.bpf"; }  // the init's filter (zlogin loads it)
   std::string root() const { return dir + "/root"; }  // mount point of the zone's root (child ns only)
 };
 

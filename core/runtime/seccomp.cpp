@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -234,6 +235,21 @@ Result<Program> build_default() {
     if (n <= 0) return sys_error("read", "seccomp memfd", n < 0 ? errno : EIO);
     done += static_cast<size_t>(n);
   }
+  return prog;
+}
+
+std::string to_bytes(const Program& prog) {
+  return std::string(reinterpret_cast<const char*>(prog.insns.data()), prog.insns.size() * sizeof(sock_filter));
+}
+
+Result<Program> from_bytes(std::string_view bytes) {
+  if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0 ||
+      bytes.size() / sizeof(sock_filter) > BPF_MAXINSNS)
+    return fail("seccomp program: " + std::to_string(bytes.size()) + " bytes is not a whole program",
+                ErrorKind::Invalid);
+  Program prog;
+  prog.insns.resize(bytes.size() / sizeof(sock_filter));
+  memcpy(prog.insns.data(), bytes.data(), bytes.size());
   return prog;
 }
 

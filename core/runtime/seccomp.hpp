@@ -6,6 +6,8 @@
 #include <linux/filter.h>
 
 #include <string>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/sys/result.hpp"
@@ -22,6 +24,14 @@ struct Program {
 
 // Build the default profile (parent side).
 Result<Program> build_default();
+
+// The instructions as bytes and back: zoneadmd keeps the program it gave
+// the zone's init in the run dir, and zlogin loads that one (the same
+// filter for every process of the zone, and no libseccomp compile per
+// login). from_bytes refuses anything that is not a whole, non-empty
+// program of at most BPF_MAXINSNS instructions.
+std::string to_bytes(const Program& prog);
+Result<Program> from_bytes(std::string_view bytes);
 
 // Child side: load prog (requires no_new_privs already set). Async-signal-safe.
 int load(Program& prog);  // 0 or -errno

@@ -21,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/runtime/attach_warmup.hpp"
 #include "core/runtime/cgroup.hpp"
 #include "core/runtime/ctl_protocol.hpp"
 #include "core/runtime/network_hook.hpp"
@@ -92,7 +93,8 @@ Result<UniqueFd> image_tree_for(const ZoneSpec& spec, pid_t child) {
 
 class Supervisor {
  public:
-  explicit Supervisor(std::string run_dir) : paths_{std::move(run_dir)} {}
+  Supervisor(std::string run_dir, SupervisorFds fds)
+      : paths_{std::move(run_dir)}, notify_(std::move(fds.notify)), attach_gate_(std::move(fds.attach_gate)) {}
   Result<void> start();
   Result<void> loop();
   int exit_code() const { return exit_code_; }
@@ -100,7 +102,7 @@ class Supervisor {
 
  private:
   Result<void> boot_zone();
-  Result<pid_t> spawn_init();
+  Result<pid_t> spawn_init(AttachWarmup& warmup);
   Result<void> open_console();
   Result<void> open_ctl();
   void on_sigchld();
@@ -120,6 +122,7 @@ class Supervisor {
   }
 
   RunPaths paths_;
+  UniqueFd notify_, attach_gate_;
   ZoneSpec spec_;
   RunState state_;
   UniqueFd lock_;
@@ -137,7 +140,11 @@ class Supervisor {
   int exit_code_ = 0;
 };
 
-void Supervisor::save_state() { (void)write_state(paths_.dir, state_); }
+void Supervisor::save_state() {
+  (void)write_state(paths_.dir, state_);
+  // The boot's outcome is on disk: wake zoneadm boot.
+  if (state_.state != "ready") notify_.reset();
+}
 
 void Supervisor::record_failure(const std::string& msg) {
   if (init_pid_) {
@@ -217,8 +224,9 @@ Result<void> Supervisor::open_ctl() {
   return {};
 }
 
-Result<pid_t> Supervisor::spawn_init() {
+Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   auto prog = ZK_TRYC(seccomp::build_default(), "seccomp");
+  ZK_TRYVC(fs::write_file_atomic(paths_.seccomp(), seccomp::to_bytes(prog), 0600), "seccomp");
   ChildConfig cfg;
   cfg.root = paths_.root();
   if (spec_.brand == "image") cfg.lower = image_lower_dir(spec_);
@@ -293,10 +301,6 @@ Result<pid_t> Supervisor::spawn_init() {
   memlock.rlim_cur = memlock.rlim_max;
   if (prlimit(pid, RLIMIT_MEMLOCK, &memlock, nullptr) < 0)
     return kill_child(sys_error("prlimit", "RLIMIT_MEMLOCK").error());
-  // Not overlapped with the network setup on a thread, though that saved
-  // ~10 ms: a thread sleeping in the v1 attach keeps a killed zoneadmd
-  // half-alive (leader a zombie, lock still held), which recover misreads.
-  if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) return kill_child(std::move(r.error()).wrap("cgroup"));
   if (auto r = setup_network_from_parent(spec_, pid); !r) return kill_child(r.error());
 
   UniqueFd image_tree;
@@ -305,6 +309,10 @@ Result<pid_t> Supervisor::spawn_init() {
     if (!tree) return kill_child(std::move(tree.error()).wrap("image"));
     image_tree = std::move(*tree);
   }
+  // The child runs nothing of the zone's before Continue: attaching it last
+  // lets the warm-up's grace period end first.
+  warmup.wait();
+  if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) return kill_child(std::move(r.error()).wrap("cgroup"));
   ChildMsg go{ChildMsgType::Continue, ChildStep::WaitParent, 0, -1};
   if (send_with_fd(parent_end.get(), &go, sizeof go, image_tree.get()) != sizeof go)
     return kill_child(sys_error("send", "zone init").error());
@@ -343,10 +351,14 @@ Result<void> Supervisor::boot_zone() {
   state_.error.clear();
   set_state("ready");
   ZK_TRYVC(cg_->create(spec_.cgroup_path), "cgroup");
+  // The first boot waits on the warm-up zoneadm boot started; reboots and
+  // init restarts start their own, after the mkdir it would block.
+  AttachWarmup warmup = attach_gate_ ? AttachWarmup::from_gate(std::move(attach_gate_))
+                                     : AttachWarmup::start(cg_->own_procs_file());
   fault::point("boot.after_cgroup");
   ZK_TRYVC(cg_->apply(spec_.cgroup_path, spec_.limits), "cgroup");
   ZK_TRYVC(prepare_zone_dirs(spec_), "root");
-  init_pid_ = ZK_TRY(spawn_init());
+  init_pid_ = ZK_TRY(spawn_init(warmup));
   state_.init_pid = init_pid_;
   auto st = sys::proc_stat(init_pid_);
   state_.init_start_time = st ? st->start_time : 0;
@@ -581,8 +593,8 @@ void set_title_area(char* start, size_t len) {
   g_title_len = len;
 }
 
-int run_supervisor(const std::string& run_dir, std::string& err_out) {
-  Supervisor sup(run_dir);
+int run_supervisor(const std::string& run_dir, SupervisorFds fds, std::string& err_out) {
+  Supervisor sup(run_dir, std::move(fds));
   auto started = sup.start();
   if (!started) {
     if (started.error().kind == ErrorKind::Busy) {

@@ -5,13 +5,21 @@
 #include <cstddef>
 #include <string>
 
+#include "core/sys/fd.hpp"
+
 namespace zonekit::runtime {
 
 // Control protocol: core/runtime/ctl_protocol.hpp.
 
+// What zoneadm boot hands its zoneadmd; either may be empty.
+struct SupervisorFds {
+  UniqueFd notify;       // closed once the zone is first running, or failed
+  UniqueFd attach_gate;  // read end of the attach warm-up (attach_warmup.hpp)
+};
+
 // Supervise the zone whose spec is in run_dir/spec.json until it stops.
 // Returns the process exit code; err_out gets a one-line message on failure.
-int run_supervisor(const std::string& run_dir, std::string& err_out);
+int run_supervisor(const std::string& run_dir, SupervisorFds fds, std::string& err_out);
 
 // zoneadmd's argv area: the built-in init overwrites its copy so that the
 // zone's /proc/1/cmdline does not show host paths.

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/runtime/attach_warmup.hpp"
 #include "core/runtime/cgroup.hpp"
 #include "core/runtime/ctl_protocol.hpp"
 #include "core/runtime/run_dir.hpp"
@@ -38,35 +39,48 @@ void sleep_ms(int ms) {
   nanosleep(&ts, nullptr);
 }
 
-// Sleeps up to ms, waking early when zoneadmd renames a new state.json
-// into the run dir or (once watched) exits, instead of fixed-interval
-// polling that added 5-10 ms to every boot and halt.
+// Sleeps up to ms, waking early on what the caller watches: zoneadmd's
+// exit (pidfd), the boot notification pipe it closes once the zone is
+// running or failed, or (reboot only) a new state.json renamed into the
+// run dir. inotify is opt-in: closing an inotify fd that has a watch waits
+// out an SRCU grace period (4-20 ms here), which every boot and halt paid.
 class StateWaiter {
  public:
-  explicit StateWaiter(const std::string& run_dir) : ino_(inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
+  void watch_state(const std::string& run_dir) {
+    ino_ = UniqueFd(inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (ino_ && inotify_add_watch(ino_.get(), run_dir.c_str(), IN_MOVED_TO) < 0) ino_.reset();
   }
   void watch_exit(pid_t pid) {
     if (!pid_watched_ && pid > 0) pidfd_ = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
     pid_watched_ = true;
   }
+  void watch_fd(UniqueFd fd) { fd_ = std::move(fd); }
   void wait(int ms) {
-    struct pollfd p[2];
+    struct pollfd p[3];
     nfds_t n = 0;
     if (ino_) p[n++] = {ino_.get(), POLLIN, 0};
     if (pidfd_) p[n++] = {pidfd_.get(), POLLIN, 0};
+    if (fd_) p[n++] = {fd_.get(), POLLIN, 0};
     if (n == 0) return sleep_ms(ms);
     if (poll(p, n, ms) <= 0) return;
     char buf[4096];
-    if (ino_) while (::read(ino_.get(), buf, sizeof buf) > 0) {
+    for (nfds_t i = 0; i < n; ++i) {
+      if (!p[i].revents) continue;
+      if (ino_ && p[i].fd == ino_.get()) {
+        while (::read(ino_.get(), buf, sizeof buf) > 0) {
+        }
+      } else if (pidfd_ && p[i].fd == pidfd_.get()) {
+        pidfd_.reset();  // an exited process stays readable: wake once
+      } else if (fd_ && p[i].fd == fd_.get()) {
+        fd_.reset();  // closed by zoneadmd: likewise
       }
-    // An exited process stays readable: wake once, then fall back to timeouts.
-    if (pidfd_ && (p[n - 1].revents & POLLIN)) pidfd_.reset();
+    }
   }
 
  private:
   UniqueFd ino_;
   UniqueFd pidfd_;
+  UniqueFd fd_;
   bool pid_watched_ = false;
 };
 
@@ -82,11 +96,15 @@ bool is_active(const std::string& s) {
 }
 
 // Wait until query() satisfies done, or the timeout passes.
+// Waiting for zoneadmd to exit needs only its pidfd; a state change of a
+// live zoneadmd (reboot) needs watch_state.
+enum class Watch { Exit, State };
 template <class Pred>
 Result<ZoneStatus> wait_for(const std::string& run_dir, int timeout_ms, Pred done,
-                            const char* what) {
+                            const char* what, Watch watch) {
   int64_t deadline = mono_ms() + timeout_ms;
-  StateWaiter waiter(run_dir);
+  StateWaiter waiter;
+  if (watch == Watch::State) waiter.watch_state(run_dir);
   for (;;) {
     auto st = ZK_TRY(query(run_dir));
     if (done(st)) return st;
@@ -190,14 +208,26 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
                 ErrorKind::Busy);
   }
   ZK_TRYVC(cleanup_dead(spec), who + ": boot");
+  // The attach warm-up starts here, so that its grace period has run out
+  // by the time zoneadmd attaches the zone's init. It holds the kernel's
+  // cgroup_mutex meanwhile, which any cgroup mkdir needs: the zone's cgroup
+  // is made first (zoneadmd's create then finds it and owns it; a failure
+  // here is left for zoneadmd to report).
+  AttachWarmup warmup;
+  if (auto drv = cgroup::detect(); drv && (*drv)->create(spec.cgroup_path))
+    warmup = AttachWarmup::start((*drv)->own_procs_file());
   ZK_TRYVC(write_spec(spec), who + ": boot");
   RunPaths p{spec.run_dir};
   ::unlink(p.state().c_str());
   fs::remove_stale_temps(spec.run_dir);
 
-  StateWaiter waiter(spec.run_dir);
+  // zoneadmd closes notify (its fd 3) once the zone is running or failed.
+  int np[2];
+  if (pipe2(np, O_CLOEXEC) < 0) return sys_error("pipe", "");
+  UniqueFd notify_rd(np[0]), notify_wr(np[1]);
   // Double fork: zoneadmd is reparented to the host's init (or our
-  // subreaper), in its own session, with nothing of ours but /dev/null.
+  // subreaper), in its own session, with nothing of ours but /dev/null
+  // and those two pipes.
   int pp[2];
   if (pipe2(pp, O_CLOEXEC) < 0) return sys_error("pipe", "");
   UniqueFd rd(pp[0]), wr(pp[1]);
@@ -212,26 +242,34 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
     }
     int null = ::open("/dev/null", O_RDWR);
     if (null < 0) _exit(127);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
-    syscall(SYS_close_range, 3U, ~0U, 0U);
+    // fd 3: the notify pipe; fd 4: the attach warm-up's gate. Both are
+    // first moved above 4 so that placing one cannot clobber the other.
+    int notify = fcntl(notify_wr.get(), F_DUPFD_CLOEXEC, 10);
+    int gate = warmup.gate() >= 0 ? fcntl(warmup.gate(), F_DUPFD_CLOEXEC, 10) : -1;
+    if (notify < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+        dup2(notify, 3) < 0 || (gate >= 0 && dup2(gate, 4) < 0))
+      _exit(127);
+    syscall(SYS_close_range, gate >= 0 ? 5U : 4U, ~0U, 0U);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (chdir("/") < 0) _exit(127);
-    const char* argv[] = {"zoneadmd", "--run-dir", spec.run_dir.c_str(), nullptr};
+    const char* argv[] = {"zoneadmd", "--run-dir", spec.run_dir.c_str(), "--notify-fd", "3",
+                          gate >= 0 ? "--attach-gate" : nullptr, "4", nullptr};
     const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", fault::env_entry(), nullptr};
     execve(zoneadmd_path.c_str(), const_cast<char**>(argv), const_cast<char**>(envp));
     _exit(127);
   }
   wr.reset();
+  notify_wr.reset();
   pid_t sup = 0;
   ssize_t n = ::read(rd.get(), &sup, sizeof sup);
   int status;
   waitpid(mid, &status, 0);
   if (n != sizeof sup || sup <= 0) return fail(who + ": boot: could not start zoneadmd");
+  StateWaiter waiter;
   waiter.watch_exit(sup);
+  waiter.watch_fd(std::move(notify_rd));
 
   int64_t deadline = mono_ms() + timeout_ms;
   for (;;) {
@@ -294,7 +332,7 @@ Result<void> stop_and_wait(const std::string& run_dir, const std::string& cmd, i
   auto reply = send_command(run_dir, cmd);
   if (reply && !reply->starts_with("OK")) return fail(*reply);
   auto done = wait_for(run_dir, timeout_ms, [](const ZoneStatus& s) { return !s.supervisor_alive; },
-                       "stop");
+                       "stop", Watch::Exit);
   if (!done && !reply) return std::unexpected(reply.error());
   if (!done) return std::unexpected(done.error());
   return {};
@@ -324,7 +362,7 @@ Result<void> reboot(const std::string& run_dir, int timeout_ms) {
                                 return !s.supervisor_alive || s.state == "failed" ||
                                        (s.state == "running" && s.run.init_pid != old_init);
                               },
-                              "reboot"));
+                              "reboot", Watch::State));
   if (done.state != "running") return fail("reboot failed: " + done.run.error);
   return {};
 }

@@ -23,6 +23,7 @@
 #include "core/runtime/run_dir.hpp"
 #include "core/runtime/seccomp.hpp"
 #include "core/runtime/supervisor_client.hpp"
+#include "core/sys/fs.hpp"
 #include "core/sys/proc_stat.hpp"
 
 namespace zonekit::runtime {
@@ -298,7 +299,11 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
   if (!sys::process_matches(st.run.init_pid, st.run.init_start_time))
     return fail("zone init exited (pid " + std::to_string(st.run.init_pid) + " changed)");
   auto cg = ZK_TRYC(cgroup::detect(), "cgroup");
-  auto prog = ZK_TRYC(seccomp::build_default(), "seccomp");
+  // The filter zoneadmd gave the init; built anew if that file is missing
+  // (a zone booted by an older zoneadmd) or unreadable.
+  auto cached = fs::read_file(RunPaths{run_dir}.seccomp(), 1 << 20);
+  auto loaded = cached ? seccomp::from_bytes(*cached) : Result<seccomp::Program>(std::unexpected(cached.error()));
+  auto prog = loaded ? std::move(*loaded) : ZK_TRYC(seccomp::build_default(), "seccomp");
 
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return sys_error("socketpair", "");

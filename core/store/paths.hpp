@@ -21,6 +21,9 @@ struct Paths {
   std::string images_dir() const { return root + "/images"; }
   std::string tags_dir() const { return root + "/tags"; }
   std::string locks_dir() const { return root + "/locks"; }
+  // alias -> uuid hints ("a-<alias>" symlinks): a lookup by alias reads one
+  // zone, not all. Only hints: resolve() checks each against the zone.
+  std::string aliases_dir() const { return root + "/aliases"; }
   // Held for every change of identity: create, delete, NIC changes, tags.
   std::string alloc_lock() const { return locks_dir() + "/alloc.lock"; }
   // Held for every change of one zone (update, boot, halt, delete).

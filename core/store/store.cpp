@@ -144,12 +144,63 @@ Result<ZoneRecord> Store::load(const std::string& uuid) const {
   return r;
 }
 
+namespace {
+
+// What an alias may be (manifest Type::Alias): safe as a file name part.
+bool alias_like(const std::string& s) {
+  if (s.empty() || s.size() > 64 || s[0] == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+void Store::note_alias(const json& doc) const {
+  if (!doc.is_object() || !doc.contains("alias") || !doc["alias"].is_string() || !doc.contains("uuid") ||
+      !doc["uuid"].is_string())
+    return;
+  const std::string alias = doc["alias"], uuid = doc["uuid"];
+  if (!alias_like(alias) || !looks_like_uuid(uuid)) return;
+  // A hint is only ever a hint: failures here cost a slower lookup.
+  if (::mkdir(paths_.aliases_dir().c_str(), 0700) < 0 && errno != EEXIST) return;
+  const std::string hint = paths_.aliases_dir() + "/a-" + alias;
+  const std::string tmp = paths_.aliases_dir() + "/.tmp-" + std::to_string(getpid()) + "-" + alias;
+  ::unlink(tmp.c_str());
+  if (::symlink(uuid.c_str(), tmp.c_str()) < 0) return;
+  if (::rename(tmp.c_str(), hint.c_str()) < 0) ::unlink(tmp.c_str());
+}
+
+std::optional<std::string> Store::alias_hint(const std::string& name) const {
+  if (!alias_like(name)) return std::nullopt;
+  char buf[64];
+  const std::string hint = paths_.aliases_dir() + "/a-" + name;
+  ssize_t n = ::readlink(hint.c_str(), buf, sizeof buf);
+  if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return std::nullopt;
+  std::string uuid(buf, static_cast<size_t>(n));
+  if (!looks_like_uuid(uuid)) return std::nullopt;
+  return uuid;
+}
+
 Result<std::string> Store::resolve(const std::string& name) const {
   if (name.empty()) return fail("empty zone name", ErrorKind::Invalid);
   // A full uuid names its directory: no need to read every manifest.
   struct stat st;
   if (looks_like_uuid(name) && lstat(paths_.zone_dir(name).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     return name;
+  // An alias with a hint: one manifest read and one readdir, whatever the
+  // number of zones. The hint counts only if that zone still has the alias
+  // and no other zone's uuid starts with the name (the rule below).
+  if (auto hinted = alias_hint(name)) {
+    auto z = load(*hinted);
+    if (z && z->doc.is_object() && z->doc.value("alias", std::string()) == name) {
+      bool other_prefix = false;
+      for (const auto& d : fs::list_dir(paths_.zones_dir()))
+        if (d[0] != '.' && d != *hinted && d.compare(0, name.size(), name) == 0) other_prefix = true;
+      if (!other_prefix) return *hinted;
+    }
+  }
   auto zones = ZK_TRY(list());
   std::vector<std::string> by_prefix;
   std::string by_alias;
@@ -160,8 +211,11 @@ Result<std::string> Store::resolve(const std::string& name) const {
   }
   // An alias that is also another zone's uuid prefix must not silently win
   // (a zone could name itself after a neighbour's short uuid).
-  if (!by_alias.empty() && (by_prefix.empty() || (by_prefix.size() == 1 && by_prefix[0] == by_alias)))
+  if (!by_alias.empty() && (by_prefix.empty() || (by_prefix.size() == 1 && by_prefix[0] == by_alias))) {
+    for (const auto& z : zones)
+      if (z.uuid == by_alias) note_alias(z.doc);  // missing or stale: the next lookup is fast
     return by_alias;
+  }
   if (!by_alias.empty()) by_prefix.insert(by_prefix.begin(), by_alias);
   if (by_prefix.size() == 1) return by_prefix[0];
   if (by_prefix.size() > 1) {
@@ -225,15 +279,22 @@ Result<json> Store::create(json doc) {
     return cleanup(sys_error("rename", paths_.zone_dir(uuid)).error());
   fault::point("create.after_publish");
   ZK_TRYV(fs::fsync_dir(paths_.zones_dir()));
+  note_alias(doc);
   return doc;
 }
 
 Result<void> Store::write(const std::string& uuid, const json& doc) {
-  return fs::write_file_atomic(paths_.zone_file(uuid), doc.dump(2) + "\n", 0600);
+  ZK_TRYV(fs::write_file_atomic(paths_.zone_file(uuid), doc.dump(2) + "\n", 0600));
+  note_alias(doc);
+  return {};
 }
 
 Result<void> Store::remove(const std::string& uuid) {
   auto lock = ZK_TRY(lock_alloc());
+  if (auto rec = load(uuid); rec && rec->doc.is_object()) {
+    std::string alias = rec->doc.value("alias", std::string());
+    if (alias_hint(alias) == uuid) ::unlink((paths_.aliases_dir() + "/a-" + alias).c_str());
+  }
   // The marker makes an interrupted delete visible as "incomplete".
   ZK_TRYV(fs::write_file_atomic(paths_.incomplete_marker(uuid), "delete\n", 0600));
   fault::point("delete.after_mark");

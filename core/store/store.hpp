@@ -11,6 +11,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,10 @@ class Store {
  private:
   Store(Paths p, Config c) : paths_(std::move(p)), config_(std::move(c)) {}
   void sweep_stale() const;  // leftovers of killed creates/deletes; alloc lock held
+  // The alias hint (see Paths::aliases_dir): record doc's alias, or read
+  // the uuid a name's hint points at (nullopt: none, or not an alias).
+  void note_alias(const nlohmann::json& doc) const;
+  std::optional<std::string> alias_hint(const std::string& name) const;
   Paths paths_;
   Config config_;
 };

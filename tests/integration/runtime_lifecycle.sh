@@ -85,7 +85,7 @@ zk_assert_clean $U "$run"
 for i in 1 2 3; do
   zonectl boot "$run" & b1=$!; zonectl boot "$run" & b2=$!; zonectl boot "$run" & b3=$!
   wait $b1 || zk_fail "concurrent boot 1"; wait $b2 || zk_fail "concurrent boot 2"; wait $b3 || zk_fail "concurrent boot 3"
-  [ "$(pgrep -c -f "zoneadmd --run-dir $run\$")" == 1 ] || zk_fail "not exactly one zoneadmd"
+  [ "$(pgrep -c -f "zoneadmd --run-dir $run( |$)")" == 1 ] || zk_fail "not exactly one zoneadmd"
   zonectl halt "$run" & h1=$!; zonectl halt "$run" & h2=$!
   wait $h1 || zk_fail "concurrent halt 1"; wait $h2 || zk_fail "concurrent halt 2"
   zk_assert_clean $U "$run"

@@ -533,3 +533,18 @@ TEST_CASE("cgroup in_cgroup: membership from /proc/<pid>/cgroup, in any hierarch
   CHECK_FALSE(in_cgroup("garbage without colons\n", "zk/abc"));
   CHECK_FALSE(in_cgroup("", "zk/abc"));
 }
+
+TEST_CASE("cgroup cgroup_of: one controller's path, or the unified one") {
+  using zonekit::cgroup::detail::cgroup_of;
+  const std::string text = "12:pids:/user.slice/a\n4:cpu,cpuacct:/b\n1:name=systemd:/c\n0::/d/e\n";
+  CHECK(cgroup_of(text, "pids") == "/user.slice/a");
+  CHECK(cgroup_of(text, "cpuacct") == "/b");
+  CHECK(cgroup_of(text, "cpu") == "/b");
+  CHECK(cgroup_of(text, "") == "/d/e");
+  CHECK(cgroup_of("7:pids:/\n", "pids") == "/");
+  CHECK_FALSE(cgroup_of(text, "memory"));
+  CHECK_FALSE(cgroup_of(text, "cpuac"));
+  CHECK_FALSE(cgroup_of("8:pids:relative\n", "pids"));
+  CHECK_FALSE(cgroup_of("garbage\n", ""));
+  CHECK_FALSE(cgroup_of("", "pids"));
+}

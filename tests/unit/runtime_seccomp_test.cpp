@@ -445,3 +445,16 @@ TEST_CASE("seccomp BPF: argument filters on every ABI") {
     }
   }
 }
+
+TEST_CASE("seccomp: the program round-trips through bytes; partial programs are refused") {
+  auto prog = seccomp::build_default();
+  REQUIRE(prog);
+  std::string bytes = seccomp::to_bytes(*prog);
+  CHECK(bytes.size() == prog->insns.size() * sizeof(sock_filter));
+  auto back = seccomp::from_bytes(bytes);
+  REQUIRE(back);
+  CHECK(seccomp::to_bytes(*back) == bytes);
+  CHECK_FALSE(seccomp::from_bytes(""));
+  CHECK_FALSE(seccomp::from_bytes(bytes.substr(0, bytes.size() - 3)));
+  CHECK_FALSE(seccomp::from_bytes(std::string((BPF_MAXINSNS + 1) * sizeof(sock_filter), '\0')));
+}

@@ -207,3 +207,37 @@ TEST_CASE("an alias that is another zone's uuid prefix is ambiguous, not a takeo
   CHECK(*st.resolve("victim") == "22222222-0000-4000-8000-000000000001");
   CHECK(*st.resolve("33333333") == "33333333-0000-4000-8000-000000000002");
 }
+
+TEST_CASE("alias hints: a stale, forged or missing hint never names the wrong zone") {
+  TempStore t;
+  auto st = t.open();
+  const std::string a = "aaaaaaaa-0000-4000-8000-000000000001", b = "bbbbbbbb-0000-4000-8000-000000000002";
+  REQUIRE(st.create({{"alias", "web"}, {"uuid", a}}));
+  REQUIRE(st.create({{"alias", "db"}, {"uuid", b}}));
+  const std::string hint = t.paths.aliases_dir() + "/a-web";
+  auto target = [&] {
+    char buf[128];
+    ssize_t n = readlink(hint.c_str(), buf, sizeof buf);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  };
+  CHECK(target() == a);
+  CHECK(*st.resolve("web") == a);
+
+  // A hint pointing at another zone is checked against that zone's manifest.
+  REQUIRE(unlink(hint.c_str()) == 0);
+  REQUIRE(symlink(b.c_str(), hint.c_str()) == 0);
+  CHECK(*st.resolve("web") == a);
+  CHECK(target() == a);  // repaired by the lookup
+
+  // A renamed zone: the old name's hint is stale, the new one is written.
+  auto doc = st.load(a)->doc;
+  doc["alias"] = "www";
+  REQUIRE(st.write(a, doc));
+  CHECK(*st.resolve("www") == a);
+  CHECK(st.resolve("web").error().kind == ErrorKind::NotFound);
+
+  // No hints at all: lookups fall back to reading every zone.
+  REQUIRE(fs::remove_tree(t.paths.aliases_dir()));
+  CHECK(*st.resolve("db") == b);
+  CHECK(*st.resolve("www") == a);
+}

@@ -1,0 +1,50 @@
+// AttachWarmup: wait() returns once the helper is gone, however it ended.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "core/runtime/attach_warmup.hpp"
+
+using zonekit::UniqueFd;
+using zonekit::runtime::AttachWarmup;
+
+namespace {
+int64_t now_ms() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+}  // namespace
+
+TEST_CASE("AttachWarmup: no procs file, no helper, no gate") {
+  auto w = AttachWarmup::start("");
+  CHECK(w.gate() == -1);
+  w.wait();
+}
+
+TEST_CASE("AttachWarmup: a helper whose write fails still ends, and its gate with it") {
+  auto w = AttachWarmup::start("/nonexistent/cgroup.procs");
+  REQUIRE(w.gate() >= 0);
+  int64_t t0 = now_ms();
+  w.wait();
+  CHECK(now_ms() - t0 < 1000);
+  CHECK(w.gate() == -1);
+}
+
+TEST_CASE("AttachWarmup: from_gate waits for the other side's EOF") {
+  int p[2];
+  REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+  UniqueFd wr(p[1]);
+  auto w = AttachWarmup::from_gate(UniqueFd(p[0]));
+  int64_t t0 = now_ms();
+  std::thread closer([&] {
+    usleep(150 * 1000);
+    wr.reset();
+  });
+  w.wait();
+  closer.join();
+  CHECK(now_ms() - t0 >= 140);
+}
