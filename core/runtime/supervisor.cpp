@@ -309,41 +309,60 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
     if (!tree) return kill_child(std::move(tree.error()).wrap("image"));
     image_tree = std::move(*tree);
   }
-  // The child runs nothing of the zone's before Continue: attaching it last
-  // lets the warm-up's grace period end first.
-  warmup.wait();
-  if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) return kill_child(std::move(r.error()).wrap("cgroup"));
+  // Continue: the child builds its root while the warm-up's grace period
+  // runs out. It runs nothing of the zone's before Attached, sent once it
+  // is in the zone's cgroup.
   ChildMsg go{ChildMsgType::Continue, ChildStep::WaitParent, 0, -1};
   if (send_with_fd(parent_end.get(), &go, sizeof go, image_tree.get()) != sizeof go)
     return kill_child(sys_error("send", "zone init").error());
   image_tree.reset();
-  struct pollfd pfd{parent_end.get(), POLLIN, 0};
-  int pr;
-  do pr = poll(&pfd, 1, kChildReplyTimeoutMs); while (pr < 0 && errno == EINTR);
-  if (pr == 0) return kill_child(fail("zone init did not start within 30s").error());
-  ChildMsg reply{};
-  ssize_t n = ::recv(parent_end.get(), &reply, sizeof reply, 0);
-  // n == 0: execve closed the sync socket, init runs.
-  if (n == 0 || (n == sizeof reply && reply.type == ChildMsgType::Started)) {
-    if (!stamp.empty()) (void)fs::write_file_atomic(stamp_path, stamp, 0600);
-    return pid;
+  // The child's next message: Built (root ready, waiting for Attached),
+  // Started, or an Error; nullopt on timeout. Its end closing means exec
+  // once it was sent Attached, and death before that.
+  bool attached_sent = false;
+  auto verdict = [&](int timeout_ms) -> std::optional<Result<pid_t>> {
+    struct pollfd pfd{parent_end.get(), POLLIN, 0};
+    int pr;
+    do pr = poll(&pfd, 1, timeout_ms); while (pr < 0 && errno == EINTR);
+    if (pr == 0) return std::nullopt;
+    ChildMsg reply{};
+    ssize_t n = ::recv(parent_end.get(), &reply, sizeof reply, MSG_DONTWAIT);
+    if (n == sizeof reply && reply.type == ChildMsgType::Built && !attached_sent) return pid;
+    if ((n == 0 && attached_sent) || (n == sizeof reply && reply.type == ChildMsgType::Started)) return pid;
+    if (n == sizeof reply && reply.type == ChildMsgType::Error) {
+      std::string what = child_step_name(reply.step);
+      if (reply.step == ChildStep::Mounts && reply.index >= 0 &&
+          static_cast<size_t>(reply.index) < cfg.mounts.size())
+        what = describe(cfg.mounts[static_cast<size_t>(reply.index)]);
+      else if (reply.step == ChildStep::SeedEtc && reply.index >= 0 &&
+               static_cast<size_t>(reply.index) < cfg.files.size())
+        what = "write " + cfg.files[static_cast<size_t>(reply.index)].path;
+      else if (reply.step == ChildStep::Exec && !cfg.argv.empty())
+        what = "exec " + cfg.argv[0];
+      Error e;
+      e.op = what;
+      e.code = reply.err;
+      return kill_child(std::move(e));
+    }
+    return kill_child(fail("zone init exited before reporting").error());
+  };
+  warmup.wait();
+  if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) {
+    // A child that failed building its root is gone: its report says why.
+    if (auto v = verdict(0); v && !*v) return std::move(*v);
+    return kill_child(std::move(r.error()).wrap("cgroup"));
   }
-  if (n == sizeof reply && reply.type == ChildMsgType::Error) {
-    std::string what = child_step_name(reply.step);
-    if (reply.step == ChildStep::Mounts && reply.index >= 0 &&
-        static_cast<size_t>(reply.index) < cfg.mounts.size())
-      what = describe(cfg.mounts[static_cast<size_t>(reply.index)]);
-    else if (reply.step == ChildStep::SeedEtc && reply.index >= 0 &&
-             static_cast<size_t>(reply.index) < cfg.files.size())
-      what = "write " + cfg.files[static_cast<size_t>(reply.index)].path;
-    else if (reply.step == ChildStep::Exec && !cfg.argv.empty())
-      what = "exec " + cfg.argv[0];
-    Error e;
-    e.op = what;
-    e.code = reply.err;
-    return kill_child(std::move(e));
-  }
-  return kill_child(fail("zone init exited before reporting").error());
+  auto built = verdict(kChildReplyTimeoutMs);
+  if (!built) return kill_child(fail("zone init did not build its root within 30s").error());
+  if (!*built) return std::move(*built);
+  ChildMsg attached{ChildMsgType::Attached, ChildStep::WaitParent, 0, -1};
+  // Not checked: a child that failed since has its report queued.
+  (void)!::send(parent_end.get(), &attached, sizeof attached, MSG_NOSIGNAL);
+  attached_sent = true;
+  auto v = verdict(kChildReplyTimeoutMs);
+  if (!v) return kill_child(fail("zone init did not start within 30s").error());
+  if (*v && !stamp.empty()) (void)fs::write_file_atomic(stamp_path, stamp, 0600);
+  return std::move(*v);
 }
 
 Result<void> Supervisor::boot_zone() {

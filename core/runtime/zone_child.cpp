@@ -212,9 +212,6 @@ void zone_child_main(ChildConfig& cfg) {
   struct pollfd pfd{sync, POLLRDHUP, 0};
   if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLRDHUP))) _exit(kChildFailExit);
 
-  // The parent has put us in the zone's cgroup: root the namespace there.
-  if (unshare(CLONE_NEWCGROUP) < 0) child_fail(sync, ChildStep::CgroupNs, errno);
-
   if (sethostname(cfg.hostname.data(), cfg.hostname.size()) < 0)
     child_fail(sync, ChildStep::Hostname, errno);
   if (setdomainname(cfg.domainname.data(), cfg.domainname.size()) < 0)
@@ -234,6 +231,15 @@ void zone_child_main(ChildConfig& cfg) {
     child_fail(sync, ChildStep::Mounts, -r, failed);
   if (int r = msys.pivot(cfg.root.c_str()); r < 0) child_fail(sync, ChildStep::Pivot, -r);
   fault::point("boot.after_pivot");
+
+  // Everything from here on happens in the zone's cgroup, once the parent
+  // has put us there: root the cgroup namespace at it first.
+  ChildMsg built{ChildMsgType::Built, ChildStep::Pivot, 0, -1};
+  if (::send(sync, &built, sizeof built, MSG_NOSIGNAL) != sizeof built) _exit(kChildFailExit);
+  ChildMsg attached{};
+  do n = ::recv(sync, &attached, sizeof attached, 0); while (n < 0 && errno == EINTR);
+  if (n != sizeof attached || attached.type != ChildMsgType::Attached) _exit(kChildFailExit);  // parent gone
+  if (unshare(CLONE_NEWCGROUP) < 0) child_fail(sync, ChildStep::CgroupNs, errno);
 
   umask(022);
   for (size_t i = 0; i < cfg.files.size(); ++i)
