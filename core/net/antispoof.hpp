@@ -59,10 +59,11 @@ Result<nft::Table> antispoof_table(const ZoneSpec& spec);
 // the calling thread's network namespace; it reads no other zone's table.
 Result<void> apply_antispoof(const ZoneSpec& spec);
 // Remove the zone's table; success if it does not exist. The overload
-// commits on the caller's socket: closing that socket right after waits
-// for the kernel to free the table's rules (a grace period).
+// commits on the caller's socket and says whether there was a table:
+// closing that socket right after a delete waits for the kernel to free
+// the table's rules (a grace period).
 Result<void> remove_antispoof(const std::string& uuid);
-Result<void> remove_antispoof(nft::Socket& nl, const std::string& uuid);
+Result<bool> remove_antispoof(nft::Socket& nl, const std::string& uuid);
 
 // Packets dropped so far, per counter of the zone's table ("n0_ip" -> 3):
 // one dump of that table's counters. NotFound if the zone has no table.

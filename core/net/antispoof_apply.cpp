@@ -28,19 +28,20 @@ Result<void> apply_antispoof(const ZoneSpec& spec) {
   return {};
 }
 
-Result<void> remove_antispoof(nft::Socket& nl, const std::string& uuid) {
+Result<bool> remove_antispoof(nft::Socket& nl, const std::string& uuid) {
   auto table = ZK_TRY(zone_table_name(uuid));
   const std::string ctx = "remove table " + table;
-  if (!ZK_TRYC(nl.table_exists(nft::Family::Bridge, table), ctx)) return {};
+  if (!ZK_TRYC(nl.table_exists(nft::Family::Bridge, table), ctx)) return false;
   nft::Batch batch;
   batch.delete_table(nft::Family::Bridge, table);
   ZK_TRYVC(nl.commit(batch), ctx);
-  return {};
+  return true;
 }
 
 Result<void> remove_antispoof(const std::string& uuid) {
   auto nl = ZK_TRYC(nft::Socket::open(), "remove table of zone " + uuid);
-  return remove_antispoof(nl, uuid);
+  ZK_TRYV(remove_antispoof(nl, uuid));
+  return {};
 }
 
 Result<std::map<std::string, uint64_t>> antispoof_counters(const std::string& uuid) {

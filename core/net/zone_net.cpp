@@ -491,9 +491,9 @@ Result<void> detach_zone(const ZoneSpec& spec) {
   // Closing the socket that deleted a table waits until the kernel freed
   // its rules (a grace period, ~10 ms): that close is left to a child.
   auto nft_sock = nft::Socket::open();
-  auto t = nft_sock ? remove_antispoof(*nft_sock, spec.uuid) : Result<void>(std::unexpected(nft_sock.error()));
+  auto t = nft_sock ? remove_antispoof(*nft_sock, spec.uuid) : Result<bool>(std::unexpected(nft_sock.error()));
   if (!t && !first) first = t.error();
-  if (nft_sock) {
+  if (nft_sock && t && *t) {
     ReleaseInChild last_close(nft_sock->fd());
     nft::Socket ours = std::move(*nft_sock);  // closed first, at the end of this block
   }

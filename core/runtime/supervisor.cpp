@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -46,6 +47,22 @@ int64_t mono_ms() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+// zkinit from our own directory, if it is a root-owned regular file that
+// only root can write: the zone's first process executes it through this fd.
+UniqueFd open_zkinit() {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return {};
+  std::string path(self, static_cast<size_t>(n));
+  path = path.substr(0, path.rfind('/') + 1) + "zkinit";
+  UniqueFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  struct stat st;
+  if (!fd || fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+      (st.st_mode & (S_IWGRP | S_IWOTH)))
+    return {};
+  return fd;
 }
 
 struct Client {
@@ -123,6 +140,7 @@ class Supervisor {
 
   RunPaths paths_;
   UniqueFd notify_, attach_gate_;
+  UniqueFd init_exe_;  // zkinit (libexec, next to us), or none
   ZoneSpec spec_;
   RunState state_;
   UniqueFd lock_;
@@ -176,6 +194,7 @@ Result<void> Supervisor::start() {
   if (!sigfd_) return sys_error("signalfd", "");
 
   cg_ = ZK_TRYC(cgroup::detect(), "cgroup");
+  init_exe_ = open_zkinit();
   ZK_TRYV(open_console());
   ZK_TRYV(open_ctl());
   return boot_zone();
@@ -252,6 +271,7 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   cfg.seccomp = &prog;
   cfg.title = g_title;
   cfg.title_len = g_title_len;
+  cfg.init_exe_fd = init_exe_.get();
 
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)

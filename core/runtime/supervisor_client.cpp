@@ -178,12 +178,14 @@ Result<void> cleanup_dead(const ZoneSpec& spec) {
     ZK_TRYVC(drv->kill_all(spec.cgroup_path), "zone " + spec.name + ": cleanup");
     ZK_TRYVC(drv->destroy(spec.cgroup_path), "zone " + spec.name + ": cleanup");
   }
-  // The veths died with the zone's netns; its filter table did not.
-  ZK_TRYVC(teardown_network(spec), "zone " + spec.name + ": cleanup");
-  RunPaths p{spec.run_dir};
-  ::unlink(p.ctl().c_str());
   auto st = read_state(spec.run_dir);
   RunState rs = st ? *st : RunState{};
+  // The veths died with the zone's netns; its filter table did not. A
+  // zoneadmd that recorded a final state had removed both already.
+  if (rs.state != "stopped" && rs.state != "failed")
+    ZK_TRYVC(teardown_network(spec), "zone " + spec.name + ": cleanup");
+  RunPaths p{spec.run_dir};
+  ::unlink(p.ctl().c_str());
   if (is_active(rs.state) || rs.state.empty()) {
     rs.state = "stopped";
     rs.init_pid = 0;

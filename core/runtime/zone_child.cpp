@@ -247,7 +247,10 @@ void zone_child_main(ChildConfig& cfg) {
       child_fail(sync, ChildStep::SeedEtc, -r, static_cast<int>(i));
 
   // stdio = console; the sync socket moves to fd 3 (close-on-exec, so a
-  // successful execve reads as EOF in the parent); nothing else survives.
+  // successful execve reads as EOF in the parent); zkinit, for the
+  // built-in init, to fd 4; nothing else survives.
+  bool builtin = cfg.argv.empty();
+  int init_exe = builtin && cfg.init_exe_fd >= 0 ? fcntl(cfg.init_exe_fd, F_DUPFD_CLOEXEC, 10) : -1;
   if (setsid() < 0) child_fail(sync, ChildStep::Session, errno);
   for (int fd = 0; fd < 3; ++fd)
     if (dup2(cfg.console_fd, fd) < 0) child_fail(sync, ChildStep::Fds, errno);
@@ -255,12 +258,15 @@ void zone_child_main(ChildConfig& cfg) {
     if (dup3(sync, 3, O_CLOEXEC) < 0) child_fail(sync, ChildStep::Fds, errno);
     sync = 3;
   }
-  if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0) child_fail(sync, ChildStep::Fds, errno);
+  if (init_exe >= 0) {
+    if (dup3(init_exe, 4, O_CLOEXEC) < 0) child_fail(sync, ChildStep::Fds, errno);
+    init_exe = 4;
+  }
+  if (syscall(SYS_close_range, init_exe >= 0 ? 5U : 4U, ~0U, 0U) < 0) child_fail(sync, ChildStep::Fds, errno);
   if (ioctl(0, TIOCSCTTY, 0) < 0) child_fail(sync, ChildStep::Session, errno);
   if (chdir("/") < 0) child_fail(sync, ChildStep::Pivot, errno);
   reset_signals();
 
-  bool builtin = cfg.argv.empty();
   // The built-in init keeps zoneadmd's image: make it non-dumpable so the
   // zone cannot ptrace it or open /proc/1/{exe,mem,environ} (the owning
   // user namespace of its mm is the host's).
@@ -280,7 +286,15 @@ void zone_child_main(ChildConfig& cfg) {
     ChildMsg m{ChildMsgType::Started, ChildStep::Exec, 0, -1};
     (void)!::send(sync, &m, sizeof m, MSG_NOSIGNAL);
     ::close(sync);
-    builtin_init();
+    if (init_exe >= 0) {
+      std::vector<char*> env;
+      for (auto& e : cfg.env) env.push_back(e.data());
+      env.push_back(nullptr);
+      char name[] = "init";
+      char* argv[] = {name, nullptr};
+      syscall(SYS_execveat, init_exe, "", argv, env.data(), AT_EMPTY_PATH);
+    }
+    builtin_init();  // without zkinit (or if it could not run)
   }
   std::vector<char*> argv, envp;
   for (auto& a : cfg.argv) argv.push_back(a.data());

@@ -57,6 +57,7 @@ struct ChildConfig {
   seccomp::Program* seccomp = nullptr;
   char* title = nullptr;            // argv area to overwrite for the built-in init
   size_t title_len = 0;
+  int init_exe_fd = -1;             // zkinit, run as the built-in init (else zoneadmd's image serves)
 };
 
 // Files seeded into the zone's /etc at boot.

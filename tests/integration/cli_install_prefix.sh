@@ -12,4 +12,11 @@ export PATH="$prefix/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 echo '{"alias": "inst"}' | zoneadm create -f - >/dev/null
 zoneadm boot inst
 expect_eq "$(zlogin inst hostname)" inst "hostname"
+# The built-in init is the static zkinit from libexec, and the zone cannot
+# look at it through /proc/1.
+[ -x "$prefix/libexec/zonekit/zkinit" ] || zk_fail "libexec/zonekit/zkinit not installed"
+pid=$(zoneadm list -H -o pid alias=inst)
+expect_eq "$(readlink /proc/$pid/exe)" "$prefix/libexec/zonekit/zkinit" "init's executable"
+expect_eq "$(zlogin inst cat /proc/1/cmdline | tr '\0' ' ')" "init " "init's cmdline in the zone"
+if zlogin inst readlink /proc/1/exe >/dev/null 2>&1; then zk_fail "the zone can read /proc/1/exe"; fi
 zoneadm delete inst

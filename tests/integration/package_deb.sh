@@ -44,7 +44,7 @@ for lib in libc6 libstdc++6 libseccomp2 libmnl0 libnftnl11 libarchive13 libyaml-
 done
 
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$ZK_TMP/contents"
-for f in /usr/bin/zoneadm /usr/bin/zonecfg /usr/bin/nicadm /usr/libexec/zonekit/zoneadmd \
+for f in /usr/bin/zoneadm /usr/bin/zonecfg /usr/bin/nicadm /usr/libexec/zonekit/zoneadmd /usr/libexec/zonekit/zkinit \
          /usr/share/man/man8/zoneadm.8 /usr/share/man/man1/zlogin.1 /usr/share/man/man5/zonekit.toml.5 \
          /usr/share/bash-completion/completions/zoneadm /usr/share/zsh/site-functions/_zoneadm \
          /usr/share/fish/vendor_completions.d/zoneadm.fish /usr/lib/systemd/system/zonekit-autoboot.service; do
