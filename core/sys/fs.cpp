@@ -149,17 +149,21 @@ Result<std::string> read_file_at(int dirfd, const std::string& rel, size_t max_b
 }
 
 Result<std::string> read_fd(int fd, size_t max_bytes, const std::string& shown) {
+  // Straight into the string (no big stack buffer: see netlink_route.cpp).
   std::string out;
-  char buf[65536];
+  size_t chunk = 4096;
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    const size_t len = out.size();
+    out.resize(len + chunk);
+    ssize_t n = ::read(fd, out.data() + len, chunk);
+    out.resize(len + static_cast<size_t>(n > 0 ? n : 0));
     if (n < 0) {
       if (errno == EINTR) continue;
       return sys_error("read", shown);
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
     if (out.size() > max_bytes) return fail(shown + ": file too large");
+    chunk = std::min<size_t>(chunk * 2, 1 << 20);
   }
   return out;
 }

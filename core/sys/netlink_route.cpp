@@ -20,7 +20,11 @@ namespace zonekit::netlink {
 
 namespace {
 
-constexpr size_t kBufSize = 32768;
+// Requests are built on the stack (each is well under 1 KiB); replies are
+// read into the socket's heap buffer, so that a zoneadmd idle for months
+// does not keep a deep stack of touched pages.
+constexpr size_t kReqSize = 4096;
+constexpr size_t kRecvSize = 32768;
 
 // libmnl's iteration macros assign void* and do not compile as C++.
 #define ZK_ATTR_FOR_EACH(attr, nlh, offset)                                                   \
@@ -35,7 +39,7 @@ constexpr size_t kBufSize = 32768;
        pos = mnl_attr_next(pos))
 
 nlmsghdr* start(char* buf, uint16_t type, uint16_t flags) {
-  std::memset(buf, 0, kBufSize);
+  std::memset(buf, 0, kReqSize);
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = type;
   nlh->nlmsg_flags = NLM_F_REQUEST | flags;
@@ -172,14 +176,19 @@ Result<RouteSocket> RouteSocket::open_in_netns(int netns_fd) {
   return from_fd(fd);
 }
 
+char* RouteSocket::recv_buf() {
+  if (!recv_) recv_ = std::make_unique<char[]>(kRecvSize);
+  return recv_.get();
+}
+
 Result<void> RouteSocket::request(nlmsghdr* nlh, const std::string& op, const std::string& object) {
   nlh->nlmsg_flags |= NLM_F_ACK;
   nlh->nlmsg_seq = ++seq_;
   if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return sys_error(op, object);
-  char buf[kBufSize];
+  char* buf = recv_buf();
   unsigned portid = mnl_socket_get_portid(sock_);
   while (true) {
-    ssize_t n = mnl_socket_recvfrom(sock_, buf, sizeof buf);
+    ssize_t n = mnl_socket_recvfrom(sock_, buf, kRecvSize);
     if (n < 0) return sys_error(op, object);
     int r = mnl_cb_run(buf, size_t(n), nlh->nlmsg_seq, portid, nullptr, nullptr);
     if (r < 0) return sys_error(op, object);
@@ -198,9 +207,9 @@ Result<void> RouteSocket::dump(nlmsghdr* nlh, const std::string& op,
     if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return sys_error(op, "");
     std::vector<std::vector<char>> msgs;
     bool interrupted = false, done = false;
-    char buf[kBufSize];
+    char* buf = recv_buf();
     while (!done) {
-      ssize_t n = mnl_socket_recvfrom(sock_, buf, sizeof buf);
+      ssize_t n = mnl_socket_recvfrom(sock_, buf, kRecvSize);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return sys_error(op, "");
       auto* m = reinterpret_cast<const nlmsghdr*>(buf);
@@ -229,14 +238,14 @@ Result<void> RouteSocket::dump(nlmsghdr* nlh, const std::string& op,
 }
 
 Result<std::optional<LinkInfo>> RouteSocket::find_link(const std::string& name) {
-  char buf[kBufSize];
+  char buf[kReqSize];
   nlmsghdr* nlh = start(buf, RTM_GETLINK, 0);
   put_ifinfo(nlh);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
   nlh->nlmsg_seq = ++seq_;
   if (mnl_socket_sendto(sock_, nlh, nlh->nlmsg_len) < 0) return sys_error("get link", name);
-  char rbuf[kBufSize];
-  ssize_t n = mnl_socket_recvfrom(sock_, rbuf, sizeof rbuf);
+  char* rbuf = recv_buf();
+  ssize_t n = mnl_socket_recvfrom(sock_, rbuf, kRecvSize);
   if (n < 0) return sys_error("get link", name);
   std::optional<LinkInfo> found;
   std::function<void(const nlmsghdr*)> cb = [&](const nlmsghdr* m) {
@@ -251,7 +260,7 @@ Result<std::optional<LinkInfo>> RouteSocket::find_link(const std::string& name) 
 }
 
 Result<std::vector<LinkInfo>> RouteSocket::list_links() {
-  char buf[kBufSize];
+  char buf[kReqSize];
   nlmsghdr* nlh = start(buf, RTM_GETLINK, NLM_F_DUMP);
   put_ifinfo(nlh);
   std::vector<LinkInfo> out;
@@ -263,7 +272,7 @@ Result<std::vector<LinkInfo>> RouteSocket::list_links() {
 
 Result<void> RouteSocket::create_bridge(const std::string& name, uint32_t mtu,
                                         const std::optional<MacBytes>& mac) {
-  char buf[kBufSize];
+  char buf[kReqSize];
   nlmsghdr* nlh = start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   put_ifinfo(nlh);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
@@ -276,7 +285,7 @@ Result<void> RouteSocket::create_bridge(const std::string& name, uint32_t mtu,
 }
 
 Result<void> RouteSocket::create_veth(const std::string& name, uint32_t mtu, const VethPeer& peer) {
-  char buf[kBufSize];
+  char buf[kReqSize];
   nlmsghdr* nlh = start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   put_ifinfo(nlh);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
@@ -300,7 +309,7 @@ Result<void> RouteSocket::create_veth(const std::string& name, uint32_t mtu, con
 }
 
 Result<void> RouteSocket::delete_link(const std::string& name) {
-  char buf[kBufSize];
+  char buf[kReqSize];
   nlmsghdr* nlh = start(buf, RTM_DELLINK, 0);
   put_ifinfo(nlh);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
@@ -311,7 +320,7 @@ Result<void> RouteSocket::delete_link(const std::string& name) {
 
 Result<void> RouteSocket::change_link(int index, const std::string& name_for_errors,
                                       const LinkChange& c) {
-  char buf[kBufSize];
+  char buf[kReqSize];
   nlmsghdr* nlh = start(buf, RTM_NEWLINK, 0);
   ifinfomsg* ifi = put_ifinfo(nlh, index);
   if (c.up) {
@@ -333,7 +342,7 @@ Result<void> RouteSocket::change_link(int index, const std::string& name_for_err
 }
 
 Result<void> RouteSocket::add_address(int index, const std::string& ifname, const WireAddr& a) {
-  char buf[kBufSize];
+  char buf[kReqSize];
   nlmsghdr* nlh = start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
   ifa->ifa_family = uint8_t(a.family);
@@ -348,7 +357,7 @@ Result<void> RouteSocket::add_address(int index, const std::string& ifname, cons
 }
 
 Result<std::vector<WireAddr>> RouteSocket::list_addresses(int index) {
-  char buf[kBufSize];
+  char buf[kReqSize];
   nlmsghdr* nlh = start(buf, RTM_GETADDR, NLM_F_DUMP);
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
   ifa->ifa_family = AF_UNSPEC;
@@ -378,7 +387,7 @@ Result<std::vector<WireAddr>> RouteSocket::list_addresses(int index) {
 
 Result<void> RouteSocket::add_route(int family, const std::optional<WireAddr>& dst,
                                     const std::optional<WireAddr>& gateway, int oif) {
-  char buf[kBufSize];
+  char buf[kReqSize];
   nlmsghdr* nlh = start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
   auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
   rtm->rtm_family = uint8_t(family);

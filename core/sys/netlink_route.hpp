@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -100,8 +101,10 @@ class RouteSocket {
   Result<void> dump(nlmsghdr* nlh, const std::string& op,
                     const std::function<void(const nlmsghdr*)>& on_msg);
 
+  char* recv_buf();
   mnl_socket* sock_ = nullptr;
   uint32_t seq_ = 0;
+  std::unique_ptr<char[]> recv_;
 };
 
 }  // namespace zonekit::netlink
