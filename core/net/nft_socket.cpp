@@ -119,32 +119,44 @@ Reply reply_of(const nlmsghdr* nlh) {
 
 // Send one request and collect the messages of the reply: a dump up to
 // NLMSG_DONE, or a get up to its ack. NotFound (code ENOENT) when the
-// kernel says the object does not exist.
+// kernel says the object does not exist. A dump the kernel marks
+// NLM_F_DUMP_INTR (the ruleset changed meanwhile: other zones booting) is
+// read to its end and asked again; on_msg only sees a consistent one.
 Result<void> request(mnl_socket* sock, uint32_t& seq, nlmsghdr* nlh, const std::string& what,
                      const std::function<void(const nlmsghdr*)>& on_msg) {
-  nlh->nlmsg_seq = ++seq;
-  if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) return sys_error("nft send", what);
-  Reply failed;
-  auto r = receive(sock, seq, seq, what, [&](const nlmsghdr* m) {
-    if (m->nlmsg_type == NLMSG_DONE) return false;
-    if (m->nlmsg_type == NLMSG_ERROR) {
-      failed = reply_of(m);
-      return false;
+  constexpr int kDumpAttempts = 20;
+  for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
+    nlh->nlmsg_seq = ++seq;
+    if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) return sys_error("nft send", what);
+    Reply failed;
+    bool interrupted = false;
+    std::vector<std::vector<char>> msgs;
+    auto r = receive(sock, seq, seq, what, [&](const nlmsghdr* m) {
+      if (m->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+      if (m->nlmsg_type == NLMSG_DONE) return false;
+      if (m->nlmsg_type == NLMSG_ERROR) {
+        failed = reply_of(m);
+        return false;
+      }
+      const char* p = reinterpret_cast<const char*>(m);
+      msgs.emplace_back(p, p + m->nlmsg_len);
+      return true;
+    });
+    if (!r) return r;
+    if (failed.code) {
+      Error e;
+      e.op = "nft";
+      e.object = what;
+      e.code = failed.code;
+      e.detail = failed.message;
+      if (failed.code == ENOENT) e.kind = ErrorKind::NotFound;
+      return fail(std::move(e));
     }
-    on_msg(m);
-    return true;
-  });
-  if (!r) return r;
-  if (failed.code) {
-    Error e;
-    e.op = "nft";
-    e.object = what;
-    e.code = failed.code;
-    e.detail = failed.message;
-    if (failed.code == ENOENT) e.kind = ErrorKind::NotFound;
-    return fail(std::move(e));
+    if (interrupted) continue;
+    for (const auto& m : msgs) on_msg(reinterpret_cast<const nlmsghdr*>(m.data()));
+    return {};
   }
-  return {};
+  return sys_error("nft", what + ": the dump kept changing", EINTR);
 }
 
 }  // namespace
