@@ -103,6 +103,7 @@ struct RunState {
   int exit_status = -1;                  // last init exit: code, or 128+signal
   std::string exit_timestamp;
   std::string error;                     // why the last boot failed
+  bool network_clean = false;            // teardown removed the zone's veths and table
 };
 
 void to_json(nlohmann::json& j, const IdRange& v);

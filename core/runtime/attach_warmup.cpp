@@ -25,9 +25,11 @@ AttachWarmup AttachWarmup::start(const std::string& procs_file) {
   if (pid < 0) return w;
   if (pid == 0) {
     // Keep only the gate's write end: its close at exit is the signal.
+    // Holding anything else (a lock of the caller's) is worse than no warm-up.
     int keep = wr.get();
-    if (keep > 0) syscall(SYS_close_range, 0U, static_cast<unsigned>(keep - 1), 0U);
-    syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0U, 0U);
+    if ((keep > 0 && syscall(SYS_close_range, 0U, static_cast<unsigned>(keep - 1), 0U) < 0) ||
+        syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0U, 0U) < 0)
+      _exit(1);
     int fd = ::open(procs_file.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd >= 0) (void)!::write(fd, "0", 1);
     _exit(0);

@@ -61,7 +61,7 @@ UniqueFd open_zkinit() {
   UniqueFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
   struct stat st;
   if (!fd || fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-      (st.st_mode & (S_IWGRP | S_IWOTH)))
+      (st.st_mode & (S_IWGRP | S_IWOTH)) || !(st.st_mode & S_IXOTH))
     return {};
   return fd;
 }
@@ -246,7 +246,7 @@ Result<void> Supervisor::open_ctl() {
 
 Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   auto prog = ZK_TRYC(seccomp::build_default(), "seccomp");
-  ZK_TRYVC(fs::write_file_atomic(paths_.seccomp(), seccomp::to_bytes(prog), 0600), "seccomp");
+  (void)fs::write_file_atomic(paths_.seccomp(), seccomp::to_bytes(prog), 0600);  // zlogin can build its own
   ChildConfig cfg;
   cfg.root = paths_.root();
   if (spec_.brand == "image") cfg.lower = image_lower_dir(spec_);
@@ -337,35 +337,42 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   if (send_with_fd(parent_end.get(), &go, sizeof go, image_tree.get()) != sizeof go)
     return kill_child(sys_error("send", "zone init").error());
   image_tree.reset();
-  // The child's next message: Built (root ready, waiting for Attached),
-  // Started, or an Error; nullopt on timeout. Its end closing means exec
-  // once it was sent Attached, and death before that.
-  bool attached_sent = false;
+  // The child's next verdict: Built (root ready, waiting for Attached),
+  // Started (built-in init), exec (Exec announced, then its end closed by
+  // execve), or an Error; nullopt on timeout. Its end closing without an
+  // Exec announced means it died.
+  bool attached_sent = false, exec_announced = false;
   auto verdict = [&](int timeout_ms) -> std::optional<Result<pid_t>> {
-    struct pollfd pfd{parent_end.get(), POLLIN, 0};
-    int pr;
-    do pr = poll(&pfd, 1, timeout_ms); while (pr < 0 && errno == EINTR);
-    if (pr == 0) return std::nullopt;
-    ChildMsg reply{};
-    ssize_t n = ::recv(parent_end.get(), &reply, sizeof reply, MSG_DONTWAIT);
-    if (n == sizeof reply && reply.type == ChildMsgType::Built && !attached_sent) return pid;
-    if ((n == 0 && attached_sent) || (n == sizeof reply && reply.type == ChildMsgType::Started)) return pid;
-    if (n == sizeof reply && reply.type == ChildMsgType::Error) {
-      std::string what = child_step_name(reply.step);
-      if (reply.step == ChildStep::Mounts && reply.index >= 0 &&
-          static_cast<size_t>(reply.index) < cfg.mounts.size())
-        what = describe(cfg.mounts[static_cast<size_t>(reply.index)]);
-      else if (reply.step == ChildStep::SeedEtc && reply.index >= 0 &&
-               static_cast<size_t>(reply.index) < cfg.files.size())
-        what = "write " + cfg.files[static_cast<size_t>(reply.index)].path;
-      else if (reply.step == ChildStep::Exec && !cfg.argv.empty())
-        what = "exec " + cfg.argv[0];
-      Error e;
-      e.op = what;
-      e.code = reply.err;
-      return kill_child(std::move(e));
+    for (;;) {
+      struct pollfd pfd{parent_end.get(), POLLIN, 0};
+      int pr;
+      do pr = poll(&pfd, 1, timeout_ms); while (pr < 0 && errno == EINTR);
+      if (pr == 0) return std::nullopt;
+      ChildMsg reply{};
+      ssize_t n = ::recv(parent_end.get(), &reply, sizeof reply, MSG_DONTWAIT);
+      if (n == sizeof reply && reply.type == ChildMsgType::Exec && attached_sent && !exec_announced) {
+        exec_announced = true;
+        continue;
+      }
+      if (n == sizeof reply && reply.type == ChildMsgType::Built && !attached_sent) return pid;
+      if ((n == 0 && exec_announced) || (n == sizeof reply && reply.type == ChildMsgType::Started)) return pid;
+      if (n == sizeof reply && reply.type == ChildMsgType::Error) {
+        std::string what = child_step_name(reply.step);
+        if (reply.step == ChildStep::Mounts && reply.index >= 0 &&
+            static_cast<size_t>(reply.index) < cfg.mounts.size())
+          what = describe(cfg.mounts[static_cast<size_t>(reply.index)]);
+        else if (reply.step == ChildStep::SeedEtc && reply.index >= 0 &&
+                 static_cast<size_t>(reply.index) < cfg.files.size())
+          what = "write " + cfg.files[static_cast<size_t>(reply.index)].path;
+        else if (reply.step == ChildStep::Exec && !cfg.argv.empty())
+          what = "exec " + cfg.argv[0];
+        Error e;
+        e.op = what;
+        e.code = reply.err;
+        return kill_child(std::move(e));
+      }
+      return kill_child(fail("zone init exited before reporting").error());
     }
-    return kill_child(fail("zone init exited before reporting").error());
   };
   warmup.wait();
   if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) {
@@ -387,6 +394,7 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
 }
 
 Result<void> Supervisor::boot_zone() {
+  state_.network_clean = false;
   state_.init_pid = 0;
   state_.error.clear();
   set_state("ready");
@@ -416,7 +424,7 @@ void Supervisor::teardown(const char* final_state) {
     (void)cg_->destroy(spec_.cgroup_path);
     fault::point("halt.after_cgroup_removed");
   }
-  (void)teardown_network(spec_);
+  state_.network_clean = teardown_network(spec_).has_value();
   ::unlink(paths_.ctl().c_str());
   state_.init_pid = 0;
   set_state(final_state);

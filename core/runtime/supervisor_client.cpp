@@ -181,14 +181,21 @@ Result<void> cleanup_dead(const ZoneSpec& spec) {
   auto st = read_state(spec.run_dir);
   RunState rs = st ? *st : RunState{};
   // The veths died with the zone's netns; its filter table did not. A
-  // zoneadmd that recorded a final state had removed both already.
-  if (rs.state != "stopped" && rs.state != "failed")
-    ZK_TRYVC(teardown_network(spec), "zone " + spec.name + ": cleanup");
+  // zoneadmd that recorded a final state and a clean network teardown had
+  // removed both already.
+  // No state.json at all: never booted, or its zoneadmd died before the
+  // first state write, which comes before any network setup.
+  const bool was_clean = !fs::exists(RunPaths{spec.run_dir}.state()) ||
+                         ((rs.state == "stopped" || rs.state == "failed") && rs.network_clean);
+  if (!was_clean) ZK_TRYVC(teardown_network(spec), "zone " + spec.name + ": cleanup");
   RunPaths p{spec.run_dir};
   ::unlink(p.ctl().c_str());
   if (is_active(rs.state) || rs.state.empty()) {
     rs.state = "stopped";
     rs.init_pid = 0;
+  }
+  if (!was_clean) {
+    rs.network_clean = true;
     ZK_TRYV(write_state(spec.run_dir, rs));
   }
   return {};
@@ -213,86 +220,93 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
   // The attach warm-up starts here, so that its grace period has run out
   // by the time zoneadmd attaches the zone's init. It holds the kernel's
   // cgroup_mutex meanwhile, which any cgroup mkdir needs: the zone's cgroup
-  // is made first (zoneadmd's create then finds it and owns it; a failure
-  // here is left for zoneadmd to report).
+  // is made first. zoneadmd's create then finds it and owns it; until a
+  // zoneadmd holds the supervisor lock it is ours to remove if the boot
+  // fails (a failure to make it is left for zoneadmd to report).
   AttachWarmup warmup;
-  if (auto drv = cgroup::detect(); drv && (*drv)->create(spec.cgroup_path))
-    warmup = AttachWarmup::start((*drv)->own_procs_file());
-  ZK_TRYVC(write_spec(spec), who + ": boot");
-  RunPaths p{spec.run_dir};
-  ::unlink(p.state().c_str());
-  fs::remove_stale_temps(spec.run_dir);
+  auto drv = cgroup::detect();
+  const bool made = drv && (*drv)->create(spec.cgroup_path);
+  if (made) warmup = AttachWarmup::start((*drv)->own_procs_file());
+  auto launch = [&]() -> Result<void> {
+    ZK_TRYVC(write_spec(spec), who + ": boot");
+    RunPaths p{spec.run_dir};
+    ::unlink(p.state().c_str());
+    fs::remove_stale_temps(spec.run_dir);
 
-  // zoneadmd closes notify (its fd 3) once the zone is running or failed.
-  int np[2];
-  if (pipe2(np, O_CLOEXEC) < 0) return sys_error("pipe", "");
-  UniqueFd notify_rd(np[0]), notify_wr(np[1]);
-  // Double fork: zoneadmd is reparented to the host's init (or our
-  // subreaper), in its own session, with nothing of ours but /dev/null
-  // and those two pipes.
-  int pp[2];
-  if (pipe2(pp, O_CLOEXEC) < 0) return sys_error("pipe", "");
-  UniqueFd rd(pp[0]), wr(pp[1]);
-  pid_t mid = fork();
-  if (mid < 0) return sys_error("fork", "zoneadmd");
-  if (mid == 0) {
-    setsid();
-    pid_t pid = fork();
-    if (pid != 0) {
-      (void)!::write(wr.get(), &pid, sizeof pid);
-      _exit(pid < 0 ? 1 : 0);
-    }
-    int null = ::open("/dev/null", O_RDWR);
-    if (null < 0) _exit(127);
-    // fd 3: the notify pipe; fd 4: the attach warm-up's gate. Both are
-    // first moved above 4 so that placing one cannot clobber the other.
-    int notify = fcntl(notify_wr.get(), F_DUPFD_CLOEXEC, 10);
-    int gate = warmup.gate() >= 0 ? fcntl(warmup.gate(), F_DUPFD_CLOEXEC, 10) : -1;
-    if (notify < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
-        dup2(notify, 3) < 0 || (gate >= 0 && dup2(gate, 4) < 0))
+    // zoneadmd closes notify (its fd 3) once the zone is running or failed.
+    int np[2];
+    if (pipe2(np, O_CLOEXEC) < 0) return sys_error("pipe", "");
+    UniqueFd notify_rd(np[0]), notify_wr(np[1]);
+    // Double fork: zoneadmd is reparented to the host's init (or our
+    // subreaper), in its own session, with nothing of ours but /dev/null
+    // and those two pipes.
+    int pp[2];
+    if (pipe2(pp, O_CLOEXEC) < 0) return sys_error("pipe", "");
+    UniqueFd rd(pp[0]), wr(pp[1]);
+    pid_t mid = fork();
+    if (mid < 0) return sys_error("fork", "zoneadmd");
+    if (mid == 0) {
+      setsid();
+      pid_t pid = fork();
+      if (pid != 0) {
+        (void)!::write(wr.get(), &pid, sizeof pid);
+        _exit(pid < 0 ? 1 : 0);
+      }
+      int null = ::open("/dev/null", O_RDWR);
+      if (null < 0) _exit(127);
+      // fd 3: the notify pipe; fd 4: the attach warm-up's gate. Both are
+      // first moved above 4 so that placing one cannot clobber the other.
+      int notify = fcntl(notify_wr.get(), F_DUPFD_CLOEXEC, 10);
+      int gate = warmup.gate() >= 0 ? fcntl(warmup.gate(), F_DUPFD_CLOEXEC, 10) : -1;
+      if (notify < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+          dup2(notify, 3) < 0 || (gate >= 0 && dup2(gate, 4) < 0))
+        _exit(127);
+      syscall(SYS_close_range, gate >= 0 ? 5U : 4U, ~0U, 0U);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      if (chdir("/") < 0) _exit(127);
+      const char* argv[] = {"zoneadmd", "--run-dir", spec.run_dir.c_str(), "--notify-fd", "3",
+                            gate >= 0 ? "--attach-gate" : nullptr, "4", nullptr};
+      const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", fault::env_entry(), nullptr};
+      execve(zoneadmd_path.c_str(), const_cast<char**>(argv), const_cast<char**>(envp));
       _exit(127);
-    syscall(SYS_close_range, gate >= 0 ? 5U : 4U, ~0U, 0U);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (chdir("/") < 0) _exit(127);
-    const char* argv[] = {"zoneadmd", "--run-dir", spec.run_dir.c_str(), "--notify-fd", "3",
-                          gate >= 0 ? "--attach-gate" : nullptr, "4", nullptr};
-    const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", fault::env_entry(), nullptr};
-    execve(zoneadmd_path.c_str(), const_cast<char**>(argv), const_cast<char**>(envp));
-    _exit(127);
-  }
-  wr.reset();
-  notify_wr.reset();
-  pid_t sup = 0;
-  ssize_t n = ::read(rd.get(), &sup, sizeof sup);
-  int status;
-  waitpid(mid, &status, 0);
-  if (n != sizeof sup || sup <= 0) return fail(who + ": boot: could not start zoneadmd");
-  StateWaiter waiter;
-  waiter.watch_exit(sup);
-  waiter.watch_fd(std::move(notify_rd));
+    }
+    wr.reset();
+    notify_wr.reset();
+    pid_t sup = 0;
+    ssize_t n = ::read(rd.get(), &sup, sizeof sup);
+    int status;
+    waitpid(mid, &status, 0);
+    if (n != sizeof sup || sup <= 0) return fail(who + ": boot: could not start zoneadmd");
+    StateWaiter waiter;
+    waiter.watch_exit(sup);
+    waiter.watch_fd(std::move(notify_rd));
 
-  int64_t deadline = mono_ms() + timeout_ms;
-  for (;;) {
-    auto rs = read_state(spec.run_dir);
-    if (rs && rs->zoneadmd_pid == sup) {
-      if (rs->state == "running") return {};
-      if (rs->state == "failed")
-        return fail(who + ": " + (rs->error.empty() ? std::string("boot failed") : rs->error));
-      if (rs->state == "stopped") return fail(who + ": boot: zone stopped while booting");
+    int64_t deadline = mono_ms() + timeout_ms;
+    for (;;) {
+      auto rs = read_state(spec.run_dir);
+      if (rs && rs->zoneadmd_pid == sup) {
+        if (rs->state == "running") return {};
+        if (rs->state == "failed")
+          return fail(who + ": " + (rs->error.empty() ? std::string("boot failed") : rs->error));
+        if (rs->state == "stopped") return fail(who + ": boot: zone stopped while booting");
+      }
+      auto ps = sys::proc_stat(sup);
+      if (!ps || ps->state == 'Z') {
+        auto again = read_state(spec.run_dir);
+        if (again && again->zoneadmd_pid == sup && again->state == "running") return {};
+        if (again && again->zoneadmd_pid == sup && !again->error.empty())
+          return fail(who + ": " + again->error);
+        return fail(who + ": boot: zoneadmd exited before the zone was running (" + zoneadmd_path + ")");
+      }
+      if (mono_ms() >= deadline) return fail(who + ": boot: timed out waiting for state running");
+      waiter.wait(10);
     }
-    auto ps = sys::proc_stat(sup);
-    if (!ps || ps->state == 'Z') {
-      auto again = read_state(spec.run_dir);
-      if (again && again->zoneadmd_pid == sup && again->state == "running") return {};
-      if (again && again->zoneadmd_pid == sup && !again->error.empty())
-        return fail(who + ": " + again->error);
-      return fail(who + ": boot: zoneadmd exited before the zone was running (" + zoneadmd_path + ")");
-    }
-    if (mono_ms() >= deadline) return fail(who + ": boot: timed out waiting for state running");
-    waiter.wait(10);
-  }
+  };
+  auto r = launch();
+  if (!r && made && !supervisor_lock_held(spec.run_dir)) (void)(*drv)->destroy(spec.cgroup_path);
+  return r;
 }
 
 Result<std::string> send_command(const std::string& run_dir, const std::string& command) {

@@ -267,9 +267,10 @@ void zone_child_main(ChildConfig& cfg) {
   if (chdir("/") < 0) child_fail(sync, ChildStep::Pivot, errno);
   reset_signals();
 
-  // The built-in init keeps zoneadmd's image: make it non-dumpable so the
-  // zone cannot ptrace it or open /proc/1/{exe,mem,environ} (the owning
-  // user namespace of its mm is the host's).
+  // Until (and unless) zkinit replaces it, the built-in init is zoneadmd's
+  // image: make it non-dumpable so the zone cannot ptrace it or open
+  // /proc/1/{exe,mem,environ} (the owning user namespace of its mm is the
+  // host's). zkinit makes itself non-dumpable again after the exec.
   if (builtin) {
     prctl(PR_SET_DUMPABLE, 0);
     if (cfg.title && cfg.title_len > 0) {
@@ -293,6 +294,7 @@ void zone_child_main(ChildConfig& cfg) {
       char name[] = "init";
       char* argv[] = {name, nullptr};
       syscall(SYS_execveat, init_exe, "", argv, env.data(), AT_EMPTY_PATH);
+      ::close(init_exe);  // nothing of the host's stays open in the zone
     }
     builtin_init();  // without zkinit (or if it could not run)
   }
@@ -301,6 +303,8 @@ void zone_child_main(ChildConfig& cfg) {
   argv.push_back(nullptr);
   for (auto& e : cfg.env) envp.push_back(e.data());
   envp.push_back(nullptr);
+  ChildMsg exec_msg{ChildMsgType::Exec, ChildStep::Exec, 0, -1};
+  if (::send(sync, &exec_msg, sizeof exec_msg, MSG_NOSIGNAL) != sizeof exec_msg) _exit(kChildFailExit);
   execve(argv[0], argv.data(), envp.data());
   child_fail(sync, ChildStep::Exec, errno);
 }

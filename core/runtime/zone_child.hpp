@@ -25,9 +25,11 @@ enum class ChildStep : int32_t {
 const char* child_step_name(ChildStep step);
 
 // Parent: Continue (build the root), then Attached (in the zone's cgroup:
-// go on to exec). Child: Built (root ready) after Continue; Started
-// (built-in init) or EOF at exec after Attached; Error at any step.
-enum class ChildMsgType : int32_t { Continue = 1, Error = 2, Started = 3, Attached = 4, Built = 5 };
+// go on to exec). Child: Built (root ready) after Continue; after
+// Attached, Started (built-in init) or Exec just before execve, whose
+// close-on-exec then ends the socket (EOF without Exec: it died); Error at
+// any step.
+enum class ChildMsgType : int32_t { Continue = 1, Error = 2, Started = 3, Attached = 4, Built = 5, Exec = 6 };
 struct ChildMsg {
   ChildMsgType type;
   ChildStep step;

@@ -233,6 +233,8 @@ void Store::sweep_stale() const {
   }
   fs::remove_stale_temps(paths_.zones_dir());
   fs::remove_stale_temps(paths_.tags_dir());
+  for (const auto& name : fs::list_dir(paths_.aliases_dir()))
+    if (name.rfind(".tmp-", 0) == 0) ::unlink((paths_.aliases_dir() + "/" + name).c_str());
 }
 
 Result<json> Store::create(json doc) {

@@ -11,10 +11,16 @@ namespace zonekit {
 namespace {
 
 // In the grandchild: keep fd (as 0) and the go pipe (as 1), drop the rest,
-// report on ready, wait for EOF on go, exit (closing fd).
+// report on ready, wait for EOF on go, exit (closing fd). All three are
+// moved above 2 first: a caller started with closed stdio may have them
+// there, and one dup2 must not clobber another.
 [[noreturn]] void hold(int fd, int go, int ready) {
-  if (dup2(fd, 0) < 0 || dup2(go, 1) < 0 || dup2(ready, 2) < 0) _exit(1);
-  syscall(SYS_close_range, 3U, ~0U, 0U);
+  fd = fcntl(fd, F_DUPFD, 3);
+  go = fcntl(go, F_DUPFD, 3);
+  ready = fcntl(ready, F_DUPFD, 3);
+  if (fd < 0 || go < 0 || ready < 0 || dup2(fd, 0) < 0 || dup2(go, 1) < 0 || dup2(ready, 2) < 0) _exit(1);
+  // Holding anything else (a lock of the caller's) is worse than not helping.
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0) _exit(1);
   char c = 0;
   (void)!::write(2, &c, 1);
   ::close(2);
