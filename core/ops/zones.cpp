@@ -290,7 +290,9 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
   std::string run_dir = st.paths().run_zone_dir(l.uuid);
   auto q = ZK_TRY(runtime::query(run_dir));
   if (q.state == "running") return Note{zone_label(l.rec) + " is already running"};
-  if (q.supervisor_alive)
+  // "ready": a zoneadmd still coming up or still exiting; runtime::boot
+  // waits for it to settle.
+  if (q.supervisor_alive && q.state != "ready")
     return fail(fmt::format("{}: boot operation is invalid for zones in state '{}'", zone_label(l.rec),
                             q.state),
                 ErrorKind::Busy);

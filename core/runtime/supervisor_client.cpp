@@ -211,6 +211,14 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
                                          timeout_ms),
                        who + ": boot");
   auto st = ZK_TRY(query(spec.run_dir));
+  if (st.supervisor_alive && st.state == "ready") {
+    // A zoneadmd still coming up whose zoneadm was interrupted, or one that
+    // was killed and is still exiting: wait until it is one or the other.
+    st = ZK_TRYC(wait_for(spec.run_dir, timeout_ms,
+                          [](const ZoneStatus& s) { return !s.supervisor_alive || s.state != "ready"; },
+                          "settle", Watch::State),
+                 who + ": boot");
+  }
   if (st.supervisor_alive) {
     if (st.state == "running") return {};
     return fail(who + ": boot operation is invalid for zones in state '" + st.state + "'",

@@ -111,3 +111,28 @@ storm 40 3
 if [ -n "$(zoneadm list -H -o alias alias=s)" ]; then expect_rc 0 timeout 60 zoneadm delete s; fi
 expect_rc 0 zoneadm delete same
 echo "ok lifecycle storms"
+
+# --- kill -9 of zoneadm boot (and of its zoneadmd) at random moments ---------
+# The next boot must succeed, waiting for a zoneadmd still coming up or
+# still exiting, and a halt must leave nothing behind.
+echo '{"alias": "k", "brand": "sparse", "nics": [{"nic_tag": "lan"}]}' | zoneadm create -f - >/dev/null
+u=$(zoneadm list -H -o uuid alias=k)
+for i in $(seq 1 20); do
+  zoneadm boot k >/dev/null 2>&1 & p=$!
+  sleep "0.0$((RANDOM % 30))"
+  kill -KILL "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+  if [ $((i % 3)) == 0 ]; then
+    zp=$(sed -n 's/.*"zoneadmd_pid": *\([0-9]*\).*/\1/p' "$ZONEKIT_RUN/zones/$u/state.json" 2>/dev/null)
+    [ -n "$zp" ] && kill -KILL "$zp" 2>/dev/null || true
+  fi
+  timeout 60 zoneadm boot k > "$ZK_TMP/out" 2>&1 || { cat "$ZK_TMP/out" >&2; zk_fail "boot after kill -9 ($i)"; }
+  expect_rc 0 timeout 60 zoneadm halt k
+done
+expect_eq "$(zoneadm list -H -o state alias=k)" stopped "state after the kills"
+[ -z "$(ip -o link show type veth | grep ' zk')" ] || zk_fail "veth left after the kills"
+[ -z "$(nft list tables bridge | grep zk_)" ] || zk_fail "nft table left after the kills"
+[ -z "$(find /sys/fs/cgroup/*/"$ZONEKIT_CGROUP_PARENT" -mindepth 1 -type d 2>/dev/null)" ] ||
+  zk_fail "cgroup left after the kills"
+expect_rc 0 zoneadm delete k
+echo "ok kill -9 during boot"
