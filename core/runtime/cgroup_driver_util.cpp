@@ -42,9 +42,12 @@ void kill_pids(const std::vector<pid_t>& pids) {
     if (pid > 0) ::kill(pid, SIGKILL);
 }
 
-bool in_cgroup(const std::string& proc_cgroup, const std::string& path) {
-  std::string want = "/" + path;
-  while (want.size() > 1 && want.back() == '/') want.pop_back();
+namespace {
+
+// Calls fn(controllers, path) for each "id:controllers:path" line of
+// /proc/<pid>/cgroup text until fn returns true; whether one did.
+template <class Fn>
+bool any_cgroup_line(const std::string& proc_cgroup, Fn fn) {
   size_t pos = 0;
   while (pos < proc_cgroup.size()) {
     size_t nl = proc_cgroup.find('\n', pos);
@@ -54,35 +57,36 @@ bool in_cgroup(const std::string& proc_cgroup, const std::string& path) {
     size_t c1 = line.find(':');
     size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
     if (c2 == std::string_view::npos) continue;
-    std::string_view cg = line.substr(c2 + 1);
-    if (cg == want || (cg.size() > want.size() && cg.starts_with(want) && cg[want.size()] == '/')) return true;
+    if (fn(line.substr(c1 + 1, c2 - c1 - 1), line.substr(c2 + 1))) return true;
   }
   return false;
 }
 
+}  // namespace
+
+bool in_cgroup(const std::string& proc_cgroup, const std::string& path) {
+  std::string want = "/" + path;
+  while (want.size() > 1 && want.back() == '/') want.pop_back();
+  return any_cgroup_line(proc_cgroup, [&](std::string_view, std::string_view cg) {
+    return cg == want || (cg.size() > want.size() && cg.starts_with(want) && cg[want.size()] == '/');
+  });
+}
+
 std::optional<std::string> cgroup_of(const std::string& proc_cgroup, const std::string& controller) {
-  size_t pos = 0;
-  while (pos < proc_cgroup.size()) {
-    size_t nl = proc_cgroup.find('\n', pos);
-    if (nl == std::string::npos) nl = proc_cgroup.size();
-    std::string_view line(proc_cgroup.data() + pos, nl - pos);
-    pos = nl + 1;
-    size_t c1 = line.find(':');
-    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
-    if (c2 == std::string_view::npos) continue;
-    std::string_view list = line.substr(c1 + 1, c2 - c1 - 1);
-    std::string_view cg = line.substr(c2 + 1);
-    if (cg.empty() || cg[0] != '/') continue;
-    bool match = controller.empty() ? list.empty() : false;
-    while (!controller.empty() && !list.empty()) {
+  std::optional<std::string> out;
+  any_cgroup_line(proc_cgroup, [&](std::string_view list, std::string_view cg) {
+    if (cg.empty() || cg[0] != '/') return false;
+    bool match = controller.empty() && list.empty();
+    while (!controller.empty() && !list.empty() && !match) {
       size_t comma = list.find(',');
-      if (list.substr(0, comma) == controller) match = true;
+      match = list.substr(0, comma) == controller;
       if (comma == std::string_view::npos) break;
       list.remove_prefix(comma + 1);
     }
-    if (match) return std::string(cg);
-  }
-  return std::nullopt;
+    if (match) out = std::string(cg);
+    return match;
+  });
+  return out;
 }
 
 void kill_members(const std::vector<pid_t>& pids, const std::string& path) {

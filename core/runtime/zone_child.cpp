@@ -22,6 +22,7 @@
 
 #include "core/net/zone_files.hpp"
 #include "core/runtime/caps.hpp"
+#include "core/runtime/init_loop.hpp"
 #include "core/runtime/mount_apply.hpp"
 #include "core/sys/fault.hpp"
 
@@ -167,23 +168,6 @@ void reset_signals() {
 
 }  // namespace
 
-void builtin_init() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : {SIGCHLD, SIGTERM, SIGPWR, SIGINT, SIGHUP}) sigaddset(&set, s);
-  sigprocmask(SIG_BLOCK, &set, nullptr);
-  for (;;) {
-    siginfo_t si;
-    int s = sigwaitinfo(&set, &si);
-    if (s == SIGCHLD) {
-      while (waitpid(-1, nullptr, WNOHANG) > 0) {
-      }
-    } else if (s == SIGTERM || s == SIGPWR || s == SIGINT) {
-      _exit(0);
-    }
-  }
-}
-
 void zone_child_main(ChildConfig& cfg) {
   int sync = cfg.sync_fd;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -296,7 +280,7 @@ void zone_child_main(ChildConfig& cfg) {
       syscall(SYS_execveat, init_exe, "", argv, env.data(), AT_EMPTY_PATH);
       ::close(init_exe);  // nothing of the host's stays open in the zone
     }
-    builtin_init();  // without zkinit (or if it could not run)
+    reap_until_stopped();  // without zkinit (or if it could not run)
   }
   std::vector<char*> argv, envp;
   for (auto& a : cfg.argv) argv.push_back(a.data());

@@ -78,16 +78,12 @@ std::vector<std::string> init_env();
 
 [[noreturn]] void zone_child_main(ChildConfig& cfg);
 
-// pid 1 of a zone with no init of its own: reaps orphans, exits 0 on
-// SIGTERM, SIGPWR or SIGINT. It is a function of the cloned child, not an
-// exec of zoneadmd (the zone must never exec or see the zoneadmd binary).
-// Its /proc/1/exe still names the zoneadmd file, so the child makes itself
-// non-dumpable: the owning user namespace of its mm is the host's, so the
-// zone's root can neither open /proc/1/exe, mem or environ nor ptrace it,
-// and the binary is host-root-owned, which an id-mapped root cannot write
-// anyway. The argv area is overwritten so /proc/1/cmdline reads "init".
-// (Alternative considered: fexecve of a sealed memfd holding a tiny static
-// init; it needs a second binary embedded and buys nothing over this.)
-[[noreturn]] void builtin_init();
+// pid 1 of a zone with no init of its own is zkinit (cmd/zkinit), which
+// the child executes through ChildConfig::init_exe_fd after pivot_root,
+// never by a path the zone could name. Without it, the child itself runs
+// the same loop (init_loop.hpp) in zoneadmd's image, non-dumpable, so that
+// the zone's root cannot open /proc/1/exe, mem or environ or ptrace it (the
+// owning user namespace of that mm is the host's); its argv area is
+// overwritten so /proc/1/cmdline reads "init" either way.
 
 }  // namespace zonekit::runtime
