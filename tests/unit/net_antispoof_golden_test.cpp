@@ -30,17 +30,6 @@ using Check = std::string;   // empty: passed; else what failed
 using netns_child::in_private_netns;
 using netns_child::run;
 
-#define EXPECT(cond)                                                                     \
-  do {                                                                                   \
-    if (!(cond)) return std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " #cond; \
-  } while (0)
-#define EXPECT_OK(res)                                                                   \
-  do {                                                                                   \
-    auto _r = (res);                                                                     \
-    if (!_r)                                                                             \
-      return std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " #res ": " +     \
-             _r.error().message();                                                       \
-  } while (0)
 #define EXPECT_EQ(got, want)                                                             \
   do {                                                                                   \
     auto _g = (got);                                                                     \
@@ -49,7 +38,6 @@ using netns_child::run;
       return std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " #got             \
              " is\n" + _g + "\nexpected\n" + _w;                                         \
   } while (0)
-
 
 struct Golden {
   const char* name;

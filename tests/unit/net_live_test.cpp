@@ -30,18 +30,6 @@ namespace {
 using Check = std::string;   // empty: passed; else what failed
 using netns_child::run;
 
-#define EXPECT(cond)                                                                     \
-  do {                                                                                   \
-    if (!(cond)) return std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " #cond; \
-  } while (0)
-#define EXPECT_OK(res)                                                                   \
-  do {                                                                                   \
-    auto _r = (res);                                                                     \
-    if (!_r)                                                                             \
-      return std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " #res ": " +     \
-             _r.error().message();                                                       \
-  } while (0)
-
 // Run fn in a child in a fresh network namespace whose lo is up.
 void in_private_netns(const std::function<Check()>& fn) {
   netns_child::in_private_netns([&] {

@@ -49,3 +49,17 @@ inline std::string run(const std::string& cmd) {
 }
 
 }  // namespace netns_child
+
+// For the checks such a child runs (they return "" or what failed): return
+// the failing expression, with file and line, from the enclosing check.
+#define EXPECT(cond)                                                                     \
+  do {                                                                                   \
+    if (!(cond)) return std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " #cond; \
+  } while (0)
+#define EXPECT_OK(res)                                                                   \
+  do {                                                                                   \
+    auto _r = (res);                                                                     \
+    if (!_r)                                                                             \
+      return std::string(__FILE__ ":") + std::to_string(__LINE__) + ": " #res ": " +     \
+             _r.error().message();                                                       \
+  } while (0)
