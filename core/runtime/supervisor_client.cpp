@@ -201,6 +201,92 @@ Result<void> cleanup_dead(const ZoneSpec& spec) {
   return {};
 }
 
+namespace {
+
+// Write the spec, start zoneadmd (double fork) and wait until the zone runs
+// or its boot failed. gate_fd: the attach warm-up's gate, or -1.
+Result<void> start_zoneadmd(const ZoneSpec& spec, const std::string& zoneadmd_path, int timeout_ms,
+                            int gate_fd) {
+  const std::string who = "zone " + spec.name;
+  ZK_TRYVC(write_spec(spec), who + ": boot");
+  RunPaths p{spec.run_dir};
+  ::unlink(p.state().c_str());
+  fs::remove_stale_temps(spec.run_dir);
+
+  // zoneadmd closes notify (its fd 3) once the zone is running or failed.
+  int np[2];
+  if (pipe2(np, O_CLOEXEC) < 0) return sys_error("pipe", "");
+  UniqueFd notify_rd(np[0]), notify_wr(np[1]);
+  // Double fork: zoneadmd is reparented to the host's init (or our
+  // subreaper), in its own session, with nothing of ours but /dev/null
+  // and those two pipes.
+  int pp[2];
+  if (pipe2(pp, O_CLOEXEC) < 0) return sys_error("pipe", "");
+  UniqueFd rd(pp[0]), wr(pp[1]);
+  pid_t mid = fork();
+  if (mid < 0) return sys_error("fork", "zoneadmd");
+  if (mid == 0) {
+    setsid();
+    pid_t pid = fork();
+    if (pid != 0) {
+      (void)!::write(wr.get(), &pid, sizeof pid);
+      _exit(pid < 0 ? 1 : 0);
+    }
+    int null = ::open("/dev/null", O_RDWR);
+    if (null < 0) _exit(127);
+    // fd 3: the notify pipe; fd 4: the attach warm-up's gate. Both are
+    // first moved above 4 so that placing one cannot clobber the other.
+    int notify = fcntl(notify_wr.get(), F_DUPFD_CLOEXEC, 10);
+    int gate = gate_fd >= 0 ? fcntl(gate_fd, F_DUPFD_CLOEXEC, 10) : -1;
+    if (notify < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+        dup2(notify, 3) < 0 || (gate >= 0 && dup2(gate, 4) < 0))
+      _exit(127);
+    syscall(SYS_close_range, gate >= 0 ? 5U : 4U, ~0U, 0U);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (chdir("/") < 0) _exit(127);
+    const char* argv[] = {"zoneadmd", "--run-dir", spec.run_dir.c_str(), "--notify-fd", "3",
+                          gate >= 0 ? "--attach-gate" : nullptr, "4", nullptr};
+    const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", fault::env_entry(), nullptr};
+    execve(zoneadmd_path.c_str(), const_cast<char**>(argv), const_cast<char**>(envp));
+    _exit(127);
+  }
+  wr.reset();
+  notify_wr.reset();
+  pid_t sup = 0;
+  ssize_t n = ::read(rd.get(), &sup, sizeof sup);
+  int status;
+  waitpid(mid, &status, 0);
+  if (n != sizeof sup || sup <= 0) return fail(who + ": boot: could not start zoneadmd");
+  StateWaiter waiter;
+  waiter.watch_exit(sup);
+  waiter.watch_fd(std::move(notify_rd));
+
+  int64_t deadline = mono_ms() + timeout_ms;
+  for (;;) {
+    auto rs = read_state(spec.run_dir);
+    if (rs && rs->zoneadmd_pid == sup) {
+      if (rs->state == "running") return {};
+      if (rs->state == "failed")
+        return fail(who + ": " + (rs->error.empty() ? std::string("boot failed") : rs->error));
+      if (rs->state == "stopped") return fail(who + ": boot: zone stopped while booting");
+    }
+    auto ps = sys::proc_stat(sup);
+    if (!ps || ps->state == 'Z') {
+      auto again = read_state(spec.run_dir);
+      if (again && again->zoneadmd_pid == sup && again->state == "running") return {};
+      if (again && again->zoneadmd_pid == sup && !again->error.empty())
+        return fail(who + ": " + again->error);
+      return fail(who + ": boot: zoneadmd exited before the zone was running (" + zoneadmd_path + ")");
+    }
+    if (mono_ms() >= deadline) return fail(who + ": boot: timed out waiting for state running");
+    waiter.wait(10);
+  }
+}
+
+}  // namespace
+
 Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int timeout_ms) {
   ZK_TRYV(validate_spec(spec));
   std::string who = "zone " + spec.name;
@@ -235,84 +321,7 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
   auto drv = cgroup::detect();
   const bool made = drv && (*drv)->create(spec.cgroup_path);
   if (made) warmup = AttachWarmup::start((*drv)->own_procs_file());
-  auto launch = [&]() -> Result<void> {
-    ZK_TRYVC(write_spec(spec), who + ": boot");
-    RunPaths p{spec.run_dir};
-    ::unlink(p.state().c_str());
-    fs::remove_stale_temps(spec.run_dir);
-
-    // zoneadmd closes notify (its fd 3) once the zone is running or failed.
-    int np[2];
-    if (pipe2(np, O_CLOEXEC) < 0) return sys_error("pipe", "");
-    UniqueFd notify_rd(np[0]), notify_wr(np[1]);
-    // Double fork: zoneadmd is reparented to the host's init (or our
-    // subreaper), in its own session, with nothing of ours but /dev/null
-    // and those two pipes.
-    int pp[2];
-    if (pipe2(pp, O_CLOEXEC) < 0) return sys_error("pipe", "");
-    UniqueFd rd(pp[0]), wr(pp[1]);
-    pid_t mid = fork();
-    if (mid < 0) return sys_error("fork", "zoneadmd");
-    if (mid == 0) {
-      setsid();
-      pid_t pid = fork();
-      if (pid != 0) {
-        (void)!::write(wr.get(), &pid, sizeof pid);
-        _exit(pid < 0 ? 1 : 0);
-      }
-      int null = ::open("/dev/null", O_RDWR);
-      if (null < 0) _exit(127);
-      // fd 3: the notify pipe; fd 4: the attach warm-up's gate. Both are
-      // first moved above 4 so that placing one cannot clobber the other.
-      int notify = fcntl(notify_wr.get(), F_DUPFD_CLOEXEC, 10);
-      int gate = warmup.gate() >= 0 ? fcntl(warmup.gate(), F_DUPFD_CLOEXEC, 10) : -1;
-      if (notify < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
-          dup2(notify, 3) < 0 || (gate >= 0 && dup2(gate, 4) < 0))
-        _exit(127);
-      syscall(SYS_close_range, gate >= 0 ? 5U : 4U, ~0U, 0U);
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      if (chdir("/") < 0) _exit(127);
-      const char* argv[] = {"zoneadmd", "--run-dir", spec.run_dir.c_str(), "--notify-fd", "3",
-                            gate >= 0 ? "--attach-gate" : nullptr, "4", nullptr};
-      const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", fault::env_entry(), nullptr};
-      execve(zoneadmd_path.c_str(), const_cast<char**>(argv), const_cast<char**>(envp));
-      _exit(127);
-    }
-    wr.reset();
-    notify_wr.reset();
-    pid_t sup = 0;
-    ssize_t n = ::read(rd.get(), &sup, sizeof sup);
-    int status;
-    waitpid(mid, &status, 0);
-    if (n != sizeof sup || sup <= 0) return fail(who + ": boot: could not start zoneadmd");
-    StateWaiter waiter;
-    waiter.watch_exit(sup);
-    waiter.watch_fd(std::move(notify_rd));
-
-    int64_t deadline = mono_ms() + timeout_ms;
-    for (;;) {
-      auto rs = read_state(spec.run_dir);
-      if (rs && rs->zoneadmd_pid == sup) {
-        if (rs->state == "running") return {};
-        if (rs->state == "failed")
-          return fail(who + ": " + (rs->error.empty() ? std::string("boot failed") : rs->error));
-        if (rs->state == "stopped") return fail(who + ": boot: zone stopped while booting");
-      }
-      auto ps = sys::proc_stat(sup);
-      if (!ps || ps->state == 'Z') {
-        auto again = read_state(spec.run_dir);
-        if (again && again->zoneadmd_pid == sup && again->state == "running") return {};
-        if (again && again->zoneadmd_pid == sup && !again->error.empty())
-          return fail(who + ": " + again->error);
-        return fail(who + ": boot: zoneadmd exited before the zone was running (" + zoneadmd_path + ")");
-      }
-      if (mono_ms() >= deadline) return fail(who + ": boot: timed out waiting for state running");
-      waiter.wait(10);
-    }
-  };
-  auto r = launch();
+  auto r = start_zoneadmd(spec, zoneadmd_path, timeout_ms, warmup.gate());
   if (!r && made && !supervisor_lock_held(spec.run_dir)) (void)(*drv)->destroy(spec.cgroup_path);
   return r;
 }
