@@ -424,7 +424,14 @@ void Supervisor::teardown(const char* final_state) {
     (void)cg_->destroy(spec_.cgroup_path);
     fault::point("halt.after_cgroup_removed");
   }
-  state_.network_clean = teardown_network(spec_).has_value();
+  // The nics of our boot and those zoneadm update added live since (it
+  // rewrites spec.json): every host veth either may still have.
+  ZoneSpec net = spec_;
+  if (auto now = read_spec(paths_.dir); now && now->uuid == spec_.uuid)
+    for (const auto& nic : now->nics)
+      if (std::none_of(net.nics.begin(), net.nics.end(), [&](const NicSpec& n) { return n.index == nic.index; }))
+        net.nics.push_back(nic);
+  state_.network_clean = teardown_network(net).has_value();
   ::unlink(paths_.ctl().c_str());
   state_.init_pid = 0;
   set_state(final_state);
