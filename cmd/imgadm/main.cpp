@@ -10,6 +10,7 @@
 
 #include "core/image/image_list.hpp"
 #include "core/image/image_store.hpp"
+#include "core/ops/cli_parse.hpp"
 #include "core/ops/complete.hpp"
 
 namespace img = zonekit::image;
@@ -108,6 +109,7 @@ int do_delete(const std::string& key) {
 
 int main(int argc, char** argv) {
   CLI::App app{"imgadm: manage zone images (store: $ZONEKIT_ROOT, default /var/lib/zonekit)", "imgadm"};
+  app.set_version_flag("--version,-V", std::string("imgadm (zonekit) ") + ZONEKIT_VERSION);
   app.require_subcommand(1);
 
   std::string source, name, version;
@@ -119,10 +121,10 @@ int main(int argc, char** argv) {
   bool no_header = false, parsable = false, json = false;
   std::string fields;
   auto* list = app.add_subcommand("list", "List images");
-  list->add_flag("-H", no_header, "no header line");
-  list->add_flag("-p", parsable, "parseable output: fields separated by ':'");
-  list->add_flag("-j", json, "JSON array");
-  list->add_option("-o", fields, "fields: uuid,name,version,type,size,created,source,source_digest");
+  list->add_flag("-H,--no-header", no_header, "omit the header line");
+  list->add_flag("-p,--parseable", parsable, "colon-separated, ':' and '\\' escaped");
+  list->add_flag("-j,--json", json, "JSON array");
+  list->add_option("-o,--output", fields, "fields: uuid,name,version,type,size,created,source,source_digest");
 
   std::string key;
   auto* get = app.add_subcommand("get", "Print an image as JSON");
@@ -130,23 +132,21 @@ int main(int argc, char** argv) {
   auto* del = app.add_subcommand("delete", "Delete an image no zone uses");
   del->add_option("image", key, "UUID or NAME")->required();
 
-  try {
-    if (zonekit::ops::is_complete_request(argc, argv)) {
-      zonekit::ops::Live live;
-      live.images = [](const std::string&) {
-        std::vector<std::string> out;
-        if (auto l = img::list(store_root()))
-          for (const auto& i : *l) out.push_back(i.name.empty() ? i.uuid : i.name);
-        return out;
-      };
-      return zonekit::ops::run_complete(app, argc, argv, live);
-    }
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    std::cerr << "imgadm: " << e.what() << "\nRun 'imgadm --help' for usage.\n";
-    return kExitUsage;
+  if (zonekit::ops::is_complete_request(argc, argv)) {
+    zonekit::ops::Live live;
+    live.images = [](const std::string&) {
+      std::vector<std::string> out;
+      if (auto l = img::list(store_root()))
+        for (const auto& i : *l) out.push_back(i.name.empty() ? i.uuid : i.name);
+      return out;
+    };
+    return zonekit::ops::run_complete(app, argc, argv, live);
   }
+  if (auto rc = zonekit::cli::parse(app, {argv + 1, argv + argc}, "imgadm",
+                                    {{"ls", "list"}, {"show", "get"}, {"info", "get"}, {"rm", "delete"},
+                                     {"remove", "delete"}, {"avail", "list"}, {"install", "import"},
+                                     {"create", "import"}}))
+    return *rc;
   if (parsable && json) {
     std::cerr << "imgadm: list: -p and -j cannot be used together\n";
     return kExitUsage;

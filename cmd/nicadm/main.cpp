@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/ops/cli_parse.hpp"
 #include "core/ops/cli_util.hpp"
 #include "core/ops/complete_live.hpp"
 #include "core/ops/nictags.hpp"
@@ -103,12 +104,10 @@ int main(int argc, char** argv) {
     };
     return ops::run_complete(app, argc, argv, live);
   }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : cli::kUsage;
-  }
+  if (auto rc = cli::parse(app, {argv + 1, argv + argc}, kTool,
+                           {{"ls", "list"}, {"rm", "delete"}, {"remove", "delete"}, {"get", "show"},
+                            {"create", "add"}, {"set", "update"}, {"modify", "update"}}))
+    return *rc;
 
   auto st = store::Store::open(store::Paths::from_env());
   if (!st) return report(st.error());

@@ -22,11 +22,28 @@
 
 namespace {
 
+const char kUsageText[] =
+    "usage: zlogin [-t|-T] [-l user] [-e VAR=VAL]... zone [command [args ...]]\n"
+    "       zlogin -C zone\n";
+
 int usage() {
-  fprintf(stderr,
-          "usage: zlogin [-t|-T] [-l user] [-e VAR=VAL]... zone [command [args ...]]\n"
-          "       zlogin -C zone\n");
+  fputs(kUsageText, stderr);
   return 2;
+}
+
+int help() {
+  printf("zlogin: run a command or a shell in a running zone, or attach to its console.\n%s\n"
+         "  -t, --tty           force a pty\n"
+         "  -T, --no-tty        never a pty\n"
+         "  -l, --user USER     run as USER from the zone's /etc/passwd (default root)\n"
+         "  -e, --env VAR=VAL   set VAR for the command (repeatable)\n"
+         "  -C, --console       attach to the zone's console; ~. detaches\n"
+         "  -h, --help          print this help and exit\n"
+         "  -V, --version       print the version and exit\n"
+         "Exit status: the command's (128+signal if killed); 126/127 when it could not be\n"
+         "run; 1 other failures; 2 usage; 3 no such zone.\n",
+         kUsageText);
+  return 0;
 }
 
 int exit_for(const zonekit::Error& e) {
@@ -113,11 +130,13 @@ int main(int argc, char** argv) {
     // zlogin parses with getopt; this App only describes it for completion.
     CLI::App app{"zlogin", "zlogin"};
     app.set_help_flag();
-    app.add_flag("-t")->description("force a pty");
-    app.add_flag("-T")->description("no pty");
-    app.add_flag("-C")->description("attach to the console");
-    app.add_option("-l", "user in the zone");
-    app.add_option("-e", "VAR=VAL for the command")->allow_extra_args(false);
+    app.add_flag("-t,--tty")->description("force a pty");
+    app.add_flag("-T,--no-tty")->description("no pty");
+    app.add_flag("-C,--console")->description("attach to the console");
+    app.add_option("-l,--user", "user in the zone");
+    app.add_option("-e,--env", "VAR=VAL for the command")->allow_extra_args(false);
+    app.add_flag("-h,--help")->description("print help");
+    app.add_flag("-V,--version")->description("print the version");
     app.add_option("zone", "zone name");
     app.add_option("command", "command and arguments");
     return zonekit::ops::run_complete(app, argc, argv, zonekit::ops::store_live());
@@ -125,20 +144,43 @@ int main(int argc, char** argv) {
   zonekit::runtime::ExecOptions opts;
   bool force_pty = false, no_pty = false, want_console = false;
   int c;
-  while ((c = getopt(argc, argv, "+tTl:e:C")) != -1) {
+  static const struct option kLong[] = {
+      {"tty", no_argument, nullptr, 't'},     {"no-tty", no_argument, nullptr, 'T'},
+      {"user", required_argument, nullptr, 'l'}, {"env", required_argument, nullptr, 'e'},
+      {"console", no_argument, nullptr, 'C'}, {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'}, {nullptr, 0, nullptr, 0}};
+  opterr = 0;  // our own messages, named "zlogin" whatever argv[0] is
+  while ((c = getopt_long(argc, argv, "+:tTl:e:ChV", kLong, nullptr)) != -1) {
     switch (c) {
       case 't': force_pty = true; break;
       case 'T': no_pty = true; break;
       case 'l': opts.user = optarg; break;
       case 'e':
-        if (!strchr(optarg, '=') || optarg[0] == '=') return usage();
+        if (!strchr(optarg, '=') || optarg[0] == '=') {
+          fprintf(stderr, "zlogin: -e %s: not VAR=VALUE\n", optarg);
+          return usage();
+        }
         opts.env.push_back(optarg);
         break;
       case 'C': want_console = true; break;
-      default: return usage();
+      case 'h': return help();
+      case 'V': printf("zlogin (zonekit) %s\n", ZONEKIT_VERSION); return 0;
+      case ':':
+        fprintf(stderr, "zlogin: option '%s' needs a value\n", argv[optind - 1]);
+        return usage();
+      default:
+        fprintf(stderr, "zlogin: unknown option '%s'\n", argv[optind - 1]);
+        return usage();
     }
   }
-  if (optind >= argc || (force_pty && no_pty)) return usage();
+  if (force_pty && no_pty) {
+    fprintf(stderr, "zlogin: -t and -T cannot be used together\n");
+    return usage();
+  }
+  if (optind >= argc) {
+    fprintf(stderr, "zlogin: a zone is required\n");
+    return usage();
+  }
   std::string name = argv[optind++];
   for (int i = optind; i < argc; ++i) opts.argv.push_back(argv[i]);
 
@@ -148,7 +190,10 @@ int main(int argc, char** argv) {
     return exit_for(run_dir.error());
   }
   if (want_console) {
-    if (!opts.argv.empty()) return usage();
+    if (!opts.argv.empty()) {
+      fprintf(stderr, "zlogin: -C takes no command\n");
+      return usage();
+    }
     return console(name, *run_dir);
   }
   opts.pty = force_pty || (opts.argv.empty() && !no_pty);

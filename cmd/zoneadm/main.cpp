@@ -10,6 +10,7 @@
 
 #include "core/manifest/schema.hpp"
 #include "core/manifest/docs.hpp"
+#include "core/ops/cli_parse.hpp"
 #include "core/ops/cli_util.hpp"
 #include "core/ops/complete_live.hpp"
 #include "core/ops/update_args.hpp"
@@ -105,14 +106,15 @@ int main(int argc, char** argv) {
   explain->add_option("property", prop, "e.g. max_physical_memory or nics.ips")->required();
 
   if (ops::is_complete_request(argc, argv)) return ops::run_complete(app, argc, argv, ops::store_live());
-  auto args = reorder_args(argc, argv);
-  std::reverse(args.begin(), args.end());
-  try {
-    app.parse(args);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : cli::kUsage;
+  if (argc == 3 && (std::string(argv[1]) == "-z" || std::string(argv[1]) == "--zone")) {
+    std::fprintf(stderr, "zoneadm: -z %s: a subcommand is required (e.g. 'zoneadm -z %s boot')\n", argv[2], argv[2]);
+    return cli::kUsage;
   }
+  if (auto rc = cli::parse(app, reorder_args(argc, argv), kTool,
+                           {{"start", "boot"}, {"stop", "halt"}, {"ls", "list"}, {"show", "get"},
+                            {"rm", "delete"}, {"destroy", "delete"}, {"uninstall", "delete"},
+                            {"install", "create"}, {"restart", "reboot"}, {"set", "update"}}))
+    return *rc;
 
   if (explain->parsed()) {
     std::string text = manifest::explain(prop);

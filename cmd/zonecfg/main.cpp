@@ -9,6 +9,7 @@
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/manifest/validate.hpp"
+#include "core/ops/cli_parse.hpp"
 #include "core/ops/cli_util.hpp"
 #include "core/ops/complete_live.hpp"
 #include "core/ops/zones.hpp"
@@ -50,12 +51,8 @@ int main(int argc, char** argv) {
   exp->add_option("--to", to, "json or yaml")->check(CLI::IsMember({"json", "yaml"}));
 
   if (ops::is_complete_request(argc, argv)) return ops::run_complete(app, argc, argv, ops::store_live());
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : cli::kUsage;
-  }
+  if (auto rc = cli::parse(app, {argv + 1, argv + argc}, kTool, {{"check", "validate"}, {"verify", "validate"}}))
+    return *rc;
 
   if (tmpl->parsed()) {
     if (brand != "sparse" && brand != "image")

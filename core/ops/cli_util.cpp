@@ -32,7 +32,12 @@ void print_note(const std::string& tool, const std::string& text) {
 }
 
 Result<std::string> read_input(const std::string& path) {
-  if (path != "-") return fs::read_file(path, 1 << 20 | 1);
+  if (path != "-") {
+    // A missing input file is a failure (exit 1), never "no such zone" (3).
+    auto r = fs::read_file(path, 1 << 20 | 1);
+    if (!r && r.error().kind == ErrorKind::NotFound) r.error().kind = ErrorKind::Failure;
+    return r;
+  }
   if (isatty(STDIN_FILENO)) return fail("refusing to read a manifest from a terminal; use -f FILE", ErrorKind::Invalid);
   std::string out;
   char buf[65536];
