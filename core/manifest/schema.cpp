@@ -90,7 +90,8 @@ std::vector<Property> build() {
        .doc = "Static routes: destination CIDR or address -> gateway address or \"nics[N]\" (on-link)",
        .min = 0, .max = 256, .example = {{"198.51.100.0/24", "10.0.0.254"}}},
       {.path = "init_name", .type = Command, .update = Update::NextBoot,
-       .doc = "Program the zone boots as its init: an absolute path, optionally with arguments",
+       .doc = "Program the zone boots as its init: a list (argv, the first an absolute path), or a string "
+              "split on blanks (no quoting: a string with quotes or backslashes is refused)",
        .min = 1, .max = 1024, .default_doc = "zonekit's built-in init", .example = "/sbin/init"},
       {.path = "restart_init", .type = Bool, .default_value = true, .update = Update::NextBoot,
        .doc = "Restart the zone's init when it exits, instead of halting the zone", .example = true},
@@ -291,7 +292,7 @@ std::string scalar_type_name(Type t, const Property& p) {
     case Cidr: return "IPv4 or IPv6 CIDR";
     case IpOrCidr: return "IPv4 or IPv6 address or CIDR";
     case AbsPath: return "absolute path";
-    case Command: return "command";
+    case Command: return "command (list of words, or a string split on blanks)";
     case Timestamp: return "timestamp";
     case List: return "list";
     case Map: return "object of string keys to strings, numbers or booleans";

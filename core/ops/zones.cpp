@@ -14,6 +14,7 @@
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/manifest/validate.hpp"
+#include "core/ops/host_checks.hpp"
 #include "core/ops/live_nics.hpp"
 #include "core/ops/zone_quota.hpp"
 #include "core/plan/zone_plan.hpp"
@@ -76,36 +77,6 @@ Result<void> refuse_incomplete(const store::ZoneRecord& rec, const std::string& 
   return {};
 }
 
-// Host paths a zone may never get through filesystems[]: kernel and device
-// views, live runtime state, and zonekit's own store and config. Checked
-// as written at create/update and resolved (symlinks followed) at boot.
-Result<void> check_fs_sources(const store::Store& st, const json& doc, bool resolve) {
-  if (!doc.contains("filesystems") || !doc["filesystems"].is_array()) return {};
-  std::vector<std::string> denied = {"/proc", "/sys", "/dev", "/run", "/var/run", "/boot",
-                                     "/etc/zonekit", st.paths().root, st.paths().run};
-  auto under = [](const std::string& path, const std::string& dir) {
-    if (dir == "/") return true;
-    return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                           path[dir.size()] == '/');
-  };
-  for (size_t i = 0; i < doc["filesystems"].size(); ++i) {
-    std::string src = doc["filesystems"][i].value("source", std::string());
-    std::string real = src;
-    if (resolve) {
-      char buf[PATH_MAX];
-      if (::realpath(src.c_str(), buf)) real = buf;
-    }
-    bool bad = real == "/";
-    for (const auto& d : denied) bad = bad || under(real, d) || (resolve && under(src, d));
-    if (bad)
-      return fail(fmt::format("filesystems[{}].source: \"{}\"{} is a host path zones may not mount "
-                              "(/, /proc, /sys, /dev, /run, /boot, zonekit's store and config)",
-                              i, src, real == src ? "" : " (resolves to \"" + real + "\")"),
-                  ErrorKind::Invalid);
-  }
-  return {};
-}
-
 }  // namespace
 
 std::string libexec_path(const std::string& name) {
@@ -118,7 +89,7 @@ std::string libexec_path(const std::string& name) {
   return dir + "/../libexec/zonekit/" + name;
 }
 
-Result<json> load_manifest(const std::string& text, const std::string& source) {
+Result<json> load_manifest(const std::string& text, const std::string& source, const store::Store* host) {
   auto parsed = manifest::parse(text, source);
   if (!parsed.errors.empty()) return std::unexpected(invalid_from(parsed.errors));
   auto diags = manifest::validate_create(parsed.doc);
@@ -126,13 +97,20 @@ Result<json> load_manifest(const std::string& text, const std::string& source) {
     manifest::locate(diags, parsed);
     return std::unexpected(invalid_from(diags));
   }
-  return manifest::normalize_create(std::move(parsed.doc));
+  json doc = manifest::normalize_create(std::move(parsed.doc));
+  if (host) {
+    diags = host_problems(*host, doc);
+    if (!diags.empty()) {
+      manifest::locate(diags, parsed);
+      return std::unexpected(invalid_from(diags));
+    }
+  }
+  return doc;
 }
 
 Result<json> create(store::Store& st, const std::string& text, const std::string& source) {
-  json doc = ZK_TRY(load_manifest(text, source));
-  ZK_TRYV(check_fs_sources(st, doc, false));
-  ZK_TRYV(check_quota(st, doc, st.paths().zones_dir()));
+  // Every problem, of the manifest and of this host, before anything changes.
+  json doc = ZK_TRY(load_manifest(text, source, &st));
   // The image must exist, and stay (imgadm delete takes this lock
   // exclusively), until the zone that uses it is published.
   std::optional<FileLock> image_lock;
@@ -221,6 +199,14 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
   UpdateResult res;
   res.changed = manifest::changed_keys(l.rec.doc, next);
   if (res.changed.empty()) return res;
+  for (auto it = payload.begin(); it != payload.end(); ++it) {
+    const auto* p = manifest::find_property(it.key());
+    if (!p || p->type != manifest::Type::Map || !l.rec.doc.contains(it.key())) continue;
+    std::vector<std::string> gone;
+    for (auto m = l.rec.doc[it.key()].begin(); m != l.rec.doc[it.key()].end(); ++m)
+      if (!next.contains(it.key()) || !next[it.key()].contains(m.key())) gone.push_back(m.key());
+    if (!gone.empty()) res.dropped_keys.emplace_back(it.key(), std::move(gone));
+  }
   bool quota_changed = std::find(res.changed.begin(), res.changed.end(), "quota") != res.changed.end();
   if (quota_changed) ZK_TRYVC(check_quota(st, next, st.paths().zone_dir(l.uuid)), zone_label(l.rec) + ": update");
 
@@ -280,7 +266,8 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
     }
   }
   // Not running: everything simply applies at the next boot.
-  if (!q || q->state != "running") res.next_boot.clear();
+  res.running = q && q->state == "running";
+  if (!res.running) res.next_boot.clear();
   return res;
 }
 
@@ -297,6 +284,7 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
                             q.state),
                 ErrorKind::Busy);
   ZK_TRYVC(check_fs_sources(st, l.rec.doc, true), zone_label(l.rec) + ": boot");
+  ZK_TRYVC(check_search_access(st.paths()), zone_label(l.rec) + ": boot");
   auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
   std::string warning = ZK_TRY(context(apply_quota(st, l.rec.doc), zone_label(l.rec) + ": boot"));
   // runtime::boot's errors already read "zone NAME: boot failed: ...".
@@ -304,20 +292,25 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
   return Note{warning.empty() ? warning : zone_label(l.rec) + ": " + warning};
 }
 
-Result<std::vector<std::pair<std::string, Error>>> boot_autoboot(
-    store::Store& st, const std::string& zoneadmd,
-    const std::function<void(size_t, size_t, const std::string&)>& progress) {
+Result<AutobootReport> boot_autoboot(store::Store& st, const std::string& zoneadmd,
+                                     const std::function<void(size_t, size_t, const std::string&)>& progress) {
   auto recs = ZK_TRY(st.list());
-  std::vector<std::pair<std::string, Error>> failures;
+  AutobootReport rep;
   std::vector<const store::ZoneRecord*> todo;
-  for (const auto& r : recs)
-    if (r.error.empty() && !r.incomplete && r.doc.value("autoboot", false)) todo.push_back(&r);
+  for (const auto& r : recs) {
+    if (!r.error.empty() || r.incomplete || !r.doc.value("autoboot", false)) continue;
+    auto q = runtime::query(st.paths().run_zone_dir(r.uuid));
+    if (q && q->state == "running") rep.already_running.push_back(r.name());
+    else todo.push_back(&r);
+  }
   for (size_t i = 0; i < todo.size(); ++i) {
     if (progress) progress(i + 1, todo.size(), todo[i]->name());
     auto res = boot(st, todo[i]->uuid, zoneadmd);
-    if (!res) failures.emplace_back(todo[i]->name(), res.error());
+    if (!res) rep.failed.emplace_back(todo[i]->name(), res.error());
+    else if (res->text.ends_with(" is already running")) rep.already_running.push_back(todo[i]->name());
+    else rep.booted.push_back(todo[i]->name());
   }
-  return failures;
+  return rep;
 }
 
 Result<Note> halt(store::Store& st, const std::string& name) {
@@ -375,15 +368,31 @@ Result<Note> remove(store::Store& st, const std::string& name) {
   return Note{};
 }
 
+const std::vector<std::string>& zone_states() {
+  static const std::vector<std::string> states = {"stopped",   "ready",      "running", "shutting_down",
+                                                  "down",      "incomplete", "failed",  "corrupt",
+                                                  "unknown"};
+  return states;
+}
+
 Result<void> wait_state(const store::Store& st, const std::string& name, const std::string& state,
                         int timeout_s) {
+  const auto& known = zone_states();
+  if (state != "deleted" && state != "installed" && std::find(known.begin(), known.end(), state) == known.end()) {
+    std::string list;
+    for (const auto& s : known) list += s + ", ";
+    std::string near = manifest::nearest(state, known);
+    return fail("wait: --state " + state + ": unknown state" + (near.empty() ? "" : " (did you mean " + near + "?)") +
+                "; one of " + list + "deleted",
+                ErrorKind::Invalid);
+  }
   std::string uuid = ZK_TRY(st.resolve(name));
   struct timespec start, now;
   clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {
     auto rec = st.load(uuid);
     std::string cur = rec ? state_of(st, *rec, nullptr) : "deleted";
-    if (cur == state || (state == "stopped" && cur == "installed")) return {};
+    if (cur == state || (state == "installed" && cur == "stopped")) return {};
     clock_gettime(CLOCK_MONOTONIC, &now);
     double elapsed = double(now.tv_sec - start.tv_sec) + double(now.tv_nsec - start.tv_nsec) / 1e9;
     if (timeout_s >= 0 && elapsed >= timeout_s)

@@ -77,6 +77,8 @@ Result<ZoneSpec> plan_zone(const json& d, const HostFacts& facts) {
 
   if (d.contains("init_name") && d["init_name"].is_string())
     s.init_argv = split_words(d["init_name"].get<std::string>());
+  else if (d.contains("init_name") && d["init_name"].is_array())
+    s.init_argv = strings(d, "init_name");
   s.restart_init = d.value("restart_init", true);
 
   if (d.contains("filesystems") && d["filesystems"].is_array()) {
