@@ -76,6 +76,11 @@ expect_eq "$(zlogin argv cat /tmp/said)" "two words" "init argv with spaces"
 
 # Update messages: each key once, live or at next boot.
 zoneadm boot web
+# zoneadm(8)'s recipe for reading -p with ':' inside values.
+got=$(zoneadm list -p -o alias,boot_timestamp alias=web | sed 's/\\:/\x01/g' | while IFS=: read -r alias booted; do
+  booted=$(printf '%s' "$booted" | tr '\001' :); echo "$alias $booted"; done)
+expect_eq "$got" "$(zoneadm list -j -o alias,boot_timestamp alias=web | jq -r '.[] | "\(.alias) \(.boot_timestamp)"')" "-p recipe"
+case "$got" in *:*:*) ;; *) zk_fail "boot_timestamp without colons: $got" ;; esac
 expect_rc 0 zoneadm update web max_physical_memory=512
 expect_eq "$(cat "$ZK_TMP/err")" "$(printf 'zoneadm: zone web: applied live: max_physical_memory, max_swap\nzoneadm: zone web: at next boot: max_locked_memory, tmpfs')" "update note, running zone"
 

@@ -54,8 +54,16 @@ expect_completion "zoneadm list -o al" alias
 expect_completion "zoneadm list st" state=
 expect_completion "zoneadm update web01 max_p" max_physical_memory=
 expect_completion "zoneadm update web01 alias=web02 autob" autoboot=
-expect_completion "zoneadm wait web01 --state " stopped ready running shutting_down down incomplete failed corrupt
+expect_completion "zoneadm wait web01 --state " stopped ready running shutting_down down incomplete failed corrupt unknown
 expect_completion "zoneadm wait web01 --state=ru" running
+# Issue 13: comma lists, values after NAME=, explain, verbs after -z NAME.
+expect_completion "zoneadm list -o alias,st" alias,state
+expect_completion "zoneadm list state=r" ready running
+expect_completion "zoneadm list brand=" =sparse =image
+expect_completion "zoneadm update web01 autoboot=t" true
+expect_completion "zoneadm explain max_p" max_physical_memory
+expect_completion "zoneadm explain nics.ip" nics.ips nics.ip
+expect_completion "zoneadm -z db01 " get info update delete boot halt shutdown reboot wait
 expect_completion "zoneadm create -f "
 expect_completion "zonecfg " template validate convert export
 expect_completion "zonecfg export --to " json yaml
