@@ -90,17 +90,28 @@ Result<void> check_fs_sources(const store::Store& st, const json& doc, bool reso
   return {};
 }
 
-std::vector<manifest::Diagnostic> host_problems(const store::Store& st, const json& doc) {
-  std::vector<manifest::Diagnostic> out;
+HostProblems host_problems(const store::Store& st, const json& doc) {
+  HostProblems res;
+  auto& out = res.diags;
   auto add = [&](const Result<void>& r) {
-    if (!r) out.push_back(diag_of(r.error()));
+    if (r) return;
+    out.push_back(diag_of(r.error()));
+    if (r.error().kind != ErrorKind::Invalid) res.failure = true;
   };
   auto zones = st.list();
   auto tags = st.tags(true);
   if (!zones || !tags) {
     add(zones ? Result<void>(std::unexpected(tags.error())) : Result<void>(std::unexpected(zones.error())));
-    return out;
+    return res;
   }
+  for (const auto& z : *zones)
+    if (!z.error.empty()) {
+      // As create would: no identity is decided beside a zone nobody can read.
+      add(fail(fmt::format("zone {} cannot be read ({}); refusing to allocate identity until it is repaired or "
+                           "deleted",
+                           z.uuid, z.error)));
+      return res;
+    }
   store::Taken taken = store::collect_taken(*zones);
   if (doc.contains("uuid") && doc["uuid"].is_string())
     if (auto it = taken.uuids.find(doc["uuid"]); it != taken.uuids.end())
@@ -124,7 +135,7 @@ std::vector<manifest::Diagnostic> host_problems(const store::Store& st, const js
   add(check_fs_sources(st, doc, false));
   add(check_quota(st, doc, st.paths().zones_dir()));
   add(check_search_access(st.paths()));
-  return out;
+  return res;
 }
 
 }  // namespace zonekit::ops

@@ -18,7 +18,13 @@ namespace zonekit::ops {
 
 // Every host problem of a valid, normalized manifest, one diagnostic each
 // ("nics[0].nic_tag: \"lan\" is not a nic tag on this host (known: demo)").
-std::vector<manifest::Diagnostic> host_problems(const store::Store& st, const nlohmann::json& doc);
+// failure: some problem is the host's, not the manifest's (a pool with no
+// free address, an unreadable zone in the store): exit 1, not 2.
+struct HostProblems {
+  std::vector<manifest::Diagnostic> diags;
+  bool failure = false;
+};
+HostProblems host_problems(const store::Store& st, const nlohmann::json& doc);
 
 // Host paths a zone may never get through filesystems[]: kernel and device
 // views, live runtime state, and zonekit's own store and config. Checked

@@ -20,6 +20,7 @@
 #include "core/plan/zone_plan.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
+#include "core/store/id_ranges.hpp"
 #include "core/sys/fs.hpp"
 #include "core/sys/fault.hpp"
 
@@ -99,10 +100,12 @@ Result<json> load_manifest(const std::string& text, const std::string& source, c
   }
   json doc = manifest::normalize_create(std::move(parsed.doc));
   if (host) {
-    diags = host_problems(*host, doc);
-    if (!diags.empty()) {
-      manifest::locate(diags, parsed);
-      return std::unexpected(invalid_from(diags));
+    auto problems = host_problems(*host, doc);
+    if (!problems.diags.empty()) {
+      manifest::locate(problems.diags, parsed);
+      Error e = invalid_from(problems.diags);
+      if (problems.failure) e.kind = ErrorKind::Failure;
+      return std::unexpected(std::move(e));
     }
   }
   return doc;
@@ -286,6 +289,8 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
   ZK_TRYVC(check_fs_sources(st, l.rec.doc, true), zone_label(l.rec) + ": boot");
   ZK_TRYVC(check_search_access(st.paths()), zone_label(l.rec) + ": boot");
   auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
+  ZK_TRYVC(store::check_zone_ids(spec.ids.host_base, spec.ids.count, store::read_host_ids(false)),
+           zone_label(l.rec) + ": boot");
   std::string warning = ZK_TRY(context(apply_quota(st, l.rec.doc), zone_label(l.rec) + ": boot"));
   // runtime::boot's errors already read "zone NAME: boot failed: ...".
   ZK_TRYV(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000));

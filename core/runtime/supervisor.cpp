@@ -30,6 +30,7 @@
 #include "core/runtime/rootfs.hpp"
 #include "core/runtime/run_dir.hpp"
 #include "core/runtime/seccomp.hpp"
+#include "core/runtime/userns_owner.hpp"
 #include "core/runtime/zone_child.hpp"
 #include "core/sys/proc_stat.hpp"
 #include "core/sys/fault.hpp"
@@ -273,6 +274,7 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   cfg.title = g_title;
   cfg.title_len = g_title_len;
   cfg.init_exe_fd = init_exe_.get();
+  cfg.memlock_bytes = spec_.limits.locked_bytes;
 
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -285,12 +287,21 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   // cgroup (else the zone would see host cgroup paths).
   unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
                         CLONE_NEWNET;
-  pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
-  if (pid < 0) return sys_error("clone", "zone init");
-  if (pid == 0) {
-    ::close(parent_end.release());  // else zoneadmd dying before Continue never wakes the child
-    zone_child_main(cfg);
+  // The zone's namespaces belong to the zone's own root uid, so what the
+  // zone spends of per-user kernel counters is charged to it, never to
+  // host root (see userns_owner.hpp).
+  pid_t pid;
+  int clone_errno = 0;
+  {
+    auto owner = ZK_TRYC(NamespaceOwner::become(spec_.ids.host_base), "user namespace owner");
+    pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+    clone_errno = errno;
+    if (pid == 0) {
+      ::close(parent_end.release());  // else zoneadmd dying before Continue never wakes the child
+      zone_child_main(cfg);           // never returns (the owner guard is the parent's)
+    }
   }
+  if (pid < 0) return sys_error("clone", "zone init", clone_errno);
   child_end.reset();
   fault::point("boot.after_clone");
 
@@ -314,14 +325,6 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
                     std::to_string(spec_.ids.count) + "\n";
   if (auto r = write_map("uid_map", map); !r) return kill_child(r.error());
   if (auto r = write_map("gid_map", map); !r) return kill_child(r.error());
-  // RLIMIT_MEMLOCK = max_locked_memory, capped by our own hard limit
-  // (raising it needs CAP_SYS_RESOURCE, which a host may withhold).
-  struct rlimit memlock{};
-  getrlimit(RLIMIT_MEMLOCK, &memlock);
-  memlock.rlim_max = std::min<rlim_t>(memlock.rlim_max, spec_.limits.locked_bytes);
-  memlock.rlim_cur = memlock.rlim_max;
-  if (prlimit(pid, RLIMIT_MEMLOCK, &memlock, nullptr) < 0)
-    return kill_child(sys_error("prlimit", "RLIMIT_MEMLOCK").error());
   if (auto r = setup_network_from_parent(spec_, pid); !r) return kill_child(r.error());
 
   UniqueFd image_tree;

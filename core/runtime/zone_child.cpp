@@ -196,6 +196,17 @@ void zone_child_main(ChildConfig& cfg) {
   struct pollfd pfd{sync, POLLRDHUP, 0};
   if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLRDHUP))) _exit(kChildFailExit);
 
+  // RLIMIT_MEMLOCK = max_locked_memory, never above what we hold: the
+  // child lowers its own limit (the parent could only with
+  // CAP_SYS_RESOURCE, which hosts may withhold, now that the child's
+  // effective uid differs from ours).
+  if (cfg.memlock_bytes > 0) {
+    struct rlimit lim{};
+    if (getrlimit(RLIMIT_MEMLOCK, &lim) < 0) child_fail(sync, ChildStep::Rlimits, errno);
+    lim.rlim_max = std::min<rlim_t>(lim.rlim_max, cfg.memlock_bytes);
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_MEMLOCK, &lim) < 0) child_fail(sync, ChildStep::Rlimits, errno);
+  }
   if (sethostname(cfg.hostname.data(), cfg.hostname.size()) < 0)
     child_fail(sync, ChildStep::Hostname, errno);
   if (setdomainname(cfg.domainname.data(), cfg.domainname.size()) < 0)

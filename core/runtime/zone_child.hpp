@@ -60,6 +60,7 @@ struct ChildConfig {
   char* title = nullptr;            // argv area to overwrite for the built-in init
   size_t title_len = 0;
   int init_exe_fd = -1;             // zkinit, run as the built-in init (else zoneadmd's image serves)
+  uint64_t memlock_bytes = 0;       // RLIMIT_MEMLOCK (max_locked_memory); 0 = leave as inherited
 };
 
 // Files seeded into the zone's /etc at boot.

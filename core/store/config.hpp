@@ -23,9 +23,10 @@ struct NicTag {
 };
 
 struct Config {
-  uint32_t id_first = 1u << 20;            // first host uid handed to a zone
+  // Zones' uid/gid ranges: systemd's unused block (see id_ranges.hpp).
+  uint32_t id_first = 0x70000000;          // first host uid handed to a zone
   uint32_t id_count = 65536;               // ids per zone
-  uint32_t id_ranges = 4000;               // how many zones can get a range
+  uint32_t id_ranges = 4094;               // how many zones can get a range
   std::string cgroup_parent = "zonekit";   // cgroups live at <hierarchy>/<parent>/<uuid>
   std::string cgroup_root = "/sys/fs/cgroup";
   int boot_timeout_s = 30;

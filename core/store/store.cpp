@@ -14,6 +14,7 @@
 
 #include "core/manifest/validate.hpp"
 #include "core/store/alloc.hpp"
+#include "core/store/id_ranges.hpp"
 #include "core/sys/fd.hpp"
 #include "core/sys/fs.hpp"
 #include "core/sys/fault.hpp"
@@ -248,6 +249,7 @@ Result<json> Store::create(json doc) {
                               z.uuid, z.error));
   auto all_tags = ZK_TRY(tags(true));
   Taken taken = collect_taken(zones);
+  ZK_TRYVC(check_id_config(config_, read_host_ids(true)), "zonekit.toml");
   ZK_TRYV(assign_identity(doc, random_uuid(), all_tags, config_, taken));
   std::string uuid = doc["uuid"];
   if (!doc.contains("hostname")) doc["hostname"] = manifest::default_hostname(doc);

@@ -75,7 +75,7 @@ strict() { printf '[quota]\nallow_unenforced = false\n' >"$ZONEKIT_CONFIG"; }
 # --- 1. tmpfs: allowed with a warning by default, refused when strict -------
 strict
 expect_rc 2 create '{"alias": "t1", "quota": 1}'
-expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: $reason_tmpfs; $advice" "create on tmpfs"
+expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: <stdin>: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: $reason_tmpfs; $advice" "create on tmpfs"
 expect_eq "$(zoneadm list -H | wc -l)" 0 "zones after a refused create"
 create '{"alias": "t0"}' >/dev/null
 t0=$(zp t0)
@@ -95,7 +95,7 @@ fs_mount plain 1G defaults mkfs.ext4 -q -F || zk_fail "mount plain ext4: $(cat "
 export ZONEKIT_ROOT=$ZK_TMP/plain/root
 strict
 expect_rc 2 create '{"alias": "p1", "quota": 1}'
-expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: project quotas are off on ext4 (ext4 needs the quota and project features, tune2fs -O quota,project, and the mount option prjquota); $advice" "create on plain ext4"
+expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: <stdin>: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: project quotas are off on ext4 (ext4 needs the quota and project features, tune2fs -O quota,project, and the mount option prjquota); $advice" "create on plain ext4"
 fs_unmount plain
 # XFS mounted without prjquota: the reason depends on the kernel's support.
 if command -v mkfs.xfs >/dev/null; then
@@ -103,8 +103,8 @@ if command -v mkfs.xfs >/dev/null; then
   export ZONEKIT_ROOT=$ZK_TMP/plainxfs/root
   expect_rc 2 create '{"alias": "p1", "quota": 1}'
   case "$(cat "$ZK_TMP/err")" in
-    "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: project quotas are off on xfs (XFS needs the mount option prjquota); $advice") ;;
-    "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: this kernel has no quota support for xfs (CONFIG_XFS_QUOTA); $advice") ;;
+    "zoneadm: <stdin>: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: project quotas are off on xfs (XFS needs the mount option prjquota); $advice") ;;
+    "zoneadm: <stdin>: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: this kernel has no quota support for xfs (CONFIG_XFS_QUOTA); $advice") ;;
     *) cat "$ZK_TMP/err" >&2; zk_fail "create on plain XFS" ;;
   esac
   fs_unmount plainxfs
