@@ -7,7 +7,7 @@ pkgs=(
   libseccomp-dev libcap-dev libmnl-dev libnftnl-dev libarchive-dev
   busybox-static jq iproute2 iputils-ping nftables util-linux procps
   mandoc man-db bash-completion zsh fish dpkg-dev file
-  e2fsprogs xfsprogs quota
+  e2fsprogs xfsprogs quota python3 python3-prometheus-client
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -13,6 +13,8 @@
 #include "core/ops/cli_parse.hpp"
 #include "core/ops/cli_util.hpp"
 #include "core/ops/complete_live.hpp"
+#include "core/ops/console_log.hpp"
+#include "core/ops/zonestat.hpp"
 #include "core/ops/stop_all.hpp"
 #include "core/ops/summary.hpp"
 #include "core/ops/update_args.hpp"
@@ -107,6 +109,13 @@ int main(int argc, char** argv) {
   auto* recover = app.add_subcommand("recover", "clean what crashed commands and zones left on the host");
   bool dry_run = false;
   recover->add_flag("-n,--dry-run", dry_run, "print the plan only");
+  auto* log = app.add_subcommand("log", "print a zone's console log");
+  log->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  bool follow = false, raw_log = false;
+  long log_lines = -1;
+  log->add_flag("-f,--follow", follow, "keep printing what the zone writes, across reboots");
+  log->add_option("-n,--lines", log_lines, "only the last LINES lines");
+  log->add_flag("--raw", raw_log, "pass control characters through to a terminal as they are");
   auto* explain = app.add_subcommand("explain", "describe a manifest property");
   explain->add_option("property", prop, "e.g. max_physical_memory or nics.ips")->required();
 
@@ -187,9 +196,11 @@ int main(int argc, char** argv) {
       std::cout << v->doc.dump(2) << "\n";
     } else {
       json j = {{"uuid", v->uuid}, {"alias", v->doc.value("alias", json())}, {"state", v->state}};
-      for (const char* k : {"pid", "boot_timestamp", "exit_status", "exit_timestamp", "error", "zonepath",
-                            "uid_base", "create_timestamp", "last_modified"})
+      for (const char* k : {"pid", "boot_timestamp", "boot_ms", "restarts", "exit_status", "exit_code",
+                            "exit_signal", "exit_timestamp", "error", "zonepath", "uid_base", "create_timestamp",
+                            "last_modified"})
         if (v->doc.contains(k)) j[k] = v->doc[k];
+      if (auto usage = ops::zonestat::usage_of(*st, v->uuid); usage) j["usage"] = *usage;
       if (v->doc.contains("quota")) j["quota"] = v->doc["quota"];
       json quota = ops::quota_info(*st, v->doc);
       for (auto& [k, val] : quota.items()) j[k] = val;
@@ -280,6 +291,20 @@ int main(int argc, char** argv) {
   }
   if (reboot->parsed()) return note(ops::reboot(*st, name, zoneadmd));
   if (del->parsed()) return note(ops::remove(*st, name));
+  if (log->parsed()) {
+    if (log_lines < -1) return report(fail("log: -n: must be 0 or more", ErrorKind::Invalid).error());
+    bool tty = cli::stdout_is_tty() && !raw_log;
+    auto out = [&](std::string_view s) {
+      std::string text = tty ? ops::for_terminal(s) : std::string(s);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    };
+    if (auto r = ops::print_log(*st, name, log_lines, out); !r) return report(r.error());
+    if (!follow) return 0;
+    auto r = ops::follow_log(*st, name, out, [] { return std::ferror(stdout) != 0; });
+    if (!r) return report(r.error());
+    return 0;
+  }
   if (wait->parsed()) {
     auto r = ops::wait_state(*st, name, state, timeout);
     if (!r) return report(r.error());

@@ -95,6 +95,10 @@ std::vector<Property> build() {
        .min = 1, .max = 1024, .default_doc = "zonekit's built-in init", .example = "/sbin/init"},
       {.path = "restart_init", .type = Bool, .default_value = true, .update = Update::NextBoot,
        .doc = "Restart the zone's init when it exits, instead of halting the zone", .example = true},
+      {.path = "zlog_max_size", .type = Int, .unit = "bytes", .update = Update::NextBoot,
+       .doc = "Size at which the zone's console log rotates (one older file is kept), as vmadm's",
+       .min = 4096, .max = int64_t{1} << 30, .default_doc = "zonekit.toml [console] log_max_size, 1 MiB",
+       .example = 1048576},
 
       // Metadata.
       {.path = "customer_metadata", .type = Map, .update = Update::Live,

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <climits>
 #include <optional>
 #include <set>
@@ -147,6 +148,13 @@ std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json*
     if (!r.boot_timestamp.empty()) (*derived)["boot_timestamp"] = r.boot_timestamp;
     if (r.exit_status >= 0) (*derived)["exit_status"] = r.exit_status;
     if (!r.exit_timestamp.empty()) (*derived)["exit_timestamp"] = r.exit_timestamp;
+    if (r.exit_code >= 0) (*derived)["exit_code"] = r.exit_code;
+    if (r.exit_signal > 0) {
+      const char* abbrev = sigabbrev_np(r.exit_signal);
+      (*derived)["exit_signal"] = abbrev ? std::string("SIG") + abbrev : std::to_string(r.exit_signal);
+    }
+    if (r.boot_ms >= 0) (*derived)["boot_ms"] = r.boot_ms;
+    if (!r.boot_timestamp.empty()) (*derived)["restarts"] = r.restarts;
     if (q->state == "failed" && !r.error.empty()) (*derived)["error"] = r.error;
   }
   return q->state;
@@ -181,6 +189,7 @@ Result<ZoneSpec> spec_for(const store::Store& st, const json& doc) {
   facts.zone_dir = st.paths().zone_dir(uuid);
   facts.run_dir = st.paths().run_zone_dir(uuid);
   facts.cgroup_parent = st.config().cgroup_parent;
+  facts.console_log_max = st.config().console_log_max;
   auto tags = ZK_TRY(st.tags(true));
   for (const auto& [name, t] : tags) facts.tag_bridges[name] = t.bridge;
   if (doc.contains("image_uuid") && doc["image_uuid"].is_string()) {

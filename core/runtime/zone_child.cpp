@@ -157,6 +157,28 @@ int seed_file(const FileSeed& f) {
   return r;
 }
 
+// Best effort: a kernel that refuses a cgroup mount in a user namespace
+// leaves /sys/fs/cgroup empty, and the zone boots all the same.
+void mount_cgroup_views(const std::vector<std::string>& views) {
+  constexpr unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  auto mount = [](const char* src, const char* dst, const char* type, unsigned long flags, const char* data) {
+    return syscall(SYS_mount, src, dst, type, flags, data);
+  };
+  if (views.empty()) return;
+  if (views.size() == 1 && views[0] == "cgroup2") {
+    (void)mount("cgroup2", "/sys/fs/cgroup", "cgroup2", ro, nullptr);
+    return;
+  }
+  if (mount("cgroup", "/sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k") < 0)
+    return;
+  for (const auto& opts : views) {
+    std::string dir = "/sys/fs/cgroup/" + opts;
+    if (::mkdir(dir.c_str(), 0755) < 0) continue;
+    if (mount("cgroup", dir.c_str(), "cgroup", ro, opts.c_str()) < 0) ::rmdir(dir.c_str());
+  }
+  (void)mount(nullptr, "/sys/fs/cgroup", nullptr, MS_REMOUNT | MS_BIND | ro, nullptr);
+}
+
 void reset_signals() {
   struct sigaction sa{};
   sa.sa_handler = SIG_DFL;
@@ -235,6 +257,7 @@ void zone_child_main(ChildConfig& cfg) {
   do n = ::recv(sync, &attached, sizeof attached, 0); while (n < 0 && errno == EINTR);
   if (n != sizeof attached || attached.type != ChildMsgType::Attached) _exit(kChildFailExit);  // parent gone
   if (unshare(CLONE_NEWCGROUP) < 0) child_fail(sync, ChildStep::CgroupNs, errno);
+  mount_cgroup_views(cfg.cgroup_views);
 
   umask(022);
   for (size_t i = 0; i < cfg.files.size(); ++i)

@@ -61,6 +61,11 @@ struct ChildConfig {
   size_t title_len = 0;
   int init_exe_fd = -1;             // zkinit, run as the built-in init (else zoneadmd's image serves)
   uint64_t memlock_bytes = 0;       // RLIMIT_MEMLOCK (max_locked_memory); 0 = leave as inherited
+  // The zone's own cgroup, read-only at /sys/fs/cgroup once it is in its
+  // cgroup namespace, where container-aware software reads its limits:
+  // {"cgroup2"} on v2, the v1 hierarchies' option strings ("memory",
+  // "cpu,cpuacct") on v1, empty for none.
+  std::vector<std::string> cgroup_views;
 };
 
 // Files seeded into the zone's /etc at boot.

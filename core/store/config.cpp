@@ -65,6 +65,16 @@ Result<Config> parse_config(const std::string& text, const std::string& source) 
       const auto& b = toml::find(data, "boot");
       if (b.contains("timeout")) c.boot_timeout_s = toml::find<int>(b, "timeout");
     }
+    if (data.contains("console")) {
+      const auto& con = toml::find(data, "console");
+      if (con.contains("log_max_size")) {
+        auto v = toml::find<int64_t>(con, "log_max_size");
+        if (v < 4096 || v > (int64_t{1} << 30))
+          return fail(source + ": [console] log_max_size: " + std::to_string(v) + " is outside 4096..1073741824",
+                      ErrorKind::Invalid);
+        c.console_log_max = uint64_t(v);
+      }
+    }
     if (data.contains("quota")) {
       const auto& q = toml::find(data, "quota");
       if (q.contains("allow_unenforced")) c.quota_allow_unenforced = toml::find<bool>(q, "allow_unenforced");

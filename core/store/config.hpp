@@ -35,6 +35,9 @@ struct Config {
   // most hosts have no project quotas), or refused at create, update and
   // boot (false).
   bool quota_allow_unenforced = true;
+  // Each zone's console log rotates at this size, keeping one older file
+  // (zlog_max_size in a manifest overrides it for that zone).
+  uint64_t console_log_max = 1 << 20;
   std::map<std::string, NicTag> nic_tags;  // from [nic_tags.NAME]
 };
 
