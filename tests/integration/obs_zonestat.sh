@@ -101,6 +101,14 @@ grep -q '^zonekit_zone_cpu_cap_percent{zone="burner",alias="burner",uuid="[0-9a-
 zonestat -p -o zone,cpu_cap 1 1 >"$ZK_TMP/p"
 expect_eq "$(grep '^idle:' "$ZK_TMP/p")" "idle:" "-p of a figure that does not apply"
 
+# On a terminal: redrawn in place every interval, 'm' sorts by memory, 'q'
+# quits.
+(sleep 1.6; printf m; sleep 1.2; printf q) | timeout 20 script -qfc "zonestat 1" /dev/null >"$ZK_TMP/live" ||
+  zk_fail "the live view did not quit on q"
+[ "$(grep -c $'\e\[H\e\[2J' "$ZK_TMP/live")" -ge 1 ] || zk_fail "the live view never drew"
+grep -q 'sort mem' "$ZK_TMP/live" || zk_fail "'m' did not sort by memory"
+grep -q 'ZONE *CPU%' "$ZK_TMP/live" || zk_fail "live view has no table"
+
 # A zone whose supervisor died is shown, without usage.
 pid=$(sed -n 's/.*"zoneadmd_pid": *\([0-9]*\).*/\1/p' "$ZONEKIT_RUN/zones/$(zoneadm get idle | jq -r .uuid)/state.json")
 kill -KILL "$pid"
