@@ -2,6 +2,7 @@
 // work is in core/ops.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -290,7 +291,22 @@ int main(int argc, char** argv) {
     return r->failed.empty() ? 0 : cli::kFailure;
   }
   if (reboot->parsed()) return note(ops::reboot(*st, name, zoneadmd));
-  if (del->parsed()) return note(ops::remove(*st, name));
+  if (del->parsed()) {
+    // Removing a large tree takes seconds: count on a terminal, as imgadm
+    // import does (nothing when it is over within 200 ms).
+    bool tty = cli::stderr_is_tty(), shown = false;
+    auto last = std::chrono::steady_clock::now();
+    auto r = ops::remove(*st, name, [&](uint64_t removed) {
+      auto now = std::chrono::steady_clock::now();
+      if (!tty || now - last < std::chrono::milliseconds(200)) return;
+      last = now;
+      shown = true;
+      std::fprintf(stderr, "\rzoneadm: deleting %s: %llu files removed\033[K", name.c_str(),
+                   static_cast<unsigned long long>(removed));
+    });
+    if (shown) std::fprintf(stderr, "\r\033[K");
+    return note(std::move(r));
+  }
   if (log->parsed()) {
     if (log_lines < -1) return report(fail("log: -n: must be 0 or more", ErrorKind::Invalid).error());
     bool tty = cli::stdout_is_tty() && !raw_log;

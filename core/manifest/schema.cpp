@@ -66,18 +66,22 @@ std::vector<Property> build() {
        .doc = "Relative CPU weight against other zones", .min = 1, .max = 65535, .example = 100},
       {.path = "zfs_io_priority", .type = Int, .default_value = 100, .update = Update::Live,
        .doc = "Relative disk I/O weight against other zones", .min = 1, .max = 10000, .example = 100},
-      {.path = "quota", .type = Int, .unit = "GiB", .default_value = 0, .update = Update::Live,
+      {.path = "quota", .type = Int, .unit = "GiB", .update = Update::Live,
        .doc = "Size limit of what the zone writes to disk: a sparse zone's /etc, /var, /root, /home "
               "(and /tmp when tmpfs is 0), an image zone's changes to its root; host directories in "
               "filesystems do not count; 0 = none. "
               "It is enforced with the project quotas of the store's filesystem, ext4 with the quota and "
               "project features mounted with prjquota or XFS mounted with prjquota: writes past it fail "
-              "with EDQUOT (on XFS ENOSPC), and the zone may hold at most one file per filesystem block "
-              "of it. "
+              "with EDQUOT (on XFS ENOSPC), and the zone may hold the same share of the filesystem's "
+              "inodes as of its space. "
               "tmpfs, btrfs, overlayfs, NFS and ZFS cannot enforce it, nor can a kernel built without "
-              "quota support; there the zone runs without the limit (boot warns, info shows "
-              "quota_enforced false), or is refused if zonekit.toml sets [quota] allow_unenforced = false",
-       .min = 0, .max = 1048576, .example = 10},
+              "quota support; there the zone runs without the limit (boot warns about a quota the "
+              "manifest sets, info shows quota_enforced false), or is refused if zonekit.toml sets "
+              "[quota] allow_unenforced = false",
+       .min = 0, .max = 1048576,
+       .default_doc = "[quota] default of zonekit.toml(5), 10 unless set there; not stored, so a zone "
+                      "without quota follows that setting at each boot",
+       .example = 10},
       {.path = "tmpfs", .type = Int, .unit = "MiB", .update = Update::NextBoot,
        .doc = "Size of the tmpfs on /tmp; 0 = /tmp on the zone's disk", .min = 0, .max = kMaxMiB,
        .default_ref = "max_physical_memory", .default_doc = "max_physical_memory", .example = 256},

@@ -134,6 +134,7 @@ HostProblems host_problems(const store::Store& st, const json& doc) {
   }
   add(check_fs_sources(st, doc, false));
   add(check_quota(st, doc, st.paths().zones_dir()));
+  add(check_store_space(st));
   add(check_search_access(st.paths()));
   return res;
 }

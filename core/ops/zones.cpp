@@ -362,7 +362,7 @@ Result<Note> reboot(store::Store& st, const std::string& name, const std::string
   return boot(st, name, zoneadmd);
 }
 
-Result<Note> remove(store::Store& st, const std::string& name) {
+Result<Note> remove(store::Store& st, const std::string& name, const fs::RemoveProgress& progress) {
   // A corrupt record (named by uuid) can still be deleted: it is the way out.
   Locked l;
   l.uuid = ZK_TRY(st.resolve(name));
@@ -377,7 +377,7 @@ Result<Note> remove(store::Store& st, const std::string& name) {
   if (l.rec.doc.is_object())
     if (auto spec = spec_for(st, l.rec.doc)) ZK_TRYV(context(runtime::cleanup_dead(*spec), zone_label(l.rec)));
   ZK_TRYV(fs::remove_tree(run_dir));
-  ZK_TRYV(context(st.remove(l.uuid), zone_label(l.rec) + ": delete"));
+  ZK_TRYV(context(st.remove(l.uuid, progress), zone_label(l.rec) + ": delete"));
   if (l.rec.doc.is_object()) clear_quota(st, l.rec.doc);
   return Note{};
 }

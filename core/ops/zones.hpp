@@ -64,7 +64,9 @@ Result<AutobootReport> boot_autoboot(store::Store& st, const std::string& zonead
 Result<Note> halt(store::Store& st, const std::string& name);
 Result<Note> shutdown(store::Store& st, const std::string& name, int grace_seconds);
 Result<Note> reboot(store::Store& st, const std::string& name, const std::string& zoneadmd);
-Result<Note> remove(store::Store& st, const std::string& name);
+// progress(removed): entries of the zone's files removed so far (see
+// fs::remove_tree), for a terminal's progress line.
+Result<Note> remove(store::Store& st, const std::string& name, const fs::RemoveProgress& progress = {});
 // Every state a zone can be in (zoneadm(8) "Zone states"), and what wait
 // also accepts: "deleted", and "installed" as illumos' name for stopped.
 const std::vector<std::string>& zone_states();

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -71,6 +72,19 @@ Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec) {
   f.push_back({"/etc/group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n", false});
   f.push_back({"/etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n",
                false});
+  // The shared /usr's libraries, as the host's ldconfig last indexed them.
+  if (spec.brand != "image") {
+    int fd = ::open("/etc/ld.so.cache", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+      std::string cache;
+      char buf[65536];
+      ssize_t n;
+      while (cache.size() < (8u << 20) && (n = ::read(fd, buf, sizeof buf)) > 0)
+        cache.append(buf, static_cast<size_t>(n));
+      ::close(fd);
+      if (!cache.empty() && cache.size() < (8u << 20)) f.push_back({"/etc/ld.so.cache", cache, true});
+    }
+  }
   return f;
 }
 
@@ -88,22 +102,12 @@ std::vector<FileSeed> host_etc_files() {
     }
     closedir(d);
   }
-  int fd = ::open("/etc/ld.so.cache", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd >= 0) {
-    std::string cache;
-    char buf[65536];
-    ssize_t n;
-    while (cache.size() < (8u << 20) && (n = ::read(fd, buf, sizeof buf)) > 0)
-      cache.append(buf, static_cast<size_t>(n));
-    ::close(fd);
-    if (!cache.empty() && cache.size() < (8u << 20)) f.push_back({"/etc/ld.so.cache", cache, true});
-  }
   return f;
 }
 
 std::string host_etc_fingerprint() {
   std::string out;
-  for (const char* path : {"/etc/alternatives", "/etc/ld.so.cache"}) {
+  for (const char* path : {"/etc/alternatives"}) {
     struct stat st;
     if (::lstat(path, &st) < 0) {
       out += std::string(path) + " -\n";
@@ -143,17 +147,95 @@ int write_all(int fd, const std::string& s) {
   return 0;
 }
 
-// Runs after pivot_root as the zone's root: a symlink planted by the zone
-// can only point inside the zone.
+// The zone's disk (or its quota) is full. Seeding must not fail a boot for
+// a few bytes: what cannot be written is left out.
+bool no_space(int err) { return err == ENOSPC || err == EDQUOT; }
+
+// The seeds below run after pivot_root as the zone's root, with nothing
+// else running in the zone: a symlink planted by the zone can only point
+// inside the zone.
+
+// A seed kept on the zone's disk (regenerate false): written only when
+// absent. Left out, to be tried at the next boot, when the disk is full: a
+// partly written file is removed, never kept.
 int seed_file(const FileSeed& f) {
-  if (f.type == 'd') return (::mkdir(f.path.c_str(), 0755) < 0 && errno != EEXIST) ? -errno : 0;
-  if (f.type == 'l')
-    return (::symlink(f.content.c_str(), f.path.c_str()) < 0 && errno != EEXIST) ? -errno : 0;
-  if (f.regenerate && ::unlink(f.path.c_str()) < 0 && errno != ENOENT) return -errno;
-  int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return (!f.regenerate && errno == EEXIST) ? 0 : -errno;
+  int r = 0;
+  if (f.type == 'd') {
+    r = ::mkdir(f.path.c_str(), 0755) < 0 && errno != EEXIST ? -errno : 0;
+  } else if (f.type == 'l') {
+    r = ::symlink(f.content.c_str(), f.path.c_str()) < 0 && errno != EEXIST ? -errno : 0;
+  } else {
+    int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) return errno == EEXIST || no_space(errno) ? 0 : -errno;
+    r = write_all(fd, f.content);
+    ::close(fd);
+    if (r < 0) ::unlink(f.path.c_str());
+  }
+  return no_space(-r) ? 0 : r;
+}
+
+// Per-boot seeds (regenerate true: hostname, hosts, resolv.conf,
+// ld.so.cache) live on a small tmpfs of their own, each mounted on its
+// name in /etc, as Docker does: they take no block and no inode of the
+// zone's disk, so a zone that filled its disk still boots; the zone may
+// edit them (within the tmpfs' size) until the next boot writes them
+// anew; they cannot be renamed over or removed while mounted. The tmpfs is
+// mounted on a directory of the zone's fresh /run only while the files
+// are bound, and its memory is the zone's.
+constexpr const char* kSeedDir = "/run/.zonekit-etc";
+
+int mount_seed(const FileSeed& f) {
+  std::string src = std::string(kSeedDir) + f.path.substr(f.path.rfind('/'));
+  int fd = ::open(src.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return -errno;
   int r = write_all(fd, f.content);
   ::close(fd);
+  if (r < 0) return r;
+  // The mount point: a regular file, used as it is (never opened for
+  // writing: an image's file is not copied up). Whatever else the zone
+  // left there (a symlink, an empty directory) is replaced, as the old
+  // rewrite did.
+  struct stat st;
+  bool have = ::lstat(f.path.c_str(), &st) == 0;
+  if (have && !S_ISREG(st.st_mode)) {
+    if (::unlink(f.path.c_str()) < 0 && !(errno == EISDIR && ::rmdir(f.path.c_str()) == 0)) return -errno;
+    have = false;
+  }
+  if (!have) {
+    int t = ::open(f.path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (t < 0) return no_space(errno) ? 0 : -errno;  // no inode for a mount point: left out
+    ::close(t);
+  }
+  return ::mount(src.c_str(), f.path.c_str(), nullptr, MS_BIND, nullptr) < 0 ? -errno : 0;
+}
+
+// 0, or -errno with *failed the index of the seed (-1: the tmpfs).
+int mount_seeds(const std::vector<FileSeed>& files, int* failed) {
+  size_t bytes = 1 << 20, count = 0;  // 1 MiB for the zone's edits
+  for (const auto& f : files)
+    if (f.type == 'f' && f.regenerate) {
+      bytes += (f.content.size() + 4095) & ~size_t{4095};
+      ++count;
+    }
+  if (count == 0) return 0;
+  *failed = -1;
+  if (::mkdir(kSeedDir, 0700) < 0) return -errno;
+  char data[96];
+  snprintf(data, sizeof data, "size=%zu,nr_inodes=%zu,mode=0700", bytes, count + 8);
+  if (::mount("zkseed", kSeedDir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0) {
+    int e = errno;
+    ::rmdir(kSeedDir);
+    return -e;
+  }
+  int r = 0;
+  for (size_t i = 0; i < files.size() && r == 0; ++i) {
+    if (files[i].type != 'f' || !files[i].regenerate) continue;
+    r = mount_seed(files[i]);
+    if (r < 0) *failed = static_cast<int>(i);
+  }
+  // The files' own mounts keep the tmpfs; the zone sees nothing in /run.
+  if (::umount2(kSeedDir, MNT_DETACH) < 0 && r == 0) r = -errno;
+  ::rmdir(kSeedDir);
   return r;
 }
 
@@ -261,8 +343,10 @@ void zone_child_main(ChildConfig& cfg) {
 
   umask(022);
   for (size_t i = 0; i < cfg.files.size(); ++i)
-    if (int r = seed_file(cfg.files[i]); r < 0)
-      child_fail(sync, ChildStep::SeedEtc, -r, static_cast<int>(i));
+    if (cfg.files[i].type != 'f' || !cfg.files[i].regenerate)
+      if (int r = seed_file(cfg.files[i]); r < 0) child_fail(sync, ChildStep::SeedEtc, -r, static_cast<int>(i));
+  int failed_seed = -1;
+  if (int r = mount_seeds(cfg.files, &failed_seed); r < 0) child_fail(sync, ChildStep::SeedEtc, -r, failed_seed);
 
   // stdio = console; the sync socket moves to fd 3 (close-on-exec, so a
   // successful execve reads as EOF in the parent); zkinit, for the

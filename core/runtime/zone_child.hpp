@@ -38,9 +38,12 @@ struct ChildMsg {
 };
 
 struct FileSeed {
-  std::string path;      // inside the zone
+  std::string path;      // inside the zone, directly under /etc
   std::string content;   // file content, or the target of a symlink
-  bool regenerate;       // true: rewritten at each boot; false: only if absent
+  // true: written anew at each boot on a tmpfs and mounted on path (never
+  // on the zone's disk); false: written to the zone's disk only if absent
+  // (and left out while the disk is full).
+  bool regenerate;
   char type = 'f';       // 'f' file, 'd' directory, 'l' symlink (never regenerated)
 };
 
@@ -68,11 +71,11 @@ struct ChildConfig {
   std::vector<std::string> cgroup_views;
 };
 
-// Files seeded into the zone's /etc at boot.
+// Files seeded into the zone's /etc at boot; for the sparse brand also the
+// host's /etc/ld.so.cache (the shared /usr's index), at each boot.
 Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec);
-// Sparse brand: what the shared /usr expects from /etc, taken from the
-// host (parent side): /etc/alternatives symlinks (created only when absent)
-// and /etc/ld.so.cache (refreshed at each boot).
+// Sparse brand: the /etc/alternatives symlinks the shared /usr expects,
+// taken from the host (parent side), created only when absent.
 std::vector<FileSeed> host_etc_files();
 // Identity of those host files (inode, size, mtime): when it equals the one
 // recorded at the zone's last boot, the seeding is skipped (hundreds of

@@ -38,6 +38,14 @@ struct Config {
   // Each zone's console log rotates at this size, keeping one older file
   // (zlog_max_size in a manifest overrides it for that zone).
   uint64_t console_log_max = 1 << 20;
+  // The quota (GiB) of a zone whose manifest sets none; 0: no bound.
+  // vmadm's default. Applied at each boot, so a change reaches such zones
+  // at their next boot.
+  uint64_t quota_default_gib = 10;
+  // Percent of the store filesystem's space and of its inodes that create
+  // leaves free for the zones already there and for zonekit (boot warns
+  // below it). 0: no check.
+  unsigned store_reserve_percent = 5;
   std::map<std::string, NicTag> nic_tags;  // from [nic_tags.NAME]
 };
 

@@ -262,7 +262,7 @@ TEST_CASE("normalize_create materialises vmadm's defaults") {
   CHECK(out == json::parse(R"({
     "autoboot": false, "brand": "sparse", "cpu_shares": 100, "dns_domain": "local",
     "max_locked_memory": 256, "max_lwps": 2000, "max_physical_memory": 256, "max_swap": 256,
-    "quota": 0, "restart_init": true, "tmpfs": 256, "zfs_io_priority": 100})"));
+    "restart_init": true, "tmpfs": 256, "zfs_io_priority": 100})"));
 
   json small = normalize_create(json::parse(R"({"max_physical_memory": 128})"));
   CHECK(small["max_locked_memory"] == 128);
