@@ -289,7 +289,6 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   }
   cfg.argv = spec_.init_argv;
   cfg.env = init_env();
-  cfg.console_fd = slave_.get();
   cfg.seccomp = &prog;
   cfg.title = g_title;
   cfg.title_len = g_title_len;

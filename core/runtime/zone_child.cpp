@@ -354,8 +354,13 @@ void zone_child_main(ChildConfig& cfg) {
   bool builtin = cfg.argv.empty();
   int init_exe = builtin && cfg.init_exe_fd >= 0 ? fcntl(cfg.init_exe_fd, F_DUPFD_CLOEXEC, 10) : -1;
   if (setsid() < 0) child_fail(sync, ChildStep::Session, errno);
+  // Opened here, through the zone's own /dev/console (zoneadmd's pty bound
+  // there): the zone gets no open file of the host's, and its
+  // /proc/1/fd/0 names /dev/console, not the host's /dev/pts/N.
+  int console = ::open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (console < 0) child_fail(sync, ChildStep::Fds, errno);
   for (int fd = 0; fd < 3; ++fd)
-    if (dup2(cfg.console_fd, fd) < 0) child_fail(sync, ChildStep::Fds, errno);
+    if (dup2(console, fd) < 0) child_fail(sync, ChildStep::Fds, errno);
   if (sync != 3) {
     if (dup3(sync, 3, O_CLOEXEC) < 0) child_fail(sync, ChildStep::Fds, errno);
     sync = 3;

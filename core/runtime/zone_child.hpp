@@ -58,7 +58,6 @@ struct ChildConfig {
   std::vector<std::string> argv;    // empty: built-in init
   std::vector<std::string> env;
   int sync_fd = -1;
-  int console_fd = -1;
   seccomp::Program* seccomp = nullptr;
   char* title = nullptr;            // argv area to overwrite for the built-in init
   size_t title_len = 0;
