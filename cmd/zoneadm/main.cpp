@@ -158,6 +158,7 @@ int main(int argc, char** argv) {
     auto doc = ops::create(*st, *text, file == "-" ? "<stdin>" : file);
     if (!doc) return report(doc.error());
     std::cout << (*doc)["uuid"].get<std::string>() << "\n";
+    if (auto note = ops::stored_only_note(*doc); !note.empty()) cli::print_note(kTool, note);
     return 0;
   }
   if (list->parsed()) {
@@ -188,6 +189,7 @@ int main(int argc, char** argv) {
     } else {
       json j = {{"uuid", v->uuid}, {"alias", v->doc.value("alias", json())}, {"state", v->state}};
       for (const char* k : {"pid", "boot_timestamp", "exit_status", "exit_timestamp", "error", "zonepath",
+                            "user_script_exit_status", "provision_error",
                             "uid_base", "create_timestamp", "last_modified"})
         if (v->doc.contains(k)) j[k] = v->doc[k];
       if (v->doc.contains("quota")) j["quota"] = v->doc["quota"];

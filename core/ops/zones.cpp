@@ -133,6 +133,15 @@ Result<json> create(store::Store& st, const std::string& text, const std::string
   return stored;
 }
 
+std::string stored_only_note(const json& stored) {
+  auto keys = manifest::stored_only_keys(stored);
+  if (keys.empty()) return "";
+  std::string name = stored.value("alias", stored.value("uuid", std::string()));
+  std::string list;
+  for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+  return "zone " + name + ": stored but not acted on: " + list;
+}
+
 std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json* derived) {
   if (!rec.error.empty()) return "corrupt";
   if (rec.incomplete) return "incomplete";
@@ -148,6 +157,9 @@ std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json*
     if (r.exit_status >= 0) (*derived)["exit_status"] = r.exit_status;
     if (!r.exit_timestamp.empty()) (*derived)["exit_timestamp"] = r.exit_timestamp;
     if (q->state == "failed" && !r.error.empty()) (*derived)["error"] = r.error;
+    if (q->state == "running" && r.user_script_exit_status >= 0)
+      (*derived)["user_script_exit_status"] = r.user_script_exit_status;
+    if (q->state == "running" && !r.provision_error.empty()) (*derived)["provision_error"] = r.provision_error;
   }
   return q->state;
 }
