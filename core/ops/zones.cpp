@@ -18,6 +18,7 @@
 #include "core/ops/live_nics.hpp"
 #include "core/ops/zone_quota.hpp"
 #include "core/plan/zone_plan.hpp"
+#include "core/runtime/metadata_provision.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
 #include "core/store/id_ranges.hpp"
@@ -157,9 +158,12 @@ std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json*
     if (r.exit_status >= 0) (*derived)["exit_status"] = r.exit_status;
     if (!r.exit_timestamp.empty()) (*derived)["exit_timestamp"] = r.exit_timestamp;
     if (q->state == "failed" && !r.error.empty()) (*derived)["error"] = r.error;
-    if (q->state == "running" && r.user_script_exit_status >= 0)
-      (*derived)["user_script_exit_status"] = r.user_script_exit_status;
-    if (q->state == "running" && !r.provision_error.empty()) (*derived)["provision_error"] = r.provision_error;
+    // This boot's metadata provisioning (runtime/metadata_provision.hpp).
+    if (q->state == "running") {
+      auto prov = runtime::read_provision_result(st.paths().run_zone_dir(rec.uuid));
+      if (prov.user_script_exit >= 0) (*derived)["user_script_exit_status"] = prov.user_script_exit;
+      if (!prov.error.empty()) (*derived)["provision_error"] = prov.error;
+    }
   }
   return q->state;
 }

@@ -66,12 +66,12 @@ void from_json(const nlohmann::json& j, ZoneSpec& v) {
 void to_json(nlohmann::json& j, const RunState& v) {
   ZK_TO(state); ZK_TO(zoneadmd_pid); ZK_TO(zoneadmd_start_time); ZK_TO(init_pid);
   ZK_TO(init_start_time); ZK_TO(boot_timestamp); ZK_TO(exit_status); ZK_TO(exit_timestamp);
-  ZK_TO(error); ZK_TO(network_clean); ZK_TO(user_script_exit_status); ZK_TO(provision_error);
+  ZK_TO(error); ZK_TO(network_clean);
 }
 void from_json(const nlohmann::json& j, RunState& v) {
   ZK_FROM(state); ZK_FROM(zoneadmd_pid); ZK_FROM(zoneadmd_start_time); ZK_FROM(init_pid);
   ZK_FROM(init_start_time); ZK_FROM(boot_timestamp); ZK_FROM(exit_status); ZK_FROM(exit_timestamp);
-  ZK_FROM(error); ZK_FROM(network_clean); ZK_FROM(user_script_exit_status); ZK_FROM(provision_error);
+  ZK_FROM(error); ZK_FROM(network_clean);
 }
 
 #undef ZK_TO

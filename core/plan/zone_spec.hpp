@@ -104,8 +104,6 @@ struct RunState {
   std::string exit_timestamp;
   std::string error;                     // why the last boot failed
   bool network_clean = false;            // teardown removed the zone's veths and table
-  int user_script_exit_status = -1;      // this boot's user-script (-1: none ran, or not yet)
-  std::string provision_error;           // metadata provisioning problems of this boot
 };
 
 void to_json(nlohmann::json& j, const IdRange& v);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/runtime/zone_exec.hpp"
+#include "core/sys/fd.hpp"
 #include "core/sys/fs.hpp"
 
 namespace zonekit::runtime {
@@ -143,10 +144,7 @@ pid_t start_provisioner(const ProvisionJob& job) {
 ProvisionResult read_provision_result(const std::string& run_dir) {
   ProvisionResult out;
   auto text = fs::read_file(run_dir + "/provision.json", 64 * 1024);
-  if (!text) {
-    out.error = "provisioning did not finish";
-    return out;
-  }
+  if (!text) return out;  // none this boot, or still running
   auto j = nlohmann::json::parse(*text, nullptr, false);
   if (!j.is_object()) return out;
   if (j.contains("user_script_exit") && j["user_script_exit"].is_number_integer())

@@ -9,9 +9,9 @@
 //     once per boot as the zone's root with the confinement of zlogin
 //     (zone_exec.hpp), once zoneadmd has configured the zone's network; its
 //     output goes to the zone's console (and console.log). Its exit status,
-//     or why it could not run, is recorded in <run_dir>/provision.json,
-//     which zoneadmd copies into state.json (zoneadm info). A failing
-//     script never fails the boot.
+//     or why it could not run, is recorded in <run_dir>/provision.json
+//     (removed at each boot; zoneadm info shows it). A failing script
+//     never fails the boot.
 #pragma once
 
 #include <sys/types.h>

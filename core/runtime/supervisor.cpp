@@ -441,8 +441,6 @@ Result<void> Supervisor::boot_zone() {
   auto st = sys::proc_stat(init_pid_);
   state_.init_start_time = st ? st->start_time : 0;
   state_.boot_timestamp = now_iso8601();
-  state_.user_script_exit_status = -1;
-  state_.provision_error.clear();
   set_state("running");
   start_provisioning();
   // Idle from here on, perhaps for months, beside a thousand others: give
@@ -452,9 +450,10 @@ Result<void> Supervisor::boot_zone() {
 }
 
 // root_authorized_keys and user-script, once per boot, in a child
-// (metadata_provision.hpp); its result lands in state.json at its exit.
+// (metadata_provision.hpp); its result lands in provision.json.
 void Supervisor::start_provisioning() {
   stop_provisioning();
+  ::unlink((paths_.dir + "/provision.json").c_str());
   const auto& doc = metadata_.manifest().get();
   if (!doc.is_object()) return;
   ProvisionJob job;
@@ -553,11 +552,7 @@ void Supervisor::on_sigchld() {
     if (pid == init_pid_) {
       on_init_exit(status);
     } else if (pid == provisioner_) {
-      provisioner_ = 0;
-      auto res = read_provision_result(paths_.dir);
-      state_.user_script_exit_status = res.user_script_exit;
-      state_.provision_error = res.error;
-      save_state();
+      provisioner_ = 0;  // its result is in provision.json (zoneadm info reads it)
     } else {
       (void)metadata_.on_child_exit(pid, status);
     }
