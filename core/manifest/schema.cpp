@@ -98,10 +98,15 @@ std::vector<Property> build() {
 
       // Metadata.
       {.path = "customer_metadata", .type = Map, .update = Update::Live,
-       .doc = "Key/value data for the zone's owner", .min = 0, .max = 1024,
+       .doc = "Key/value data for the zone's owner: the zone reads it with mdata-get and changes it with "
+              "mdata-put (zoneadmd(8)); at each boot root_authorized_keys becomes /root/.ssh/authorized_keys "
+              "and user-script runs once",
+       .min = 0, .max = 1024,
        .example = {{"role", "web"}}},
       {.path = "internal_metadata", .type = Map, .update = Update::Live,
-       .doc = "Key/value data for the operator", .min = 0, .max = 1024,
+       .doc = "Key/value data for the operator; the zone reads keys ending in _pw and those of "
+              "internal_metadata_namespaces, read-only",
+       .min = 0, .max = 1024,
        .example = {{"backup", "nightly"}}},
       {.path = "tags", .type = Map, .update = Update::Live,
        .doc = "Key/value labels for finding zones (zoneadm list tags.K=V)", .min = 0, .max = 1024,
@@ -183,6 +188,8 @@ std::vector<Property> build() {
        .doc = "Keep a copy of the zone's configuration when it is deleted (SmartOS)", .stored_only = true},
       {.path = "billing_id", .type = String, .update = Update::Live,
        .doc = "Billing identifier for external bookkeeping", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "bhyve_extra_opts", .type = String, .update = Update::Live,
+       .doc = "Extra bhyve arguments of a hardware VM (bhyve)", .min = 0, .max = 4096, .stored_only = true},
       {.path = "boot", .type = String, .update = Update::Live,
        .doc = "Boot order of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
       {.path = "bootrom", .type = String, .update = Update::Live,
@@ -255,6 +262,10 @@ std::vector<Property> build() {
        .doc = "Virtual CPUs of a hardware VM", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
       {.path = "vga", .type = String, .update = Update::Live,
        .doc = "Emulated graphics of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "virtio09", .type = Bool, .update = Update::Live,
+       .doc = "Show virtio 0.9 devices to a hardware VM (bhyve)", .stored_only = true},
+      {.path = "virtio1", .type = Bool, .update = Update::Live,
+       .doc = "Show virtio 1.0 devices to a hardware VM (bhyve)", .stored_only = true},
       {.path = "virtio_txburst", .type = Int, .update = Update::Live,
        .doc = "virtio tx burst of a hardware VM (kvm)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
       {.path = "virtio_txtimer", .type = Int, .update = Update::Live,
@@ -332,6 +343,7 @@ std::vector<Property> build() {
       {.path = "transition_to", .type = Any, .update = Update::ReadOnly, .doc = "State a zone is moving to (vmadm; not kept)"},
       {.path = "transition_expire", .type = Any, .update = Update::ReadOnly, .doc = "When a transition times out (vmadm; not kept)"},
       {.path = "platform_buildstamp", .type = Any, .update = Update::ReadOnly, .doc = "SmartOS platform build (vmadm; not kept)"},
+      {.path = "zlog_mode", .type = Any, .update = Update::ReadOnly, .doc = "Log mode of a docker zone (vmadm; not kept)"},
       {.path = "v", .type = Any, .update = Update::ReadOnly, .doc = "vmadm object version (not kept)"},
       {.path = "user_script_exit_status", .type = Int, .update = Update::ReadOnly,
        .doc = "Exit status of this boot's user-script (absent while it runs or when there is none)",
