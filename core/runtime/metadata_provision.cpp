@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -38,6 +39,25 @@ Result<void> write_all(int fd, const std::string& s, const std::string& shown) {
   }
   return {};
 }
+
+// File system access as the zone's root: files a zone's own mounts (its
+// tmpfs, an image zone's overlay) hold must belong to an id mapped in the
+// zone's user namespace (creating them as host root fails with EOVERFLOW),
+// and the zone's own permissions apply. Undone at scope end, which gives
+// back the file capabilities for what follows (cgroup attach).
+class AsZoneRoot {
+ public:
+  explicit AsZoneRoot(uint32_t id) {
+    setfsgid(id);
+    setfsuid(id);
+  }
+  ~AsZoneRoot() {
+    setfsuid(0);
+    setfsgid(0);
+  }
+  AsZoneRoot(const AsZoneRoot&) = delete;
+  AsZoneRoot& operator=(const AsZoneRoot&) = delete;
+};
 
 std::string why(const Error& e, const std::string& path) {
   if (e.code == ELOOP) return path + ": a symlink is in the way (not followed)";
@@ -111,11 +131,17 @@ pid_t start_provisioner(const ProvisionJob& job) {
   if (!root) {
     note("provisioning: cannot open the zone's root");
   } else {
-    if (job.has_keys)
+    if (job.has_keys) {
+      AsZoneRoot as(job.zone_root);
       if (auto r = install_authorized_keys(root.get(), job.keys, job.zone_root); !r)
         note("root_authorized_keys not installed: " + why(r.error(), "/root/.ssh"));
+    }
     if (job.has_script) {
-      auto w = write_zone_file(root.get(), "/run", "mdata-user-script", job.script, 0700, job.zone_root);
+      Result<void> w;
+      {
+        AsZoneRoot as(job.zone_root);
+        w = write_zone_file(root.get(), "/run", "mdata-user-script", job.script, 0700, job.zone_root);
+      }
       if (!w) {
         note("user-script not run: " + why(w.error(), kScriptPath));
       } else {
