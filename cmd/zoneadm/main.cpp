@@ -168,6 +168,7 @@ int main(int argc, char** argv) {
     auto doc = ops::create(*st, *text, file == "-" ? "<stdin>" : file);
     if (!doc) return report(doc.error());
     std::cout << (*doc)["uuid"].get<std::string>() << "\n";
+    if (auto note = ops::stored_only_note(*doc); !note.empty()) cli::print_note(kTool, note);
     return 0;
   }
   if (list->parsed()) {
@@ -198,8 +199,8 @@ int main(int argc, char** argv) {
     } else {
       json j = {{"uuid", v->uuid}, {"alias", v->doc.value("alias", json())}, {"state", v->state}};
       for (const char* k : {"pid", "boot_timestamp", "boot_ms", "restarts", "exit_status", "exit_code",
-                            "exit_signal", "exit_timestamp", "error", "zonepath", "uid_base", "create_timestamp",
-                            "last_modified"})
+                            "exit_signal", "exit_timestamp", "error", "zonepath", "user_script_exit_status",
+                            "provision_error", "uid_base", "create_timestamp", "last_modified"})
         if (v->doc.contains(k)) j[k] = v->doc[k];
       if (auto usage = ops::zonestat::usage_of(*st, v->uuid); usage) j["usage"] = *usage;
       if (v->doc.contains("quota")) j["quota"] = v->doc["quota"];

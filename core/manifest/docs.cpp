@@ -45,6 +45,7 @@ std::string facts(const Property& p) {
   }
   if (std::string d = default_text(p); !d.empty()) s += "; default " + d;
   if (p.required) s += "; required";
+  if (p.stored_only) s += "; stored, not acted on";
   return s + "; " + update_text(p);
 }
 
