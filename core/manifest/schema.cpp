@@ -294,8 +294,6 @@ std::vector<Property> build() {
        .doc = "Record size of the zone root (ZFS)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
       {.path = "zfs_snapshot_limit", .type = Int, .update = Update::Live,
        .doc = "Limit on ZFS snapshots of the zone", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
-      {.path = "zlog_max_size", .type = Int, .update = Update::Live,
-       .doc = "Size at which a docker zone's log rotates (SmartOS)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
       {.path = "zonename", .type = String, .update = Update::CreateOnly,
        .doc = "illumos zone name (zonekit names zones by uuid and alias)", .min = 0, .max = 4096, .stored_only = true},
       {.path = "zpool", .type = String, .update = Update::CreateOnly,

@@ -48,7 +48,7 @@ zoneadm halt zone70
 # A Triton payload: every key it carries is accepted; those zonekit does
 # not act on are stored verbatim, shown by get, and named once at create.
 expect_rc 0 zoneadm create -f "$FIX/triton-os.json"
-expect_contains "$ZK_TMP/err" "zone triton01: stored but not acted on: archive_on_delete, billing_id, delegate_dataset, do_not_inventory, firewall_enabled, fs_allowed, indestructible_delegated, indestructible_zoneroot, limit_priv, maintain_resolvers, mdata_exec_timeout, nics[].allow_restricted_traffic, nics[].model, nics[].network_uuid, nics[].vrrp_vrid, owner_uuid, package_name, package_version, server_uuid, zfs_data_compression, zfs_filesystem_limit, zfs_root_compression, zfs_snapshot_limit, zlog_max_size, zpool"
+expect_contains "$ZK_TMP/err" "zone triton01: stored but not acted on: archive_on_delete, billing_id, delegate_dataset, do_not_inventory, firewall_enabled, fs_allowed, indestructible_delegated, indestructible_zoneroot, limit_priv, maintain_resolvers, mdata_exec_timeout, nics[].allow_restricted_traffic, nics[].model, nics[].network_uuid, nics[].vrrp_vrid, owner_uuid, package_name, package_version, server_uuid, zfs_data_compression, zfs_filesystem_limit, zfs_root_compression, zfs_snapshot_limit, zpool"
 expect_eq "$(grep -c 'stored but not acted on' "$ZK_TMP/err")" 1 "said once"
 zoneadm get triton01 >"$ZK_TMP/get"
 for kv in '"owner_uuid": "930896af-bf8c-48d4-885c-6573a94b1853"' '"package_name": "g4-highcpu-128M"' \
@@ -72,10 +72,10 @@ expect_contains "$ZK_TMP/err" 'owner_uid: unknown property (did you mean "owner_
 # uid range, which is allocated anew).
 for z in zone70 triton01; do
   zonecfg export $z >"$ZK_TMP/$z.json"
-  zoneadm get $z | grep -v -e '"create_timestamp"' -e '"last_modified"' -e '"state"' -e '"zonepath"' -e '"boot_timestamp"' -e '"exit_' -e '"uid_base"' >"$ZK_TMP/$z.before"
+  zoneadm get $z | grep -v -e '"create_timestamp"' -e '"last_modified"' -e '"state"' -e '"zonepath"' -e '"boot_timestamp"' -e '"exit_' -e '"boot_ms"' -e '"restarts"' -e '"uid_base"' >"$ZK_TMP/$z.before"
   zoneadm delete $z
   zoneadm create -f "$ZK_TMP/$z.json" >/dev/null 2>&1
-  zoneadm get $z | grep -v -e '"create_timestamp"' -e '"last_modified"' -e '"state"' -e '"zonepath"' -e '"boot_timestamp"' -e '"exit_' -e '"uid_base"' >"$ZK_TMP/$z.after"
+  zoneadm get $z | grep -v -e '"create_timestamp"' -e '"last_modified"' -e '"state"' -e '"zonepath"' -e '"boot_timestamp"' -e '"exit_' -e '"boot_ms"' -e '"restarts"' -e '"uid_base"' >"$ZK_TMP/$z.after"
   diff -u "$ZK_TMP/$z.before" "$ZK_TMP/$z.after" || zk_fail "$z: export did not round-trip"
   zoneadm delete $z
 done
