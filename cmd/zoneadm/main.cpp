@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cmd/zoneadm/apply_cmd.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/manifest/docs.hpp"
 #include "core/ops/cli_parse.hpp"
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
   recover->add_flag("-n,--dry-run", dry_run, "print the plan only");
   auto* explain = app.add_subcommand("explain", "describe a manifest property");
   explain->add_option("property", prop, "e.g. max_physical_memory or nics.ips")->required();
+  cli::ApplyArgs apply_args;
+  auto* apply = cli::add_apply(app, apply_args);
 
   if (ops::is_complete_request(argc, argv)) return ops::run_complete(app, argc, argv, ops::store_live());
   if (argc == 3 && (std::string(argv[1]) == "-z" || std::string(argv[1]) == "--zone")) {
@@ -130,6 +133,7 @@ int main(int argc, char** argv) {
     std::cout << text;
     return 0;
   }
+  if (apply->parsed()) return cli::run_apply(apply_args);
   if (validate->parsed()) {
     auto text = cli::read_input(file);
     if (!text) return report(text.error());

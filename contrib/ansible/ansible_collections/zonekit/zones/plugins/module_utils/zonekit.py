@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) zonekit contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Shared by the zonekit modules: run `zoneadm apply -j` on a set of one
+document, turn its JSON plan into Ansible's changed, diff and results."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import shutil
+import tempfile
+
+# zoneadm's exit status: 3 is "no such zone (image, tag)".
+NOT_FOUND = 3
+
+
+def apply_document(module, doc, set_name, replace=False):
+    """Run zoneadm apply on one document; -n in check mode. Returns the
+    JSON plan (with, after a real run, each step's status and the zones'
+    uuid, IPs and MACs). Fails the module with zoneadm's messages."""
+    zoneadm = module.get_bin_path('zoneadm', required=True)
+    workdir = tempfile.mkdtemp(prefix='zonekit-apply-')
+    try:
+        with open(os.path.join(workdir, 'manifest.json'), 'w') as f:
+            json.dump(doc, f)
+        cmd = [zoneadm, 'apply', '-j', '--set', set_name]
+        if module.check_mode:
+            cmd.append('-n')
+        if replace:
+            cmd.append('--replace')
+        cmd.append(workdir)
+        rc, out, err = module.run_command(cmd)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    plan = None
+    try:
+        plan = json.loads(out) if out.strip() else None
+    except ValueError:
+        plan = None
+    if rc != 0:
+        problems = [p.get('text') for p in (plan or {}).get('problems', [])]
+        msg = '; '.join(problems) if problems else (err.strip() or 'zoneadm apply failed')
+        module.fail_json(msg=msg, rc=rc, stderr=err, plan=plan)
+    return plan
+
+
+def first_item(plan, kind):
+    for item in plan.get('items', []):
+        if item.get('kind') == kind:
+            return item
+    return {}
+
+
+def diff_of(plan, name):
+    """before/after dicts from the plan's changes (secrets already masked)."""
+    before, after = {}, {}
+    for item in plan.get('items', []):
+        for change in item.get('changes', []):
+            before[change['key']] = change.get('from')
+            after[change['key']] = change.get('to')
+        state = item.get('state') or {}
+        if 'boot' in item.get('actions', []) or 'halt' in item.get('actions', []):
+            before['state'] = state.get('from')
+            after['state'] = 'running' if 'boot' in item.get('actions', []) else 'stopped'
+        if 'create' in item.get('actions', []) and not item.get('changes'):
+            after['present'] = True
+    return {'before_header': name, 'after_header': name, 'before': before, 'after': after}
