@@ -46,6 +46,10 @@ CLI::App* add_apply(CLI::App& app, ApplyArgs& a) {
 int run_apply(const ApplyArgs& a) {
   auto set = ops::read_set(a.paths);
   std::string name = a.set.empty() ? set.default_name : a.set;
+  if (name.empty() && set.unreadable) {
+    for (const auto& p : set.problems) say(p.str());
+    return kFailure;
+  }
   if (name.empty())
     return report(fail("apply: name the set with --set NAME (its manifests come from standard input)",
                        ErrorKind::Invalid).error());

@@ -397,16 +397,13 @@ apply::Outcome planned_outcome(const store::Store& st, const apply::Plan& plan) 
 
 std::string done_summary(const apply::Plan& plan, const apply::Outcome& out) {
   std::map<std::string, int> n;
-  std::vector<std::string> order;
   for (size_t i = 0; i < plan.items.size(); ++i)
-    for (size_t k = 0; k < plan.items[i].steps.size(); ++k) {
-      if (out.status[i][k] != Status::Done) continue;
-      std::string word = past(plan.items[i].steps[k]);
-      if (!n.contains(word)) order.push_back(word);
-      ++n[word];
-    }
+    for (size_t k = 0; k < plan.items[i].steps.size(); ++k)
+      if (out.status[i][k] == Status::Done) ++n[past(plan.items[i].steps[k])];
   std::string s;
-  for (const auto& w : order) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", n[w], w);
+  // In the order the steps run.
+  for (const char* w : {"created", "imported", "replaced", "updated", "halted", "booted", "deleted"})
+    if (n[w]) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", n[w], w);
   return s.empty() ? "nothing done" : s;
 }
 

@@ -176,18 +176,22 @@ ParseResult parse_document(std::string_view text, const std::string& source, con
     out.push_back({"", "a manifest must be an object"});
   } else {
     std::string kind = "zone";
+    bool kind_ok = true;
     if (doc.contains("kind")) {
       const json& k = doc["kind"];
       if (k.is_string() && (k == "zone" || k == "nictag" || k == "image")) {
         kind = k.get<std::string>();
       } else {
+        kind_ok = false;
         std::string near = k.is_string() ? manifest::nearest(k.get<std::string>(), {"zone", "nictag", "image"}) : "";
         out.push_back({"kind", quote(k) + " is not a document kind (zone, nictag or image)" +
                                    (near.empty() ? "" : "; did you mean \"" + near + "\"?")});
       }
       doc.erase("kind");
     }
-    if (kind == "zone") {
+    if (!kind_ok) {
+      // What the document is meant to be is unknown: nothing more to check.
+    } else if (kind == "zone") {
       d.kind = Kind::Zone;
       zone_document(std::move(doc), d, out);
     } else if (kind == "nictag") {

@@ -23,9 +23,15 @@ apply::Document doc_of(const std::string& text, const std::string& source = "z.y
   return r.doc;
 }
 
-std::vector<std::string> problems_of(const apply::Plan& p) {
-  std::vector<std::string> out;
-  for (const auto& d : p.problems) out.push_back(d.str());
+// Problems one per line, so a failed CHECK shows them.
+std::string problems_of(const apply::Plan& p) {
+  std::string out;
+  for (const auto& d : p.problems) out += d.str() + "\n";
+  return out;
+}
+std::string lines(const std::vector<manifest::Diagnostic>& diags) {
+  std::string out;
+  for (const auto& d : diags) out += d.str() + "\n";
   return out;
 }
 
@@ -115,22 +121,17 @@ TEST_CASE("parse_document: zones, nic tags and images; apply keys are not manife
 
 TEST_CASE("parse_document: every problem, with file, line and the field") {
   auto r = apply::parse_document("kind: nictag\nname: lan\nbrige: zkbr0\nsubnet: 10.9.0.0/24\n", "t.yaml", "");
-  std::vector<std::string> got;
-  for (const auto& p : r.problems) got.push_back(p.str());
-  CHECK(got == std::vector<std::string>{"t.yaml:3:1: brige: unknown property (did you mean \"bridge\"?)",
-                                        "t.yaml: bridge: is required"});
+  CHECK(lines(r.problems) ==
+        "t.yaml:3:1: brige: unknown property (did you mean \"bridge\"?)\n"
+        "t.yaml: bridge: is required\n");
   r = apply::parse_document("max_physical_memory: 512\nstate: up\n", "z.yaml", "");
-  got.clear();
-  for (const auto& p : r.problems) got.push_back(p.str());
-  CHECK(got == std::vector<std::string>{
-                   "z.yaml:2:8: state: \"up\" is not a state apply sets (running or stopped)",
-                   "z.yaml: a zone manifest needs an alias or a uuid: apply finds the zone by them"});
+  CHECK(lines(r.problems) ==
+        "z.yaml:2:1: state: \"up\" is not a state apply sets (running or stopped)\n"
+        "z.yaml: a zone manifest needs an alias or a uuid: apply finds the zone by them\n");
   r = apply::parse_document("kind: vm\n", "k.yaml", "");
-  REQUIRE(r.problems.size() == 1);
-  CHECK(r.problems[0].str() == "k.yaml:1:7: kind: \"vm\" is not a document kind (zone, nictag or image)");
+  CHECK(lines(r.problems) == "k.yaml:1:1: kind: \"vm\" is not a document kind (zone, nictag or image)\n");
   r = apply::parse_document("kind: image\nuuid: nope\n", "i.yaml", "");
-  REQUIRE(r.problems.size() == 1);
-  CHECK(r.problems[0].str() == "i.yaml:2:7: uuid: \"nope\" is not a UUID");
+  CHECK(lines(r.problems) == "i.yaml:2:1: uuid: \"nope\" is not a UUID\n");
   r = apply::parse_document("kind: nictag\nname: lan\nbridge: zkbr0\nsubnet: 10.9.0.0/33\n", "s.yaml", "");
   REQUIRE(r.problems.size() == 1);
   CHECK(r.problems[0].path == "subnet");
@@ -143,7 +144,7 @@ TEST_CASE("an empty host: every zone is a create, tagged with the set; a second 
   h.facts.tags.clear();
   docs.insert(docs.begin(), doc_of("kind: nictag\nname: lan\nbridge: zkbr0\nsubnet: 10.9.0.0/24\ngateway: 10.9.0.1\n"));
   auto p = apply::make_plan(docs, h.facts, web_set());
-  CHECK(problems_of(p).empty());
+  CHECK(problems_of(p) == "");
   REQUIRE(p.items.size() == 4);
   CHECK(p.items[0].steps == std::vector<Step>{Step::CreateTag});
   CHECK(p.items[1].steps == std::vector<Step>{Step::Create, Step::Boot});
@@ -155,7 +156,7 @@ TEST_CASE("an empty host: every zone is a create, tagged with the set; a second 
   h.facts.tags["lan"] = store::NicTag{"lan", "zkbr0", "10.9.0.0/24", "10.9.0.1", "", 1500, 0, false, "store"};
   h.carry_out(p);
   auto again = apply::make_plan(docs, h.facts, web_set());
-  CHECK(problems_of(again).empty());
+  CHECK(problems_of(again) == "");
   CHECK_FALSE(again.changes());
   CHECK(apply::summary(again) == "no changes (4 unchanged)");
   CHECK(apply::render_text(again, false).find("= zone web01: no change\n") != std::string::npos);
@@ -169,7 +170,7 @@ TEST_CASE("one edited property: one update, split into live and next boot, landi
   edited.replace(edited.find("512"), 3, "1024");
   docs[0] = doc_of(edited);
   auto p = apply::make_plan(docs, h.facts, web_set());
-  CHECK(problems_of(p).empty());
+  CHECK(problems_of(p) == "");
   REQUIRE(p.items.size() == 2);
   CHECK(p.items[1].steps.empty());
   const auto& it = p.items[0];
@@ -219,7 +220,7 @@ TEST_CASE("nics: allocated MACs and IPs are no difference; a new nic is added; a
   docs[0] = doc_of(R"({"alias": "db01", "nics": [{"nic_tag": "lan", "allowed_ips": ["10.9.0.99"]}, {"nic_tag": "lan"}],
                        "filesystems": [{"source": "/srv", "target": "/srv", "options": ["ro"]}]})");
   auto p = apply::make_plan(docs, h.facts, web_set());
-  CHECK(problems_of(p).empty());
+  CHECK(problems_of(p) == "");
   const auto& pay = p.items[0].payload;
   CHECK(pay["add_nics"].size() == 1);
   CHECK(pay["update_nics"] == json::parse(R"([{"mac": ")" + h.facts.zones[0].doc["nics"][0]["mac"].get<std::string>() +
@@ -253,7 +254,7 @@ TEST_CASE("a create-only change is refused without --replace; with it the zone k
   CHECK(apply::render_text(p, false).find("! zone web01: replace refused") != std::string::npos);
 
   auto r = apply::make_plan(docs, h.facts, {.set = "web", .replace = true});
-  CHECK(problems_of(r).empty());
+  CHECK(problems_of(r) == "");
   CHECK_FALSE(r.refused());
   const auto& it = r.items[0];
   CHECK(it.steps == std::vector<Step>{Step::Replace, Step::Boot});
@@ -272,7 +273,7 @@ TEST_CASE("an interrupted replace is finished from its saved manifest, keeping t
                  {"nics", {{{"interface", "net0"}, {"nic_tag", "lan"}, {"mac", "02:08:20:00:00:42"}, {"ips", {"10.9.0.42/24"}}}}}};
   h.facts.pending.push_back(intent);
   auto p = apply::make_plan({doc_of(kWeb)}, h.facts, web_set());
-  CHECK(problems_of(p).empty());
+  CHECK(problems_of(p) == "");
   const auto& it = p.items[0];
   CHECK(it.steps == std::vector<Step>{Step::Create, Step::Boot});
   CHECK(it.payload["uuid"] == intent["uuid"]);
@@ -304,7 +305,7 @@ TEST_CASE("run states: boot, halt, and a failed zone is cleaned before it boots"
   auto p = apply::make_plan({doc_of("alias: a\nstate: running\n"), doc_of("alias: b\nstate: stopped\n"),
                              doc_of("alias: c\nstate: running\n"), doc_of("alias: d\n")},
                             h.facts, web_set());
-  CHECK(problems_of(p).empty());
+  CHECK(problems_of(p) == "");
   CHECK(p.items[0].steps == std::vector<Step>{Step::Boot});
   CHECK(p.items[1].steps == std::vector<Step>{Step::Halt});
   CHECK(p.items[2].steps == std::vector<Step>{Step::Halt, Step::Boot});
@@ -346,13 +347,12 @@ TEST_CASE("conflicts and host limits are problems before anything runs") {
       doc_of("uuid: 6f1c5b22-0c3e-4e0a-9d57-3d0f3a1c2b4e\nalias: taken\n", "e.yaml"),
   };
   auto p = apply::make_plan(docs, h.facts, web_set());
-  CHECK(problems_of(p) == std::vector<std::string>{
-                              "a2.yaml:1:8: alias: zone alias \"a\" is also declared in a.yaml",
-                              "d.yaml:2:9: nics[0].nic_tag: \"wan\" is not a nic tag on this host nor in the set (known: lan)",
-                              "e.yaml:2:8: alias: \"taken\" is used by zone 00000001-1111-4111-8111-111111111111, not by "
-                              "the manifest's uuid 6f1c5b22-0c3e-4e0a-9d57-3d0f3a1c2b4e",
-                              "c.yaml: nics[0]: nic tag lan has no free address left in 10.9.0.10-10.9.0.11",
-                          });
+  CHECK(problems_of(p) ==
+        "a2.yaml:1:1: alias: zone alias \"a\" is also declared in a.yaml\n"
+        "d.yaml:2:9: nics[0].nic_tag: \"wan\" is not a nic tag on this host nor in the set (known: lan)\n"
+        "e.yaml:2:1: alias: \"taken\" is used by zone 00000001-1111-4111-8111-111111111111, not by "
+        "the manifest's uuid 6f1c5b22-0c3e-4e0a-9d57-3d0f3a1c2b4e\n"
+        "c.yaml:2:8: nics[0]: nic tag lan has no free address left in 10.9.0.10-10.9.0.11\n");
   CHECK(p.host_failure);
 }
 
