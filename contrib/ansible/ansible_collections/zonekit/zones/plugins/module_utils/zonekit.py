@@ -86,3 +86,32 @@ def diff_of(plan, name):
         if 'create' in item.get('actions', []) and not item.get('changes'):
             after['present'] = True
     return {'before_header': name, 'after_header': name, 'before': before, 'after': after}
+
+
+# Maps whose members are free-form data, never coerced.
+FREE_MAPS = ('customer_metadata', 'internal_metadata', 'tags', 'routes')
+
+
+def coerce_templated(module, zoneadm, value, path='', cache=None):
+    """Jinja renders numbers and booleans inside a dictionary as text
+    ("512", "True"): turn such text back into an integer or a boolean
+    where zoneadm's schema (zoneadm explain) says the property is one."""
+    cache = {} if cache is None else cache
+    if isinstance(value, dict):
+        if path in FREE_MAPS:
+            return value
+        return dict((k, coerce_templated(module, zoneadm, v, k if not path else path + '.' + k, cache))
+                    for k, v in value.items())
+    if isinstance(value, list):
+        return [coerce_templated(module, zoneadm, v, path, cache) for v in value]
+    if not isinstance(value, str) or not path or not re.match(r'^(-?[0-9]+|[Tt]rue|[Ff]alse)$', value):
+        return value
+    if path not in cache:
+        rc, out, err = module.run_command([zoneadm, 'explain', path])
+        match = re.search(r'^  type: ([a-z]+)', out, re.M) if rc == 0 else None
+        cache[path] = match.group(1) if match else None
+    if cache[path] == 'integer' and re.match(r'^-?[0-9]+$', value):
+        return int(value)
+    if cache[path] == 'boolean' and value.lower() in ('true', 'false'):
+        return value.lower() == 'true'
+    return value

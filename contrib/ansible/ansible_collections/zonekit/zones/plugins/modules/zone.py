@@ -85,6 +85,11 @@ options:
     type: bool
     default: false
 notes:
+  - In I(manifest), text that Jinja made of a number or a boolean (C("512"),
+    C("True")) is turned back into one where the property is an integer or a
+    boolean (as C(zoneadm explain) says); metadata and tags are left as given.
+  - In check mode, a nic tag or image that an earlier task would create is
+    taken as there, with a warning, so a whole play can be checked at once.
   - Point the module at another store with the task's or play's
     C(environment) (C(ZONEKIT_ROOT), C(ZONEKIT_RUN), C(ZONEKIT_CONFIG)).
 seealso:
@@ -165,7 +170,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.zonekit.zones.plugins.module_utils.zonekit import (
-    NOT_FOUND, apply_document, diff_of, first_item)
+    NOT_FOUND, apply_document, coerce_templated, diff_of, first_item)
 
 
 def load_manifest(module, path):
@@ -228,7 +233,7 @@ def main():
 
     doc = {}
     if p['manifest'] is not None:
-        doc = dict(p['manifest'])
+        doc = coerce_templated(module, zoneadm, dict(p['manifest']))
     elif p['manifest_file']:
         doc = load_manifest(module, p['manifest_file'])
     for key, value in (('alias', p['name']), ('uuid', p['uuid'])):
