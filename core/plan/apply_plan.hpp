@@ -11,6 +11,7 @@
 // `key: null` says "absent" (removes a property without a default).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>

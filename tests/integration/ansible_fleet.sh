@@ -9,7 +9,7 @@
 command -v ansible-playbook >/dev/null || { echo "SKIP: ansible-playbook is not installed (apt-get install ansible-core)" >&2; exit 77; }
 
 HOSTS="h1 h2 h3"
-PLAYBOOK=$ZK_SOURCE/contrib/ansible/ansible_collections/zonekit/zones/playbooks/provision.yml
+PLAYBOOK=zonekit.zones.provision   # the collection's playbook, by name as the README runs it
 export HOME=$ZK_TMP/home ANSIBLE_COLLECTIONS_PATH=$ZK_SOURCE/contrib/ansible
 export ANSIBLE_CONFIG=$ZK_TMP/ansible.cfg ANSIBLE_LOCAL_TEMP=$ZK_TMP/ansible-local ANSIBLE_REMOTE_TEMP=$ZK_TMP/ansible-remote
 export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_FORKS=3 ANSIBLE_DEPRECATION_WARNINGS=0
