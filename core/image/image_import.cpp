@@ -78,8 +78,10 @@ Result<ImageInfo> import_impl(const std::string& root, const std::string& source
       return fail(std::string(real) + ": contains the image store " + store_real, ErrorKind::Invalid);
   }
 
+  if (!opts.uuid.empty() && !is_uuid(opts.uuid))
+    return fail("uuid " + opts.uuid + " is not a lower-case UUID", ErrorKind::Invalid);
   ImageInfo info;
-  info.uuid = new_uuid();
+  info.uuid = opts.uuid.empty() ? new_uuid() : opts.uuid;
   info.source = real;
   info.created = now_iso8601();
   const std::string images = images_dir(root);
@@ -166,6 +168,7 @@ Result<ImageInfo> import_impl(const std::string& root, const std::string& source
   {
     FileLock lock = ZK_TRY(lock_store(root, FileLock::Mode::Exclusive));
     const std::string final_dir = images + "/" + info.uuid;
+    if (fs::exists(final_dir)) return fail("image " + info.uuid + " is already imported");
     if (::chmod(incoming.c_str(), 0755) < 0) return sys_error("chmod", incoming);
     if (::rename(incoming.c_str(), final_dir.c_str()) < 0) return sys_error("rename", final_dir);
     guard.armed = false;

@@ -35,6 +35,7 @@ struct ImportProgress {
 
 struct ImportOptions {
   std::string name, version;  // default: OCI ref.name / docker RepoTags "repo:tag", else the file name; version ""
+  std::string uuid;           // the image's uuid (zoneadm apply's kind: image documents); default: a random one
   bool progress = false;      // call on_progress (core never prints; imgadm prints it on a tty)
   std::function<void(const ImportProgress&)> on_progress;
   Limits limits;
