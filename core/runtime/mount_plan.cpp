@@ -86,6 +86,7 @@ HostFacts probe_host_facts(const std::string& console_path) {
   f.console_path = console_path;
   struct stat st;
   f.host_usr_local_sbin = lstat("/usr/local/sbin", &st) == 0 && S_ISDIR(st.st_mode);
+  f.host_alternatives = lstat("/etc/alternatives", &st) == 0 && S_ISDIR(st.st_mode);
   return f;
 }
 
@@ -146,6 +147,14 @@ std::vector<MountStep> plan_mounts(const ZoneSpec& spec, const HostFacts& facts)
     b.source = spec.zone_dir + "/root/" + name;
     b.target = "/" + name;
     b.attrs = kNosuid | kNodev;
+    p.push_back(b);
+  }
+  if (!image && facts.host_alternatives) {
+    // Resolved beneath the new root refusing symlinks: /etc is the zone's.
+    MountStep b{MountKind::BindUser};
+    b.source = "/etc/alternatives";
+    b.target = "/etc/alternatives";
+    b.attrs = kRdonly | kNosuid | kNodev;
     p.push_back(b);
   }
 

@@ -60,6 +60,10 @@ struct HostFacts {
   // has that directory.
   std::string native_sbin;
   bool host_usr_local_sbin = false;
+  // The host has /etc/alternatives: sparse zones see it read-only, as the
+  // shared /usr it points into (never a copy that goes stale or costs a
+  // journaled write per link at first boot).
+  bool host_alternatives = false;
 };
 
 // Host directories shared read-only with every sparse zone.

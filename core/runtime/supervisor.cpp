@@ -10,6 +10,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -35,6 +37,8 @@
 #include "core/runtime/userns_owner.hpp"
 #include "core/runtime/zone_child.hpp"
 #include "core/sys/proc_stat.hpp"
+#include "core/sys/idmap_support.hpp"
+#include "core/sys/quota_rules.hpp"
 #include "core/sys/fault.hpp"
 #include "core/sys/fs.hpp"
 
@@ -129,8 +133,15 @@ Result<UniqueFd> image_tree_for(const ZoneSpec& spec, pid_t child) {
   struct mount_attr attr{};
   attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
   attr.userns_fd = static_cast<uint64_t>(userns.get());
-  if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
-    return sys_error("idmap", spec.image_rootfs);
+  if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+    const int e = errno;
+    auto err = sys_error("idmap", spec.image_rootfs, e);
+    struct statfs sfs;
+    struct utsname uts;
+    if (e == EINVAL && fstatfs(tree.get(), &sfs) == 0 && uname(&uts) == 0)
+      err.error().detail = sys::idmap_refusal(quota::fs_type_name(static_cast<uint64_t>(sfs.f_type)), uts.release);
+    return err;
+  }
   return tree;
 }
 
@@ -302,18 +313,6 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   facts.native_sbin = native_sbin_dir();
   cfg.mounts = plan_mounts(spec_, facts);
   cfg.files = ZK_TRY(etc_files(spec_));
-  // Sparse zones get the host's alternatives and ld.so.cache, again only
-  // when those changed since the zone last booted.
-  const std::string stamp_path = spec_.zone_dir + "/etc-seed.stamp";
-  std::string stamp;
-  if (spec_.brand != "image") {
-    stamp = host_etc_fingerprint();
-    auto seen = fs::read_file(stamp_path, 4096);
-    if (!seen || *seen != stamp)
-      for (auto& f : host_etc_files()) cfg.files.push_back(std::move(f));
-    else
-      stamp.clear();
-  }
   cfg.argv = spec_.init_argv;
   cfg.env = init_env();
   cfg.seccomp = &prog;
@@ -450,7 +449,6 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   attached_sent = true;
   auto v = verdict(kChildReplyTimeoutMs);
   if (!v) return kill_child(fail("zone init did not start within 30s").error());
-  if (*v && !stamp.empty()) (void)fs::write_file_atomic(stamp_path, stamp, 0600);
   return std::move(*v);
 }
 

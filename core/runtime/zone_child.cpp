@@ -88,39 +88,6 @@ Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec) {
   return f;
 }
 
-std::vector<FileSeed> host_etc_files() {
-  std::vector<FileSeed> f;
-  if (DIR* d = opendir("/etc/alternatives")) {
-    f.push_back({"/etc/alternatives", "", false, 'd'});
-    while (struct dirent* e = readdir(d)) {
-      if (e->d_name[0] == '.' || e->d_type != DT_LNK) continue;
-      std::string path = std::string("/etc/alternatives/") + e->d_name;
-      char target[4096];
-      ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
-      if (n <= 0) continue;
-      f.push_back({path, std::string(target, static_cast<size_t>(n)), false, 'l'});
-    }
-    closedir(d);
-  }
-  return f;
-}
-
-std::string host_etc_fingerprint() {
-  std::string out;
-  for (const char* path : {"/etc/alternatives"}) {
-    struct stat st;
-    if (::lstat(path, &st) < 0) {
-      out += std::string(path) + " -\n";
-      continue;
-    }
-    out += std::string(path) + " " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + " " +
-           std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
-           std::to_string(st.st_mtim.tv_nsec) + " " + std::to_string(st.st_ctim.tv_sec) + "." +
-           std::to_string(st.st_ctim.tv_nsec) + "\n";
-  }
-  return out;
-}
-
 std::vector<std::string> init_env() {
   return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
           "TERM=vt220", "container=zonekit"};
@@ -159,18 +126,11 @@ bool no_space(int err) { return err == ENOSPC || err == EDQUOT; }
 // absent. Left out, to be tried at the next boot, when the disk is full: a
 // partly written file is removed, never kept.
 int seed_file(const FileSeed& f) {
-  int r = 0;
-  if (f.type == 'd') {
-    r = ::mkdir(f.path.c_str(), 0755) < 0 && errno != EEXIST ? -errno : 0;
-  } else if (f.type == 'l') {
-    r = ::symlink(f.content.c_str(), f.path.c_str()) < 0 && errno != EEXIST ? -errno : 0;
-  } else {
-    int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) return errno == EEXIST || no_space(errno) ? 0 : -errno;
-    r = write_all(fd, f.content);
-    ::close(fd);
-    if (r < 0) ::unlink(f.path.c_str());
-  }
+  int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return errno == EEXIST || no_space(errno) ? 0 : -errno;
+  int r = write_all(fd, f.content);
+  ::close(fd);
+  if (r < 0) ::unlink(f.path.c_str());
   return no_space(-r) ? 0 : r;
 }
 
@@ -213,7 +173,7 @@ int mount_seed(const FileSeed& f) {
 int mount_seeds(const std::vector<FileSeed>& files, int* failed) {
   size_t bytes = 1 << 20, count = 0;  // 1 MiB for the zone's edits
   for (const auto& f : files)
-    if (f.type == 'f' && f.regenerate) {
+    if (f.regenerate) {
       bytes += (f.content.size() + 4095) & ~size_t{4095};
       ++count;
     }
@@ -229,7 +189,7 @@ int mount_seeds(const std::vector<FileSeed>& files, int* failed) {
   }
   int r = 0;
   for (size_t i = 0; i < files.size() && r == 0; ++i) {
-    if (files[i].type != 'f' || !files[i].regenerate) continue;
+    if (!files[i].regenerate) continue;
     r = mount_seed(files[i]);
     if (r < 0) *failed = static_cast<int>(i);
   }
@@ -343,7 +303,7 @@ void zone_child_main(ChildConfig& cfg) {
 
   umask(022);
   for (size_t i = 0; i < cfg.files.size(); ++i)
-    if (cfg.files[i].type != 'f' || !cfg.files[i].regenerate)
+    if (!cfg.files[i].regenerate)
       if (int r = seed_file(cfg.files[i]); r < 0) child_fail(sync, ChildStep::SeedEtc, -r, static_cast<int>(i));
   int failed_seed = -1;
   if (int r = mount_seeds(cfg.files, &failed_seed); r < 0) child_fail(sync, ChildStep::SeedEtc, -r, failed_seed);

@@ -39,12 +39,11 @@ struct ChildMsg {
 
 struct FileSeed {
   std::string path;      // inside the zone, directly under /etc
-  std::string content;   // file content, or the target of a symlink
+  std::string content;
   // true: written anew at each boot on a tmpfs and mounted on path (never
   // on the zone's disk); false: written to the zone's disk only if absent
   // (and left out while the disk is full).
   bool regenerate;
-  char type = 'f';       // 'f' file, 'd' directory, 'l' symlink (never regenerated)
 };
 
 // Everything the child needs, prepared by the parent before clone.
@@ -73,13 +72,6 @@ struct ChildConfig {
 // Files seeded into the zone's /etc at boot; for the sparse brand also the
 // host's /etc/ld.so.cache (the shared /usr's index), at each boot.
 Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec);
-// Sparse brand: the /etc/alternatives symlinks the shared /usr expects,
-// taken from the host (parent side), created only when absent.
-std::vector<FileSeed> host_etc_files();
-// Identity of those host files (inode, size, mtime): when it equals the one
-// recorded at the zone's last boot, the seeding is skipped (hundreds of
-// alternatives links on a busy host cost milliseconds per boot).
-std::string host_etc_fingerprint();
 
 // The fixed environment of a zone's init.
 std::vector<std::string> init_env();

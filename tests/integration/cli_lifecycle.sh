@@ -74,7 +74,7 @@ expect_eq "$(zoneadm list -H -o alias)" broken "zones left"
 zoneadm delete broken
 expect_eq "$(zoneadm list -H | wc -l)" 0 "zones left after delete"
 # Nothing of the zones remains in the cgroup tree.
-left=$(find /sys/fs/cgroup/*/"$ZONEKIT_CGROUP_PARENT" -mindepth 1 -type d 2>/dev/null | wc -l)
+left=$(zk_cgroups_left | wc -l)
 expect_eq "$left" 0 "zone cgroups left"
 
 # halt --all (host shutdown) stops every running zone and keeps autoboot.

@@ -132,7 +132,7 @@ done
 expect_eq "$(zoneadm list -H -o state alias=k)" stopped "state after the kills"
 [ -z "$(ip -o link show type veth | grep ' zk')" ] || zk_fail "veth left after the kills"
 [ -z "$(nft list tables bridge | grep zk_)" ] || zk_fail "nft table left after the kills"
-[ -z "$(find /sys/fs/cgroup/*/"$ZONEKIT_CGROUP_PARENT" -mindepth 1 -type d 2>/dev/null)" ] ||
+[ -z "$(zk_cgroups_left)" ] ||
   zk_fail "cgroup left after the kills"
 expect_rc 0 zoneadm delete k
 echo "ok kill -9 during boot"

@@ -43,6 +43,11 @@ expect_eq "$(printf 'echo in-shell-$((6*7))\nexit\n' | zlogin $U 2>/dev/null | t
 # the shared /usr works as on the host: alternatives and the linker cache
 expect_eq "$(echo 'a b' | zlogin $U awk '{print $2}')" b "awk through /etc/alternatives"
 zlogin $U cmp -s /etc/ld.so.cache - </etc/ld.so.cache || zk_fail "ld.so.cache differs from the host's"
+# ... seen read-only from the host (live, never copied link by link to the zone's disk)
+expect_eq "$(zlogin $U ls /etc/alternatives | wc -l)" "$(ls /etc/alternatives | wc -l)" "alternatives as the host's"
+expect_rc 1 zlogin $U ln -s /bin/true /etc/alternatives/zk-planted
+[ -z "$(find "$ZONEKIT_ROOT/zones/$U/root/etc/alternatives" -mindepth 1 2>/dev/null)" ] ||
+  zk_fail "alternatives copied to the zone's disk"
 
 # filesystems[]: read-only bind
 expect_eq "$(zlogin $U cat /var/share/file)" shared-data "filesystems bind"

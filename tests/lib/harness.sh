@@ -22,6 +22,14 @@ fi
 ZK_TMP=$(mktemp -d /tmp/zk-it.XXXXXX)
 mount -t tmpfs -o mode=0755,size=2g zk-test "$ZK_TMP"
 mkdir -p "$ZK_TMP/root" "$ZK_TMP/run"
+# ZK_STORE_FS=ext4 puts the store on a loop-mounted ext4 (as /var/lib/zonekit
+# on a Debian host) instead of the tmpfs; scripts/vm-test.sh sets it.
+if [ "${ZK_STORE_FS:-tmpfs}" = ext4 ]; then
+  truncate -s 1536m "$ZK_TMP/store.ext4"
+  mkfs.ext4 -q -F "$ZK_TMP/store.ext4"  # Debian's defaults: journal, no project quotas
+  mount -o loop "$ZK_TMP/store.ext4" "$ZK_TMP/root"
+  chmod 0755 "$ZK_TMP/root"
+fi
 export ZONEKIT_ROOT="$ZK_TMP/root" ZONEKIT_RUN="$ZK_TMP/run" ZONEKIT_CONFIG="$ZK_TMP/zonekit.toml"
 export ZONEKIT_CGROUP_PARENT="zonekit-test-$$-$RANDOM"
 export PATH="$ZK_BUILD/bin:$PATH"
@@ -32,6 +40,13 @@ zk_cgroup_dirs() {
   for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
     [ -d "$h$ZONEKIT_CGROUP_PARENT" ] && echo "$h$ZONEKIT_CGROUP_PARENT"
   done
+  return 0
+}
+
+# The zones' cgroups still under the test's parent, on any layout.
+zk_cgroups_left() {
+  local d
+  for d in $(zk_cgroup_dirs); do find "$d" -mindepth 1 -type d; done
   return 0
 }
 
@@ -63,6 +78,7 @@ zk_cleanup() {
     find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   ${ZK_EXTRA_CLEANUP:-true}
+  mountpoint -q "$ZK_TMP/root" && umount -l "$ZK_TMP/root"
   umount -l "$ZK_TMP" 2>/dev/null
   rmdir "$ZK_TMP" 2>/dev/null
   if [ $rc -eq 0 ]; then echo "PASS: $(basename "$0")"; else echo "FAIL: $(basename "$0") (exit $rc)"; fi

@@ -26,6 +26,7 @@ HostFacts debian_facts() {
   f.top_dirs = {{"usr", true, ""},     {"bin", true, "usr/bin"}, {"sbin", true, "usr/sbin"},
                 {"lib", true, "usr/lib"}, {"lib32", false, ""},   {"lib64", true, "usr/lib64"}};
   f.console_path = "/dev/pts/3";
+  f.host_alternatives = true;
   return f;
 }
 
@@ -54,6 +55,7 @@ TEST_CASE("plan_mounts: the exact sparse zone tree") {
       "bind zone /zones/z1/root/root on /root [nosuid,nodev]",
       "mkdir /home 0755",
       "bind zone /zones/z1/root/home on /home [nosuid,nodev]",
+      "bind filesystem /etc/alternatives on /etc/alternatives [ro,nosuid,nodev]",
       "mkdir /tmp 1777",
       "mount tmpfs tmpfs on /tmp flags=0x6 data=mode=1777,size=16777216",
       "mkdir /run 0755",
@@ -160,6 +162,7 @@ TEST_CASE("apply_mounts: exact syscall order, masks skipped when the path is abs
       "bind_beneath /zones/z1/root root /r/root nosuid,nodev",
       "mkdir /r/home 0755",
       "bind_beneath /zones/z1/root home /r/home nosuid,nodev",
+      "bind_in_root /etc/alternatives /r /etc/alternatives ro,nosuid,nodev",
       "mkdir /r/tmp 1777",
       "mount tmpfs tmpfs /r/tmp 0x6 mode=1777,size=16777216",
       "mkdir /r/run 0755",
@@ -250,6 +253,7 @@ TEST_CASE("plan_mounts: image brand roots the zone in an overlay over the id-shi
   for (const auto& line : got) {
     CHECK(line.find("bind /usr") == std::string::npos);     // no host /usr
     CHECK(line.find("bind zone") == std::string::npos);     // no sparse dirs
+    CHECK(line.find("/etc/alternatives") == std::string::npos);  // its own, from the image
     CHECK(line != "set / [ro]");                            // the overlay stays writable
   }
   CHECK(std::find(got.begin(), got.end(), "mount proc proc on /proc flags=0xe data=") != got.end());
