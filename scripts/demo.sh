@@ -42,6 +42,7 @@ run zoneadm boot demo01
 run zoneadm boot web01
 run zoneadm list -o alias,state,ip,mac,ram,cpu_cap
 run zlogin demo01 hostname
+run zlogin demo01 mdata-get motd
 run zlogin web01 sh -c 'echo "in web01: pid 1 is $(cat /proc/1/comm), uid $(id -u)"; ip -4 -o addr show; ls /srv/doc | head -3'
 web_ip=$(zoneadm list -H -o ip alias=web01)
 zlogin web01 sh -c 'echo "hello from web01" | busybox nc -l -p 8080' &

@@ -112,10 +112,14 @@ pid_t start_provisioner(const ProvisionJob& job) {
   pid_t pid = fork();
   if (pid != 0) return pid < 0 ? 0 : pid;
 
-  // The child: stdio is the zone's console, nothing else of ours is
-  // needed (zone_exec opens what it uses).
-  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null >= 0) dup2(null, 0);
+  // The child: stdout and stderr are the zone's console, stdin an empty
+  // pipe (no host file, not even /dev/null, reaches the zone); nothing
+  // else of ours is needed (zone_exec opens what it uses).
+  int empty[2];
+  if (pipe2(empty, O_CLOEXEC) == 0) {
+    ::close(empty[1]);
+    dup2(empty[0], 0);
+  }
   if (job.console_fd >= 0) {
     dup2(job.console_fd, 1);
     dup2(job.console_fd, 2);
