@@ -15,6 +15,7 @@
 #include "core/manifest/schema.hpp"
 #include "core/manifest/validate.hpp"
 #include "core/ops/live_nics.hpp"
+#include "core/ops/nictags.hpp"
 #include "core/ops/zone_quota.hpp"
 #include "core/plan/zone_plan.hpp"
 #include "core/runtime/supervisor_client.hpp"
@@ -298,6 +299,7 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
                 ErrorKind::Busy);
   ZK_TRYVC(check_fs_sources(st, l.rec.doc, true), zone_label(l.rec) + ": boot");
   auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
+  if (!spec.nics.empty()) ZK_TRYV(context(ensure_tag_network(st), zone_label(l.rec) + ": boot"));
   std::string warning = ZK_TRY(context(apply_quota(st, l.rec.doc), zone_label(l.rec) + ": boot"));
   // runtime::boot's errors already read "zone NAME: boot failed: ...".
   ZK_TRYV(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000));
