@@ -88,6 +88,14 @@ LinkInfo parse_link(const nlmsghdr* nlh) {
           info.mac = m;
         }
         break;
+      case IFLA_STATS64: {
+        // The struct grows with kernels; its first four fields never move.
+        uint64_t first[4]{};
+        size_t n = std::min<size_t>(mnl_attr_get_payload_len(attr), sizeof first);
+        memcpy(first, mnl_attr_get_payload(attr), n);
+        info.stats = {first[0], first[1], first[2], first[3]};
+        break;
+      }
       case IFLA_LINKINFO: {
         const nlattr* inner;
         ZK_ATTR_FOR_EACH_NESTED(inner, attr) {
