@@ -43,7 +43,7 @@ std::vector<std::string> list_value(const std::vector<std::string>& given) {
 }
 
 int print_notes(const ops::Notes& notes) {
-  for (const auto& n : notes) std::cerr << kTool << ": " << n << "\n";
+  for (const auto& n : notes) cli::print_note(kTool, n);
   return 0;
 }
 

@@ -49,7 +49,7 @@ echo "unicast: sent $sent, delivered $got" >&2
 # the nic property: a lower rate, applied to the running zone
 MAC1=$(zk_mac z1)
 expect_rc 0 zoneadm update z1 -f - <<<"{\"update_nics\": [{\"mac\": \"$MAC1\", \"broadcast_rate\": 50}]}"
-expect_contains "$ZK_TMP/err" "(applied live)"
+expect_contains "$ZK_TMP/err" "applied live: nics"
 read -r sent got < <(flood 255.255.255.255)
 echo "broadcast, broadcast_rate 50: sent $sent, delivered $got" >&2
 [ "$got" -le 300 ] || zk_fail "broadcast_rate 50 delivered $got frames"
