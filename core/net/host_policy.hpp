@@ -77,7 +77,10 @@ Result<std::vector<nft::Table>> host_tables(const HostPolicy& policy);
 // Replace both tables with the policy's in one transaction (remove them when
 // it has none), then turn forwarding on, or put back what zonekit changed
 // when nothing needs it any more. For nicadm, with the tags locked.
-Result<void> apply_host_policy(const HostPolicy& policy, const std::string& forward_record);
+// retired_ip_tables: tables of family ip that earlier versions made (a
+// tag's "zknat_TAG"), removed in the same transaction.
+Result<void> apply_host_policy(const HostPolicy& policy, const std::string& forward_record,
+                               const std::vector<std::string>& retired_ip_tables = {});
 // At zone boot (after a host reboot nothing is there): create a missing
 // table, never replace one (nicadm keeps them current), and turn forwarding
 // on if needed. Safe against concurrent boots.

@@ -50,7 +50,8 @@ Result<void> set_forwarding(bool needed, const std::string& record, bool restore
 
 }  // namespace
 
-Result<void> apply_host_policy(const HostPolicy& policy, const std::string& forward_record) {
+Result<void> apply_host_policy(const HostPolicy& policy, const std::string& forward_record,
+                               const std::vector<std::string>& retired_ip_tables) {
   const std::string ctx = "host network policy";
   auto tables = ZK_TRYC(host_tables(policy), ctx);
   auto nl = ZK_TRYC(nft::Socket::open(), ctx);
@@ -58,6 +59,7 @@ Result<void> apply_host_policy(const HostPolicy& policy, const std::string& forw
   nft::Batch batch;
   batch.delete_table(nft::Family::Bridge, kHostTable);
   batch.delete_table(nft::Family::Inet, kHostTable);
+  for (const auto& name : retired_ip_tables) batch.delete_table(nft::Family::Ip, name);
   for (const auto& t : tables) batch.add_table(t);
   ZK_TRYVC(nl.commit(batch), ctx);
   return set_forwarding(policy.needs_forwarding(), forward_record, true);

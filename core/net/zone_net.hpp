@@ -29,7 +29,7 @@ Result<void> ensure_bridge(const std::string& name, uint32_t mtu, const std::opt
 // Undo ensure_bridge for a tag that goes away or moves: a bridge zonekit
 // made (its MAC says so) is deleted unless keep_bridge (another tag uses
 // it) or ports are still attached; otherwise only the gateway address comes
-// off, and only if zonekit put it there (kernels before 6.0 do not keep
+// off, and only if zonekit put it there (kernels before 6.1 do not keep
 // that mark: the address stays). A missing bridge is no error.
 struct BridgeRelease {
   bool bridge_deleted = false;

@@ -107,8 +107,12 @@ Result<void> bring_up(const store::NicTag& t) {
   return {};
 }
 
-Result<void> apply_policy(const store::Store& st, const std::map<std::string, store::NicTag>& tags) {
-  return net::apply_host_policy(host_policy(tags), forward_record(st));
+// changed: the tag added, updated or deleted; the NAT table that versions
+// before the host policy made for it goes (its --no-nat or delete would
+// leave it otherwise).
+Result<void> apply_policy(const store::Store& st, const std::map<std::string, store::NicTag>& tags,
+                          const std::string& changed) {
+  return net::apply_host_policy(host_policy(tags), forward_record(st), {"zknat_" + changed});
 }
 
 Result<void> check_forward_targets(const std::map<std::string, store::NicTag>& tags, const store::NicTag& t) {
@@ -213,7 +217,7 @@ Result<void> add_tag(store::Store& st, const store::NicTag& tag) {
   ZK_TRYV(bring_up(tag));
   ZK_TRYV(st.put_tag(tag));
   tags[tag.name] = tag;
-  return context(apply_policy(st, tags), "nic tag " + tag.name);
+  return context(apply_policy(st, tags, tag.name), "nic tag " + tag.name);
 }
 
 Result<Notes> update_tag(store::Store& st, const std::string& name, const TagChange& c) {
@@ -273,7 +277,7 @@ Result<Notes> update_tag(store::Store& st, const std::string& name, const TagCha
       return fail(std::move(up.error()));
     }
     ZK_TRYV(st.put_tag(t));
-    ZK_TRYV(context(apply_policy(st, tags), "nic tag " + name));
+    ZK_TRYV(context(apply_policy(st, tags, name), "nic tag " + name));
     if (auto g = gateway_cidr(old)) old_gw = g->addr.str();
     if (pool.gateway) new_gw = pool.gateway->str();
   }
@@ -302,7 +306,7 @@ Result<Notes> delete_tag(store::Store& st, const std::string& name) {
   tags.erase(name);
   auto notes = ZK_TRY(release(gone, tags));
   ZK_TRYV(st.delete_tag(name));
-  ZK_TRYV(context(apply_policy(st, tags), "nic tag " + name));
+  ZK_TRYV(context(apply_policy(st, tags, name), "nic tag " + name));
   return notes;
 }
 

@@ -95,7 +95,7 @@ class RouteSocket {
   // are added without duplicate address detection (IFA_F_NODAD): they are
   // ours by allocation and usable at once.
   // A non-zero addr.proto is recorded as the address's IFA_PROTO (kernels
-  // before 6.0 ignore it).
+  // before 6.1 ignore it).
   Result<void> add_address(int index, const std::string& ifname, const WireAddr& addr);
   // NotFound (code EADDRNOTAVAIL) when the link does not hold the address.
   Result<void> delete_address(int index, const std::string& ifname, const WireAddr& addr);

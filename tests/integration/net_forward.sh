@@ -95,7 +95,10 @@ expect_eq "$(nicadm list -H -p -o name,nat,forward)" "$(printf 'a:false:world,b\
 expect_eq "$(reach za ext 198.51.100.2)" "from $IPA" "za -> external host with forward world, own address"
 
 # --- off again: forwarding as zonekit found it -----------------------------
+# (and the NAT table versions before the host policy made for the tag goes)
+nft add table ip zknat_b
 expect_rc 0 nicadm update b --no-nat
+nft list table ip zknat_b >/dev/null 2>&1 && zk_fail "--no-nat left the old NAT table zknat_b"
 expect_eq "$(cat /proc/sys/net/ipv4/ip_forward)" 1 "ip_forward while a still forwards"
 expect_eq "$(reach zb ext 198.51.100.2)" "failed: ETIMEDOUT" "zb -> external host after --no-nat"
 expect_rc 0 nicadm update a --forward none

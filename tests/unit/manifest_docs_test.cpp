@@ -94,7 +94,8 @@ TEST_CASE("explain describes one property") {
         "  update: updatable, at next boot\n"
         "  example: ips: [10.0.0.5/24]\n");
   CHECK(explain("nics").find("  entries have: interface nic_tag mac ips gateways ip netmask gateway primary mtu "
-                             "vlan_id allow_ip_spoofing allow_mac_spoofing allow_dhcp_spoofing allowed_ips\n") !=
+                             "vlan_id allow_ip_spoofing allow_mac_spoofing allow_dhcp_spoofing allowed_ips "
+                             "broadcast_rate\n") !=
         std::string::npos);
   CHECK(explain("nics").find("  update members: add_nics, update_nics and remove_nics\n") != std::string::npos);
   CHECK(explain("tags").find("  update members: set_tags and remove_tags\n") != std::string::npos);
