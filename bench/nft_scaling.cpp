@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
       auto t2 = Clock::now();
       auto c = net::antispoof_counters(zone(0).uuid);
       auto t3 = Clock::now();
-      if (!c || c->size() != 8) {
+      if (!c || c->size() != 9) {
         std::fprintf(stderr, "nft_scaling: counters: %s\n", c ? "wrong count" : c.error().message().c_str());
         return 1;
       }

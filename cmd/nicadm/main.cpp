@@ -24,15 +24,33 @@ int report(const Error& e) {
   return cli::exit_code(e);
 }
 
-json plain_field(const json& row, const std::string& f) {
+// Lists (host_access, forward) read "dns,tcp/22" in tables and with -p;
+// an empty one is a missing value there.
+json plain_field(const json& row, const std::string& f, bool as_json) {
   auto it = row.find(f);
-  return it == row.end() ? json() : *it;
+  if (it == row.end()) return json();
+  if (as_json || !it->is_array()) return *it;
+  std::string joined;
+  for (const auto& x : *it) joined += (joined.empty() ? "" : ",") + x.get<std::string>();
+  return joined.empty() ? json() : json(joined);
+}
+
+// "none" or "a,b,c" -> the list ("none": empty).
+std::vector<std::string> list_value(const std::vector<std::string>& given) {
+  auto items = ops::split_list(given);
+  if (items.size() == 1 && items[0] == "none") return {};
+  return items;
+}
+
+int print_notes(const ops::Notes& notes) {
+  for (const auto& n : notes) cli::print_note(kTool, n);
+  return 0;
 }
 
 const std::vector<ops::FieldInfo> kTagFields = {
     {"name", "NAME"}, {"bridge", "BRIDGE"}, {"subnet", "SUBNET"}, {"gateway", "GATEWAY"},
     {"range", "RANGE"}, {"mtu", "MTU", true}, {"vlan_id", "VLAN", true}, {"nat", "NAT"},
-    {"origin", "ORIGIN"}};
+    {"host_access", "HOST_ACCESS"}, {"forward", "FORWARD"}, {"origin", "ORIGIN"}};
 const std::vector<ops::FieldInfo> kAllocFields = {
     {"zone", "ZONE"}, {"uuid", "UUID"}, {"nic", "NIC"}, {"ip", "IP"}, {"mac", "MAC"}};
 
@@ -69,6 +87,11 @@ int main(int argc, char** argv) {
   add->add_option("--mtu", tag.mtu, "MTU of the zone NICs")->capture_default_str();
   add->add_option("--vlan", tag.vlan_id, "VLAN id (0: untagged)");
   add->add_flag("--nat", tag.nat, "masquerade traffic from the subnet leaving the host");
+  std::vector<std::string> a_host, a_forward;
+  add->add_option("--host-access", a_host, "what zones may reach on the host: none, all, or dns,ping,tcp/PORT,udp/PORT")
+      ->allow_extra_args(false);
+  add->add_option("--forward", a_forward, "where the host forwards the zones' traffic: none, or world,TAG,...")
+      ->allow_extra_args(false);
 
   auto* list = app.add_subcommand("list", "list nic tags");
   add_list_flags(list, o_fields, no_header, lopt);
@@ -90,6 +113,10 @@ int main(int argc, char** argv) {
   auto* ov = update->add_option("--vlan", u_vlan, "VLAN id");
   update->add_flag("--nat", u_nat, "turn outbound NAT on");
   update->add_flag("--no-nat", u_no_nat, "turn outbound NAT off");
+  std::vector<std::string> u_host, u_forward;
+  auto* oh = update->add_option("--host-access", u_host, "none, all, or dns,ping,tcp/PORT,udp/PORT")
+                 ->allow_extra_args(false);
+  auto* of = update->add_option("--forward", u_forward, "none, or world,TAG,...")->allow_extra_args(false);
 
   auto* del = app.add_subcommand("delete", "delete a nic tag (refused while zones use it)");
   del->add_option("tag", name, "tag name")->required();
@@ -113,6 +140,8 @@ int main(int argc, char** argv) {
   if (!st) return report(st.error());
 
   if (add->parsed()) {
+    tag.host_access = list_value(a_host);
+    tag.forward = list_value(a_forward);
     auto r = ops::add_tag(*st, tag);
     return r ? 0 : report(r.error());
   }
@@ -125,12 +154,14 @@ int main(int argc, char** argv) {
     if (*ov) change.vlan_id = u_vlan;
     if (u_nat) change.nat = true;
     if (u_no_nat) change.nat = false;
+    if (*oh) change.host_access = list_value(u_host);
+    if (*of) change.forward = list_value(u_forward);
     auto r = ops::update_tag(*st, name, change);
-    return r ? 0 : report(r.error());
+    return r ? print_notes(*r) : report(r.error());
   }
   if (del->parsed()) {
     auto r = ops::delete_tag(*st, name);
-    return r ? 0 : report(r.error());
+    return r ? print_notes(*r) : report(r.error());
   }
   lopt.fields = ops::split_list(o_fields);
   lopt.header = !no_header && !lopt.parseable;
@@ -153,7 +184,9 @@ int main(int argc, char** argv) {
     if (lopt.fields.empty() && !lopt.json) lopt.fields = {"zone", "nic", "ip", "mac"};
     lopt.sort = {"ip"};
   }
-  auto out = ops::render_list(std::move(rows), lopt, *known, plain_field);
+  auto out = ops::render_list(std::move(rows), lopt, *known, [&](const json& row, const std::string& f) {
+    return plain_field(row, f, lopt.json);
+  });
   if (!out) return report(out.error());
   std::cout << *out;
   return 0;

@@ -186,6 +186,9 @@ std::vector<Property> build() {
       {.path = "nics[].allowed_ips", .type = List, .item = IpOrCidr, .update = Update::NextBoot,
        .doc = "Extra source addresses or CIDRs the zone may send from", .min = 0, .max = 64,
        .example = json::array({"10.0.0.64/28"})},
+      {.path = "nics[].broadcast_rate", .type = Int, .unit = "packets/s", .update = Update::NextBoot,
+       .doc = "Broadcast and multicast frames per second the zone may send; 0 = no limit", .min = 0,
+       .max = 1000000, .default_doc = "300, with a burst of as many", .example = 300},
 
 
       // vmadm(8) properties stored verbatim and shown by get, not acted on.

@@ -17,6 +17,7 @@ using nft::CmpOp;
 using nft::CounterRef;
 using nft::Expr;
 using nft::Interval;
+using nft::Limit;
 using nft::Meta;
 using nft::MetaKey;
 using nft::Payload;
@@ -27,6 +28,7 @@ std::unexpected<Error> invalid(std::string detail) { return fail(std::move(detai
 // The header fields the rules load. desc/field are nft's own ids for them
 // (proto.h: PROTO_DESC_ARP 15, _IP 12, _IP6 13, _ICMPV6 14 and the field's
 // template index), kept in the sets' typeof userdata as nft does.
+constexpr Payload kEtherDaddr{Base::Link, 0, 6};
 constexpr Payload kEtherSaddr{Base::Link, 6, 6};
 constexpr Payload kEtherType{Base::Link, 12, 2};
 constexpr Payload kArpHtype{Base::Network, 0, 2};
@@ -73,6 +75,8 @@ struct NicRules {
   std::optional<Mac> mac;  // nullopt if MAC spoofing allowed
   bool check_ip = true;
   bool check_dhcp = true;
+  bool trusted = false;           // both spoofing flags: only the flood limit
+  uint32_t broadcast_rate = 0;    // frames/s to group addresses; 0 = no limit
   std::vector<Interval> v4, v6;   // allowed sources (nft::match merges them)
 };
 
@@ -88,6 +92,8 @@ Result<NicRules> nic_rules(const NicSpec& nic, size_t pos, const std::string& uu
   if (!nic.allow_mac_spoofing) r.mac = *mac;
   r.check_ip = !nic.allow_ip_spoofing;
   r.check_dhcp = !nic.allow_dhcp_spoofing;
+  r.trusted = nic.allow_ip_spoofing && nic.allow_mac_spoofing;
+  r.broadcast_rate = nic.broadcast_rate;
   for (const auto& s : nic.ips) {
     auto c = parse_cidr(s);
     if (!c) return invalid(field + ".ips: \"" + s + "\" is not an address with prefix");
@@ -153,10 +159,22 @@ const std::vector<Expr> kL4Icmp6 = meta_is(MetaKey::L4proto, {kProtoIcmp6});
 
 Bytes mac_bytes(const Mac& m) { return Bytes(m.begin(), m.end()); }
 
+// "ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00": broadcast and
+// multicast frames (the group bit), as nft compiles it.
+std::vector<Expr> to_group_address() {
+  Bytes group{1, 0, 0, 0, 0, 0};
+  return {kEtherDaddr, nft::Bitwise{group, {}}, Cmp{CmpOp::Eq, group}};
+}
+
 void emit_nic(nft::Table& t, const NicRules& r) {
   const std::string& c = r.chain;
   {
     ChainBuilder b(t, c, c);
+    // First, before any other check: the bridge floods these to every port
+    // and the host, so one zone must not be able to send them without bound.
+    if (r.broadcast_rate)
+      b.drop(to_group_address() + std::vector<Expr>{Limit{r.broadcast_rate, r.broadcast_rate, true}}, "flood");
+    if (r.trusted) return;
     if (r.mac) b.drop(is(kEtherSaddr, mac_bytes(*r.mac), CmpOp::Neq), "mac");
     b.jump(is(kEtherType, kEthArp), c + "_arp");
     b.jump(is(kEtherType, kEthIp), c + "_ip");
@@ -241,15 +259,18 @@ Result<nft::Table> antispoof_table(const ZoneSpec& spec) {
   for (size_t i = 0; i < spec.nics.size(); ++i) {
     const auto& nic = spec.nics[i];
     auto r = ZK_TRY(nic_rules(nic, i, spec.uuid));
-    if (nic.allow_ip_spoofing && nic.allow_mac_spoofing) continue;   // trusted: no filter
+    if (r.trusted && !r.broadcast_rate) continue;   // nothing to check
     for (const auto& other : nics)
       if (other.chain == r.chain || other.port == r.port)
         return invalid("nics[" + std::to_string(i) + "]: index or host_ifname used twice");
     nics.push_back(std::move(r));
   }
   static const char* kReasons[] = {"mac", "arp", "ip", "ip6", "nd", "ra", "dhcp", "other"};
-  for (const auto& r : nics)
-    for (const char* why : kReasons) t.counters.push_back(r.chain + "_" + why);
+  for (const auto& r : nics) {
+    if (!r.trusted)
+      for (const char* why : kReasons) t.counters.push_back(r.chain + "_" + why);
+    if (r.broadcast_rate) t.counters.push_back(r.chain + "_flood");
+  }
   // Bridge prerouting at -300 (nft's "dstnat" there): before anything else
   // sees a frame the zone sends into the bridge.
   nft::Chain pre{"prerouting", nft::Hook{"filter", 0 /* NF_BR_PRE_ROUTING */, -300}, {}};

@@ -12,10 +12,13 @@
 //     only DAD for those and MLD reports; no router adverts or redirects
 //     (unless allow_dhcp_spoofing)
 //   - no DHCPv4/DHCPv6 server replies (udp sport 67/547) unless allow_dhcp_spoofing
+//   - broadcast and multicast frames (group bit of the destination MAC)
+//     beyond broadcast_rate per second, with a burst of as many, dropped
+//     first: the bridge floods them to every port and the host (0: no limit)
 // allow_ip_spoofing lifts the address checks, allow_mac_spoofing the MAC
-// checks; with both, the nic is not filtered at all. Every drop is counted
+// checks; with both, only the flood limit applies. Every drop is counted
 // in a named counter "n<index>_<reason>" (mac, arp, ip, ip6, nd, ra, dhcp,
-// other) so tests and admins can see what was dropped.
+// other, flood) so tests and admins can see what was dropped.
 // Limit: each table has its own base chain at bridge prerouting, and the
 // kernel allows 1024 hooks at one hook point of a network namespace
 // (MAX_HOOK_COUNT); the 1025th zone with a filtered nic fails to boot with

@@ -38,6 +38,9 @@ uint32_t meta_key(MetaKey k) {
     case MetaKey::Protocol: return NFT_META_PROTOCOL;
     case MetaKey::L4proto: return NFT_META_L4PROTO;
     case MetaKey::Iifname: return NFT_META_IIFNAME;
+    case MetaKey::Oifname: return NFT_META_OIFNAME;
+    case MetaKey::Mark: return NFT_META_MARK;
+    case MetaKey::NfProto: return NFT_META_NFPROTO;
   }
   return NFT_META_PROTOCOL;
 }
@@ -53,16 +56,21 @@ uint32_t cmp_op(CmpOp op) {
 }
 
 // What nft writes into a set's userdata, so `nft list` decodes and prints
-// the elements as it does for sets it made itself: key byte order, "merge
-// adjacent elements" for interval sets, and the key as a typeof payload
+// the elements as it does for sets it made itself: key byte order (BYTEORDER_
+// HOST_ENDIAN 1, _BIG_ENDIAN 2), "merge adjacent elements" for interval
+// sets, and (unless typeof_key is off) the key as a typeof payload
 // expression (nft's ids: EXPR_PAYLOAD 7, BYTEORDER_BIG_ENDIAN 2, payload
 // udata desc 0, field 1, base 2, offset 3, length 4 in bits).
 void set_userdata(nftnl_set* s, const Set& set) {
   std::unique_ptr<nftnl_udata_buf, void (*)(const nftnl_udata_buf*)> ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN),
                                                                         nftnl_udata_buf_free);
   if (!ud) return;   // userdata only helps nft print; the set works without it
-  nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, 2);
+  nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, set.host_order ? 1 : 2);
   if (set.interval) nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_MERGE_ELEMENTS, 1);
+  if (!set.typeof_key) {
+    nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()), nftnl_udata_buf_len(ud.get()));
+    return;
+  }
   auto* typeof_nest = nftnl_udata_nest_start(ud.get(), NFTNL_UDATA_SET_KEY_TYPEOF);
   nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_TYPEOF_EXPR, 7);
   auto* data_nest = nftnl_udata_nest_start(ud.get(), NFTNL_UDATA_SET_TYPEOF_DATA);
@@ -103,13 +111,13 @@ nftnl_expr* make_expr(const Expr& e, const std::vector<uint32_t>& set_ids) {
     }
   } else if (auto* b = std::get_if<Bitwise>(&e)) {
     if ((x = make("bitwise"))) {
-      Bytes zero(b->mask.size(), 0);
+      Bytes xor_value = b->xor_value.empty() ? Bytes(b->mask.size(), 0) : b->xor_value;
       nftnl_expr_set_u32(x.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
       nftnl_expr_set_u32(x.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
       nftnl_expr_set_u32(x.get(), NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL);
       nftnl_expr_set_u32(x.get(), NFTNL_EXPR_BITWISE_LEN, uint32_t(b->mask.size()));
       nftnl_expr_set_data(x.get(), NFTNL_EXPR_BITWISE_MASK, b->mask.data(), uint32_t(b->mask.size()));
-      nftnl_expr_set_data(x.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), uint32_t(zero.size()));
+      nftnl_expr_set_data(x.get(), NFTNL_EXPR_BITWISE_XOR, xor_value.data(), uint32_t(xor_value.size()));
     }
   } else if (auto* r = std::get_if<Range>(&e)) {
     if ((x = make("range"))) {
@@ -136,6 +144,7 @@ nftnl_expr* make_expr(const Expr& e, const std::vector<uint32_t>& set_ids) {
       switch (v->kind) {
         case Verdict::Accept: nftnl_expr_set_u32(x.get(), NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT); break;
         case Verdict::Drop: nftnl_expr_set_u32(x.get(), NFTNL_EXPR_IMM_VERDICT, NF_DROP); break;
+        case Verdict::Return: nftnl_expr_set_u32(x.get(), NFTNL_EXPR_IMM_VERDICT, uint32_t(NFT_RETURN)); break;
         case Verdict::Jump:
           nftnl_expr_set_u32(x.get(), NFTNL_EXPR_IMM_VERDICT, uint32_t(NFT_JUMP));
           nftnl_expr_set_str(x.get(), NFTNL_EXPR_IMM_CHAIN, v->chain.c_str());
@@ -144,6 +153,30 @@ nftnl_expr* make_expr(const Expr& e, const std::vector<uint32_t>& set_ids) {
     }
   } else if (std::holds_alternative<Masquerade>(e)) {
     x = make("masq");
+  } else if (auto* ms = std::get_if<MetaSet>(&e)) {
+    if ((x = make("meta"))) {
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_META_KEY, meta_key(ms->key));
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_META_SREG, NFT_REG_1);
+    }
+  } else if (std::holds_alternative<CtState>(e)) {
+    if ((x = make("ct"))) {
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_CT_DREG, NFT_REG_1);
+    }
+  } else if (std::holds_alternative<FibDaddrType>(e)) {
+    if ((x = make("fib"))) {
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR | NFTA_FIB_F_IIF);
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+    }
+  } else if (auto* lim = std::get_if<Limit>(&e)) {
+    if ((x = make("limit"))) {
+      nftnl_expr_set_u64(x.get(), NFTNL_EXPR_LIMIT_RATE, lim->rate);
+      nftnl_expr_set_u64(x.get(), NFTNL_EXPR_LIMIT_UNIT, 1);   // per second
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_LIMIT_BURST, lim->burst);
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+      nftnl_expr_set_u32(x.get(), NFTNL_EXPR_LIMIT_FLAGS, lim->over ? NFT_LIMIT_F_INV : 0);
+    }
   }
   return x.release();
 }
@@ -194,7 +227,7 @@ void Batch::delete_table(Family family, const std::string& name) {
   }
 }
 
-void Batch::add_table(const Table& table) {
+void Batch::add_table(const Table& table, bool exclusive) {
   if (error_) return;
   if (auto bad = check_table(table); !bad.empty()) {
     Error e;
@@ -206,7 +239,8 @@ void Batch::add_table(const Table& table) {
   const std::string obj = family_name(fam) + " " + table.name;
   const char* tname = table.name.c_str();
 
-  put(NFT_MSG_NEWTABLE, fam, NLM_F_CREATE, "add table|" + obj, 1024, [&](nlmsghdr* nlh) {
+  put(NFT_MSG_NEWTABLE, fam, uint16_t(NLM_F_CREATE | (exclusive ? NLM_F_EXCL : 0)), "add table|" + obj, 1024,
+      [&](nlmsghdr* nlh) {
     Owned<nftnl_table> t(nftnl_table_alloc());
     if (!t) return false;
     nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, tname);

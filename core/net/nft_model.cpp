@@ -1,6 +1,7 @@
 #include "core/net/nft_model.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -41,7 +42,10 @@ size_t meta_width(MetaKey k) {
   switch (k) {
     case MetaKey::Protocol: return 2;
     case MetaKey::L4proto: return 1;
-    case MetaKey::Iifname: return 16;
+    case MetaKey::Iifname:
+    case MetaKey::Oifname: return 16;
+    case MetaKey::Mark: return 4;
+    case MetaKey::NfProto: return 1;
   }
   return 0;
 }
@@ -49,6 +53,12 @@ size_t meta_width(MetaKey k) {
 constexpr size_t kMaxExprs = 32;   // nft_netlink sizes a rule's message by it
 
 }  // namespace
+
+Bytes host_u32(uint32_t v) {
+  Bytes b(4);
+  std::memcpy(b.data(), &v, 4);
+  return b;
+}
 
 bool valid_name(const std::string& s) {
   if (s.empty() || s.size() > 64 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) return false;
@@ -159,18 +169,30 @@ std::string check_table(const Table& t) {
       const auto& ex = c.rules[r].exprs;
       if (ex.empty() || ex.size() > kMaxExprs) return where + "no expressions, or too many";
       size_t width = 0;   // bytes of register 1 loaded; 0 = nothing loaded
+      bool name_load = false;   // width is an interface name: shorter compares match a prefix
       for (size_t i = 0; i < ex.size(); ++i) {
         bool last = i + 1 == ex.size();
         const Expr& e = ex[i];
         if (auto* p = std::get_if<Payload>(&e)) {
           if (p->len == 0 || p->len > 16) return where + "payload length";
           width = p->len;
+          name_load = false;
         } else if (auto* m = std::get_if<Meta>(&e)) {
           width = meta_width(m->key);
+          name_load = m->key == MetaKey::Iifname || m->key == MetaKey::Oifname;
+        } else if (std::holds_alternative<CtState>(e) || std::holds_alternative<FibDaddrType>(e)) {
+          width = 4;
+          name_load = false;
         } else if (auto* cmp = std::get_if<Cmp>(&e)) {
-          if (width == 0 || cmp->data.size() != width) return where + "compare width";
+          bool prefix = name_load && !cmp->data.empty() && cmp->data.size() < width;
+          if (width == 0 || (cmp->data.size() != width && !prefix)) return where + "compare width";
         } else if (auto* b = std::get_if<Bitwise>(&e)) {
           if (width == 0 || b->mask.size() != width) return where + "mask width";
+          if (!b->xor_value.empty() && b->xor_value.size() != width) return where + "xor width";
+        } else if (auto* ms = std::get_if<MetaSet>(&e)) {
+          if (ms->key != MetaKey::Mark || width != 4) return where + "meta set of a 4-byte mark only";
+        } else if (auto* lim = std::get_if<Limit>(&e)) {
+          if (lim->rate == 0) return where + "limit rate 0";
         } else if (auto* rg = std::get_if<Range>(&e)) {
           if (width == 0 || rg->from.size() != width || rg->to.size() != width || rg->to < rg->from)
             return where + "range";

@@ -1,7 +1,8 @@
 // An nftables table as the kernel sees it: chains of rules made of
-// nf_tables expressions (payload/meta loads into register 1, compares,
-// lookups in anonymous sets, named counters, verdicts). Pure data, built by
-// the planners (antispoof, NAT) and sent by nft_netlink in one transaction.
+// nf_tables expressions (payload/meta/ct/fib loads into register 1,
+// compares, lookups in anonymous sets, limits, named counters, a mark
+// setter, verdicts). Pure data, built by the planners (antispoof,
+// host_policy) and sent by nft_netlink in one transaction.
 // The expressions are the ones nft 1.0.6 compiles the equivalent rule text
 // to, so `nft list` prints our tables exactly as it printed the text rules.
 #pragma once
@@ -16,7 +17,7 @@ namespace zonekit::net::nft {
 
 using Bytes = std::vector<uint8_t>;   // network byte order, as on the wire
 
-enum class Family : uint8_t { Ip, Bridge };
+enum class Family : uint8_t { Ip, Bridge, Inet };
 
 enum class Base : uint8_t { Link, Network, Transport };
 
@@ -32,12 +33,42 @@ struct Payload {
   bool operator==(const Payload&) const = default;
 };
 
-enum class MetaKey : uint8_t { Protocol, L4proto, Iifname };   // widths 2, 1, 16 (IFNAMSIZ)
+// Widths: Protocol 2, L4proto 1, NfProto 1, Iifname/Oifname 16 (IFNAMSIZ),
+// Mark 4 (host byte order, as are the ct and fib results below).
+enum class MetaKey : uint8_t { Protocol, L4proto, Iifname, Oifname, Mark, NfProto };
 struct Meta {
   MetaKey key;
   bool operator==(const Meta&) const = default;
 };
 
+// Set the packet's meta key (only Mark) from register 1.
+struct MetaSet {
+  MetaKey key = MetaKey::Mark;
+  bool operator==(const MetaSet&) const = default;
+};
+
+// Load the conntrack state bits (NF_CT_STATE_*) into register 1, 4 bytes.
+struct CtState {
+  bool operator==(const CtState&) const = default;
+};
+
+// "fib daddr . iif type": the address type (RTN_*) of the destination
+// address on the input interface, into register 1, 4 bytes.
+struct FibDaddrType {
+  bool operator==(const FibDaddrType&) const = default;
+};
+
+// Packets per second with a burst, per rule; with over, it matches the
+// packets beyond the rate ("limit rate over").
+struct Limit {
+  uint64_t rate = 0;
+  uint32_t burst = 0;
+  bool over = true;
+  bool operator==(const Limit&) const = default;
+};
+
+// A compare shorter than an interface name load matches a name prefix
+// (nft's iifname "zk*").
 enum class CmpOp : uint8_t { Eq, Neq, Lte, Gte };
 struct Cmp {
   CmpOp op;
@@ -45,9 +76,11 @@ struct Cmp {
   bool operator==(const Cmp&) const = default;
 };
 
-// register 1 = (register 1 & mask) ^ 0, over mask.size() bytes.
+// register 1 = (register 1 & mask) ^ xor_value, over mask.size() bytes
+// (an empty xor_value is all zeros).
 struct Bitwise {
   Bytes mask;
+  Bytes xor_value;
   bool operator==(const Bitwise&) const = default;
 };
 
@@ -72,7 +105,7 @@ struct CounterRef {
 };
 
 struct Verdict {
-  enum Kind : uint8_t { Accept, Drop, Jump } kind = Accept;
+  enum Kind : uint8_t { Accept, Drop, Jump, Return } kind = Accept;
   std::string chain;   // Jump
   bool operator==(const Verdict&) const = default;
 };
@@ -81,7 +114,8 @@ struct Masquerade {
   bool operator==(const Masquerade&) const = default;
 };
 
-using Expr = std::variant<Payload, Meta, Cmp, Bitwise, Range, Lookup, CounterRef, Verdict, Masquerade>;
+using Expr = std::variant<Payload, Meta, Cmp, Bitwise, Range, Lookup, CounterRef, Verdict, Masquerade, MetaSet,
+                          CtState, FibDaddrType, Limit>;
 
 struct Rule {
   std::vector<Expr> exprs;
@@ -113,10 +147,16 @@ struct Element {
 
 // An anonymous constant set, owned by the rule that looks it up.
 struct Set {
-  uint32_t key_type = 0;   // nft datatype id: 4 integer, 7 ipv4_addr, 8 ipv6_addr, 29 icmpv6_type
+  uint32_t key_type = 0;   // nft datatype id: 4 integer, 7 ipv4_addr, 8 ipv6_addr, 13 inet_service,
+                           // 29 icmpv6_type, 41 ifname
   Payload key;             // the load the set is matched against: key length and typeof
   bool interval = false;
   std::vector<Element> elements;
+  // Userdata for nft to print the set as it prints its own: a typeof of the
+  // key payload (off: nft goes by key_type alone, as for interface names
+  // and ports), and the byte order (interface names are host order).
+  bool typeof_key = true;
+  bool host_order = false;
 };
 
 struct Table {
@@ -147,6 +187,9 @@ std::vector<Element> interval_elements(const std::vector<Interval>& merged);
 // set to table when one is needed.
 std::vector<Expr> match(Table& table, const Payload& p, uint32_t key_type, std::vector<Interval> values, bool neq,
                         bool prefixes);
+
+// A u32 as register data: host byte order (marks, ct state, fib results).
+Bytes host_u32(uint32_t v);
 
 // A table, chain or counter name: what nft's own syntax accepts unquoted
 // ([a-z_][a-z0-9_-]*), at most 64 characters.

@@ -29,8 +29,9 @@ class Batch {
   // (nft's "add table; delete table").
   void delete_table(Family family, const std::string& name);
   // Create the table with its counters, chains, sets and rules. The table
-  // must pass check_table.
-  void add_table(const Table& table);
+  // must pass check_table. exclusive: the transaction fails with EEXIST if
+  // the table exists already (else it is added to).
+  void add_table(const Table& table, bool exclusive = false);
 
   size_t messages() const { return what_.size(); }
   // Set when a message could not be built; commit reports it.

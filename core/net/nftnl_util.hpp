@@ -28,7 +28,21 @@ struct Deleter {
 template <class T>
 using Owned = std::unique_ptr<T, Deleter>;
 
-inline uint16_t nfproto(Family f) { return f == Family::Ip ? NFPROTO_IPV4 : NFPROTO_BRIDGE; }
-inline std::string family_name(Family f) { return f == Family::Ip ? "ip" : "bridge"; }
+inline uint16_t nfproto(Family f) {
+  switch (f) {
+    case Family::Ip: return NFPROTO_IPV4;
+    case Family::Bridge: return NFPROTO_BRIDGE;
+    case Family::Inet: return NFPROTO_INET;
+  }
+  return NFPROTO_UNSPEC;
+}
+inline std::string family_name(Family f) {
+  switch (f) {
+    case Family::Ip: return "ip";
+    case Family::Bridge: return "bridge";
+    case Family::Inet: return "inet";
+  }
+  return "?";
+}
 
 }  // namespace zonekit::net::nft

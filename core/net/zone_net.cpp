@@ -36,6 +36,14 @@ WireAddr wire(const IpAddr& ip, int prefix = 0) {
   return w;
 }
 
+// IFA_PROTO of the gateway addresses zonekit puts on bridges ('z'): what
+// release_bridge may take off again.
+constexpr uint8_t kAddrProto = 0x7a;
+
+// The MAC ensure_bridge gives a bridge it creates: also how a bridge
+// zonekit made is told from one the admin made.
+Mac bridge_mac(const std::string& name) { return *parse_mac(stable_mac("bridge:" + name, 0)); }
+
 // Undo actions run in reverse order unless release()d: the transaction of
 // attach_zone.
 class Rollback {
@@ -237,8 +245,7 @@ Result<void> ensure_bridge(const std::string& name, uint32_t mtu, const std::opt
   auto nl = ZK_TRYC(RouteSocket::open(), "bridge " + name);
   auto link = ZK_TRYC(nl.find_link(name), "bridge " + name);
   if (!link) {
-    auto mac = parse_mac(stable_mac("bridge:" + name, 0));
-    auto made = nl.create_bridge(name, mtu, *mac);
+    auto made = nl.create_bridge(name, mtu, bridge_mac(name));
     if (!made && made.error().code != EEXIST) return made;
     link = ZK_TRYC(nl.find_link(name), "bridge " + name);
     if (!link) return sys_error("find link", name, ENODEV);
@@ -254,10 +261,41 @@ Result<void> ensure_bridge(const std::string& name, uint32_t mtu, const std::opt
     auto have = ZK_TRYC(nl.list_addresses(link->index), "bridge " + name);
     for (const auto& a : have)
       if (a.family == gateway_addr->addr.family && a.bytes == gateway_addr->addr.bytes) return {};
-    auto r = nl.add_address(link->index, name, wire(gateway_addr->addr, gateway_addr->prefix));
+    auto w = wire(gateway_addr->addr, gateway_addr->prefix);
+    w.proto = kAddrProto;
+    auto r = nl.add_address(link->index, name, w);
     if (!r && r.error().code != EEXIST) return r;
   }
   return {};
+}
+
+Result<BridgeRelease> release_bridge(const std::string& name, const std::optional<IpAddr>& gateway,
+                                     bool keep_bridge) {
+  BridgeRelease out;
+  if (!valid_ifname(name)) return invalid("bridge: \"" + name + "\" is not a valid interface name");
+  const std::string ctx = "bridge " + name;
+  auto nl = ZK_TRYC(RouteSocket::open(), ctx);
+  auto link = ZK_TRYC(nl.find_link(name), ctx);
+  if (!link || link->kind != "bridge") return out;
+  if (!keep_bridge && link->mac && *link->mac == bridge_mac(name)) {
+    auto links = ZK_TRYC(nl.list_links(), ctx);
+    for (const auto& l : links)
+      if (l.master == link->index) out.ports.push_back(l.name);
+    if (out.ports.empty()) {
+      auto r = nl.delete_link(name);
+      if (!r && r.error().kind != ErrorKind::NotFound) return fail(std::move(r.error()).wrap(ctx));
+      out.bridge_deleted = true;
+      return out;
+    }
+  }
+  if (!gateway) return out;
+  for (const auto& a : ZK_TRYC(nl.list_addresses(link->index), ctx)) {
+    if (a.family != gateway->family || a.bytes != gateway->bytes || a.proto != kAddrProto) continue;
+    auto r = nl.delete_address(link->index, name, a);
+    if (!r && r.error().kind != ErrorKind::NotFound) return fail(std::move(r.error()).wrap(ctx));
+    out.address_removed = true;
+  }
+  return out;
 }
 
 namespace {
@@ -534,55 +572,6 @@ Result<void> delete_zone_table(const std::string& table) {
   nft::Batch batch;
   batch.delete_table(nft::Family::Bridge, table);
   return nl.commit(batch);
-}
-
-namespace {
-bool valid_tag(const std::string& tag) {
-  if (tag.empty() || tag.size() > 32) return false;
-  for (char c : tag)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-  return true;
-}
-}  // namespace
-
-Result<nft::Table> nat_table(const std::string& tag, const Cidr& subnet) {
-  if (!valid_tag(tag)) return invalid("nic tag \"" + tag + "\": name must be [a-z0-9_-], 1-32 characters");
-  if (!subnet.addr.is_v4()) return invalid("nic tag " + tag + ": NAT is IPv4 only");
-  auto lo = subnet.network(), hi = subnet.last();
-  std::vector<nft::Interval> net{{nft::Bytes(lo.bytes.begin(), lo.bytes.begin() + 4),
-                                  nft::Bytes(hi.bytes.begin(), hi.bytes.begin() + 4)}};
-  nft::Table t;
-  t.family = nft::Family::Ip;
-  t.name = "zknat_" + tag;
-  // "ip saddr NET ip daddr != NET masquerade" at postrouting, priority
-  // srcnat (100); the ip family needs no protocol check in front.
-  constexpr nft::Payload kSaddr{nft::Base::Network, 12, 4, 12, 11}, kDaddr{nft::Base::Network, 16, 4, 12, 12};
-  constexpr uint32_t kTypeIpv4 = 7;
-  nft::Rule masq;
-  masq.exprs = nft::match(t, kSaddr, kTypeIpv4, net, false, true);
-  auto not_inside = nft::match(t, kDaddr, kTypeIpv4, net, true, true);
-  masq.exprs.insert(masq.exprs.end(), not_inside.begin(), not_inside.end());
-  masq.exprs.push_back(nft::Masquerade{});
-  t.chains.push_back({"postrouting", nft::Hook{"nat", 4 /* NF_INET_POST_ROUTING */, 100}, {masq}});
-  return t;
-}
-
-Result<void> set_nat(const std::string& tag, const Cidr& subnet, bool on) {
-  auto table = ZK_TRY(nat_table(tag, subnet));
-  const std::string ctx = "nic tag " + tag + ": NAT";
-  auto nl = ZK_TRYC(nft::Socket::open(), ctx);
-  // Replace (or remove) in one transaction, as "add; delete; define".
-  nft::Batch batch;
-  batch.delete_table(table.family, table.name);
-  if (on) batch.add_table(table);
-  ZK_TRYVC(nl.commit(batch), ctx);
-  if (on) {
-    // Masquerade needs forwarding; a per-netns sysctl.
-    UniqueFd fd(::open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC));
-    if (!fd) return sys_error("open", "/proc/sys/net/ipv4/ip_forward");
-    if (::write(fd.get(), "1\n", 2) != 2) return sys_error("write", "/proc/sys/net/ipv4/ip_forward");
-  }
-  return {};
 }
 
 }  // namespace zonekit::net

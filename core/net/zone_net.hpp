@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "core/net/addr.hpp"
-#include "core/net/nft_model.hpp"
 #include "core/plan/zone_spec.hpp"
 #include "core/sys/result.hpp"
 
@@ -24,7 +23,21 @@ namespace zonekit::net {
 // name so the gateway's MAC never changes as ports come and go) and set it
 // up. An existing bridge is used as it is: only gateway_addr is added if it
 // is given and not there yet. Safe against a concurrent creator.
+// The gateway address is marked as zonekit's (IFA_PROTO), for release_bridge.
 Result<void> ensure_bridge(const std::string& name, uint32_t mtu, const std::optional<Cidr>& gateway_addr);
+
+// Undo ensure_bridge for a tag that goes away or moves: a bridge zonekit
+// made (its MAC says so) is deleted unless keep_bridge (another tag uses
+// it) or ports are still attached; otherwise only the gateway address comes
+// off, and only if zonekit put it there (kernels before 6.1 do not keep
+// that mark: the address stays). A missing bridge is no error.
+struct BridgeRelease {
+  bool bridge_deleted = false;
+  bool address_removed = false;
+  std::vector<std::string> ports;   // attached ports that kept a zonekit bridge
+};
+Result<BridgeRelease> release_bridge(const std::string& name, const std::optional<IpAddr>& gateway,
+                                     bool keep_bridge);
 
 // Bring up every nic of spec in the zone whose init is init_pid, in this order
 // per zone: validate the whole spec, install the anti-spoofing table, then per
@@ -65,13 +78,5 @@ Result<std::vector<std::string>> list_zone_tables();
 Result<void> delete_link(const std::string& name);
 // Delete one zone table by name ("zk_0123456789"); success if missing.
 Result<void> delete_zone_table(const std::string& table);
-
-// Outbound masquerade for a tag's subnet: table ip "zknat_<tag>" with a
-// postrouting rule masquerading subnet -> anywhere outside subnet; on also
-// turns on IPv4 forwarding (net.ipv4.ip_forward in this netns). off removes
-// the table (idempotent). tag: [a-z0-9_]{1,32}. IPv4 only.
-Result<void> set_nat(const std::string& tag, const Cidr& subnet, bool on);
-// The table set_nat installs (pure).
-Result<nft::Table> nat_table(const std::string& tag, const Cidr& subnet);
 
 }  // namespace zonekit::net

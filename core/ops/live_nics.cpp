@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/net/zone_net.hpp"
+#include "core/ops/nictags.hpp"
 #include "core/ops/zones.hpp"
 #include "core/runtime/run_dir.hpp"
 #include "core/runtime/supervisor_client.hpp"
@@ -56,8 +57,10 @@ Result<bool> apply_nics_live(const store::Store& st, const nlohmann::json& befor
   }
 
   // Ports go first (the table then guards only the kept ones), then the new
-  // ports come up behind a table that covers all of them.
+  // ports come up behind a table that covers all of them, and behind the
+  // host policy (a zone booted without nics may be the first).
   ZK_TRYV(net::detach_nics(kept, remove));
+  if (!add.empty()) ZK_TRYV(ensure_tag_network(st));
   if (!add.empty())
     ZK_TRYV(net::attach_nics(new_spec, q.run.init_pid, add));
   else if (new_spec.nics.empty())

@@ -17,6 +17,7 @@
 #include "core/manifest/validate.hpp"
 #include "core/ops/host_checks.hpp"
 #include "core/ops/live_nics.hpp"
+#include "core/ops/nictags.hpp"
 #include "core/ops/zone_quota.hpp"
 #include "core/plan/zone_plan.hpp"
 #include "core/runtime/metadata_provision.hpp"
@@ -316,6 +317,7 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
   auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
   ZK_TRYVC(store::check_zone_ids(spec.ids.host_base, spec.ids.count, store::read_host_ids(false)),
            zone_label(l.rec) + ": boot");
+  if (!spec.nics.empty()) ZK_TRYV(context(ensure_tag_network(st), zone_label(l.rec) + ": boot"));
   std::string warning = ZK_TRY(context(apply_quota(st, l.rec.doc), zone_label(l.rec) + ": boot"));
   // runtime::boot's errors already read "zone NAME: boot failed: ...".
   ZK_TRYV(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000));

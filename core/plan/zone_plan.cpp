@@ -124,6 +124,7 @@ Result<ZoneSpec> plan_zone(const json& d, const HostFacts& facts) {
       nic.allow_mac_spoofing = n.value("allow_mac_spoofing", false);
       nic.allow_dhcp_spoofing = n.value("allow_dhcp_spoofing", false);
       nic.allowed_ips = strings(n, "allowed_ips");
+      nic.broadcast_rate = n.value("broadcast_rate", NicSpec{}.broadcast_rate);
       s.nics.push_back(nic);
     }
   }

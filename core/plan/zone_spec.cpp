@@ -39,12 +39,13 @@ void to_json(nlohmann::json& j, const NicSpec& v) {
   ZK_TO(index); ZK_TO(zone_ifname); ZK_TO(host_ifname); ZK_TO(bridge); ZK_TO(nic_tag); ZK_TO(mac);
   ZK_TO(mtu); ZK_TO(vlan_id); ZK_TO(ips); ZK_TO(gateways); ZK_TO(primary);
   ZK_TO(allow_ip_spoofing); ZK_TO(allow_mac_spoofing); ZK_TO(allow_dhcp_spoofing); ZK_TO(allowed_ips);
+  ZK_TO(broadcast_rate);
 }
 void from_json(const nlohmann::json& j, NicSpec& v) {
   ZK_FROM(index); ZK_FROM(zone_ifname); ZK_FROM(host_ifname); ZK_FROM(bridge); ZK_FROM(nic_tag);
   ZK_FROM(mac); ZK_FROM(mtu); ZK_FROM(vlan_id); ZK_FROM(ips); ZK_FROM(gateways); ZK_FROM(primary);
   ZK_FROM(allow_ip_spoofing); ZK_FROM(allow_mac_spoofing); ZK_FROM(allow_dhcp_spoofing);
-  ZK_FROM(allowed_ips);
+  ZK_FROM(allowed_ips); ZK_FROM(broadcast_rate);
 }
 
 void to_json(nlohmann::json& j, const RouteSpec& v) { ZK_TO(destination); ZK_TO(gateway); }

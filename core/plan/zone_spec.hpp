@@ -59,6 +59,7 @@ struct NicSpec {
   bool allow_mac_spoofing = false;
   bool allow_dhcp_spoofing = false;      // DHCP server replies / RAs from the zone
   std::vector<std::string> allowed_ips;  // extra source addresses/CIDRs
+  uint32_t broadcast_rate = 300;         // broadcast+multicast frames/s the zone may send; 0 = no limit
 };
 
 struct RouteSpec {

@@ -7,6 +7,7 @@
 #include <toml.hpp>
 
 #include "core/net/addr.hpp"
+#include "core/net/host_policy.hpp"
 #include "core/net/ipam.hpp"
 #include "core/sys/fs.hpp"
 
@@ -43,6 +44,16 @@ Result<void> validate_tag(const NicTag& t) {
   if (!pool) return bad(pool.error().message());
   if (t.mtu < 576 || t.mtu > 9000) return bad(fmt::format("mtu: {} is outside 576..9000", t.mtu));
   if (t.vlan_id != 0) return bad(fmt::format("vlan_id: {}: VLANs are not supported yet", t.vlan_id));
+  if (t.host_access.size() > 64) return bad("host_access: more than 64 items");
+  for (const auto& item : t.host_access) {
+    if (item == "all" && t.host_access.size() > 1) return bad("host_access: \"all\" stands alone");
+    if (item == "all") continue;
+    if (auto s = net::parse_host_service(item); !s) return bad("host_access: " + s.error().message());
+  }
+  if (t.forward.size() > 64) return bad("forward: more than 64 items");
+  for (const auto& item : t.forward)
+    if (item != "world" && !valid_tag_name(item))
+      return bad(fmt::format("forward: \"{}\" is neither \"world\" nor a nic tag name", item));
   return {};
 }
 
@@ -106,6 +117,8 @@ Result<Config> parse_config(const std::string& text, const std::string& source) 
         if (v.contains("mtu")) t.mtu = toml::find<uint32_t>(v, "mtu");
         if (v.contains("vlan_id")) t.vlan_id = toml::find<uint16_t>(v, "vlan_id");
         if (v.contains("nat")) t.nat = toml::find<bool>(v, "nat");
+        if (v.contains("host_access")) t.host_access = toml::find<std::vector<std::string>>(v, "host_access");
+        if (v.contains("forward")) t.forward = toml::find<std::vector<std::string>>(v, "forward");
         ZK_TRYVC(validate_tag(t), source);
         c.nic_tags[name] = t;
       }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/sys/result.hpp"
 
@@ -19,6 +20,13 @@ struct NicTag {
   uint32_t mtu = 1500;
   uint16_t vlan_id = 0;
   bool nat = false;
+  // What zones on the tag may reach on the host: empty (nothing), {"all"},
+  // or services ("dns", "ping", "tcp/22", "udp/5000-5010") on the bridge's
+  // own addresses. See net::parse_host_service.
+  std::vector<std::string> host_access;
+  // Where the host forwards the zones' traffic: "world" (interfaces that
+  // are no zonekit bridge; implied by nat) and names of other tags.
+  std::vector<std::string> forward;
   std::string origin;       // "config" or "store"
 };
 

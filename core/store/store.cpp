@@ -331,9 +331,14 @@ Result<std::map<std::string, NicTag>> Store::tags(bool skip_corrupt) const {
     json j = json::parse(*text, nullptr, false);
     auto str = [&](const char* k) { return j.contains(k) ? j[k].is_string() : true; };
     auto num = [&](const char* k) { return j.contains(k) ? j[k].is_number_unsigned() : true; };
+    auto strs = [&](const char* k) {
+      if (!j.contains(k)) return true;
+      if (!j[k].is_array()) return false;
+      return std::all_of(j[k].begin(), j[k].end(), [](const json& x) { return x.is_string(); });
+    };
     if (j.is_discarded() || !j.is_object() || !str("name") || !str("bridge") || !str("subnet") ||
         !str("gateway") || !str("range") || !num("mtu") || !num("vlan_id") ||
-        (j.contains("nat") && !j["nat"].is_boolean())) {
+        (j.contains("nat") && !j["nat"].is_boolean()) || !strs("host_access") || !strs("forward")) {
       if (skip_corrupt) continue;
       return fail(path + ": corrupt nic tag record");
     }
@@ -346,6 +351,8 @@ Result<std::map<std::string, NicTag>> Store::tags(bool skip_corrupt) const {
     t.mtu = j.value("mtu", 1500u);
     t.vlan_id = j.value("vlan_id", uint16_t{0});
     t.nat = j.value("nat", false);
+    t.host_access = j.value("host_access", std::vector<std::string>{});
+    t.forward = j.value("forward", std::vector<std::string>{});
     t.origin = "store";
     if (out.contains(t.name)) continue;  // the config file wins
     out[t.name] = t;
@@ -356,7 +363,8 @@ Result<std::map<std::string, NicTag>> Store::tags(bool skip_corrupt) const {
 Result<void> Store::put_tag(const NicTag& t) {
   ZK_TRYV(validate_tag(t));
   json j = {{"name", t.name}, {"bridge", t.bridge}, {"subnet", t.subnet}, {"gateway", t.gateway},
-            {"range", t.range}, {"mtu", t.mtu},     {"vlan_id", t.vlan_id}, {"nat", t.nat}};
+            {"range", t.range}, {"mtu", t.mtu},     {"vlan_id", t.vlan_id}, {"nat", t.nat},
+            {"host_access", t.host_access}, {"forward", t.forward}};
   return fs::write_file_atomic(paths_.tags_dir() + "/" + t.name + ".json", j.dump(2) + "\n", 0600);
 }
 

@@ -81,6 +81,13 @@ LinkInfo parse_link(const nlmsghdr* nlh) {
       case IFLA_MASTER:
         if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0) info.master = int(mnl_attr_get_u32(attr));
         break;
+      case IFLA_ADDRESS:
+        if (mnl_attr_get_payload_len(attr) == sizeof(MacBytes)) {
+          MacBytes m;
+          std::memcpy(m.data(), mnl_attr_get_payload(attr), m.size());
+          info.mac = m;
+        }
+        break;
       case IFLA_STATS64: {
         // The struct grows with kernels; its first four fields never move.
         uint64_t first[4]{};
@@ -361,7 +368,21 @@ Result<void> RouteSocket::add_address(int index, const std::string& ifname, cons
   mnl_attr_put(nlh, IFA_LOCAL, a.size(), a.bytes.data());
   mnl_attr_put(nlh, IFA_ADDRESS, a.size(), a.bytes.data());
   if (a.family == AF_INET6) mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+  if (a.proto) mnl_attr_put_u8(nlh, IFA_PROTO, a.proto);
   return request(nlh, "add address " + family_prefix(a) + " to", ifname);
+}
+
+Result<void> RouteSocket::delete_address(int index, const std::string& ifname, const WireAddr& a) {
+  char buf[kReqSize];
+  nlmsghdr* nlh = start(buf, RTM_DELADDR, 0);
+  auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
+  ifa->ifa_family = uint8_t(a.family);
+  ifa->ifa_prefixlen = uint8_t(a.prefix);
+  ifa->ifa_index = uint32_t(index);
+  mnl_attr_put(nlh, IFA_LOCAL, a.size(), a.bytes.data());
+  auto r = request(nlh, "delete address " + family_prefix(a) + " from", ifname);
+  if (!r && r.error().code == EADDRNOTAVAIL) r.error().kind = ErrorKind::NotFound;
+  return r;
 }
 
 Result<std::vector<WireAddr>> RouteSocket::list_addresses(int index) {
@@ -387,6 +408,7 @@ Result<std::vector<WireAddr>> RouteSocket::list_addresses(int index) {
         std::memcpy(w.bytes.data(), mnl_attr_get_payload(attr), w.size());
         have = true;
       }
+      if (t == IFA_PROTO && mnl_attr_validate(attr, MNL_TYPE_U8) >= 0) w.proto = mnl_attr_get_u8(attr);
     }
     if (have) out.push_back(w);
   }));

@@ -37,6 +37,7 @@ struct LinkInfo {
   int master = 0;       // ifindex of the bridge it is enslaved to, 0 if none
   uint32_t mtu = 0;
   unsigned flags = 0;   // IFF_*
+  std::optional<MacBytes> mac;   // IFLA_ADDRESS of an Ethernet-like link
   LinkStats stats;
 };
 
@@ -45,6 +46,7 @@ struct WireAddr {
   int family = 0;
   std::array<uint8_t, 16> bytes{};
   int prefix = 0;       // ignored where a plain address is meant
+  uint8_t proto = 0;    // addresses: IFA_PROTO, who added it (0: unknown, or a kernel without it)
   size_t size() const { return family == AF_INET ? 4 : 16; }
 };
 
@@ -92,11 +94,15 @@ class RouteSocket {
   // Errors with code EEXIST when the address is already there. v6 addresses
   // are added without duplicate address detection (IFA_F_NODAD): they are
   // ours by allocation and usable at once.
+  // A non-zero addr.proto is recorded as the address's IFA_PROTO (kernels
+  // before 6.1 ignore it).
   Result<void> add_address(int index, const std::string& ifname, const WireAddr& addr);
+  // NotFound (code EADDRNOTAVAIL) when the link does not hold the address.
+  Result<void> delete_address(int index, const std::string& ifname, const WireAddr& addr);
   // dst nullopt: default route. gateway nullopt: on-link via oif.
   Result<void> add_route(int family, const std::optional<WireAddr>& dst,
                          const std::optional<WireAddr>& gateway, int oif = 0);
-  // Addresses (with prefix) on a link, both families.
+  // Addresses (with prefix and proto) on a link, both families.
   Result<std::vector<WireAddr>> list_addresses(int index);
 
  private:

@@ -6,8 +6,8 @@
 . "$ZK_SOURCE/tests/lib/netzone.sh"
 [ -x /usr/bin/ping ] || zk_fail "iputils-ping is needed (apt-get install iputils-ping)"
 
-expect_rc 0 nicadm add lan --bridge zkbr0 --subnet 10.66.0.0/24 --gateway 10.66.0.1
-expect_rc 0 nicadm add lan2 --bridge zkbr1 --subnet 10.67.0.0/24 --gateway 10.67.0.1
+expect_rc 0 nicadm add lan --bridge zkbr0 --subnet 10.66.0.0/24 --gateway 10.66.0.1 --host-access all
+expect_rc 0 nicadm add lan2 --bridge zkbr1 --subnet 10.67.0.0/24 --gateway 10.67.0.1 --host-access all
 zk_net_create z1 >/dev/null
 zk_net_create z2 >/dev/null
 expect_rc 0 zoneadm boot z1

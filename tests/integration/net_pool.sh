@@ -6,7 +6,8 @@
 . "$(dirname "$0")/../lib/harness.sh"
 . "$ZK_SOURCE/tests/lib/netzone.sh"
 
-expect_rc 0 nicadm add lan --bridge zkbr0 --subnet 10.77.0.0/24 --gateway 10.77.0.1 --range 10.77.0.10-10.77.0.29
+expect_rc 0 nicadm add lan --bridge zkbr0 --subnet 10.77.0.0/24 --gateway 10.77.0.1 --range 10.77.0.10-10.77.0.29 \
+  --host-access tcp/6000
 
 pids=()
 for i in $(seq 1 20); do

@@ -9,7 +9,9 @@
 [ -x /usr/bin/ping ] || zk_fail "iputils-ping is needed (apt-get install iputils-ping)"
 
 HOST_PGR=$(cat /proc/sys/net/ipv4/ping_group_range)
-expect_rc 0 nicadm add lan --bridge zkbr0 --subnet 10.66.0.0/24 --gateway 10.66.0.1
+# The host is shielded from zones by default (net_shield.sh); this test
+# opens the listener port and ping to show the gateway is reachable.
+expect_rc 0 nicadm add lan --bridge zkbr0 --subnet 10.66.0.0/24 --gateway 10.66.0.1 --host-access tcp/6000,ping
 zk_net_create z1 >/dev/null
 zk_net_create z2 >/dev/null
 expect_rc 0 zoneadm boot z1

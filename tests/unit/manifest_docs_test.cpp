@@ -95,7 +95,8 @@ TEST_CASE("explain describes one property") {
         "  update: updatable, at next boot\n"
         "  example: ips: [10.0.0.5/24]\n");
   CHECK(explain("nics").find("  entries have: interface nic_tag mac ips gateways ip netmask gateway primary mtu "
-                             "vlan_id allow_ip_spoofing allow_mac_spoofing allow_dhcp_spoofing allowed_ips\n") !=
+                             "vlan_id allow_ip_spoofing allow_mac_spoofing allow_dhcp_spoofing allowed_ips "
+                             "broadcast_rate\n") !=
         std::string::npos);
   CHECK(explain("nics").find("  stored, not acted on (vmadm): allow_restricted_traffic allow_unfiltered_promisc "
                              "allowed_dhcp_cids blocked_outgoing_ports dhcp_server model network_uuid "

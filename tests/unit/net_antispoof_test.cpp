@@ -10,6 +10,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -141,12 +142,14 @@ TEST_CASE("antispoof_table: tables, chains and counters of a 2-nic zone") {
   REQUIRE(t->chains[0].hook);
   CHECK(t->chains[0].hook->type == "filter");
   CHECK(t->chains[0].hook->priority == -300);
-  CHECK(t->counters.size() == 16);
+  CHECK(t->counters.size() == 18);
   CHECK(t->counters.front() == "n0_mac");
-  CHECK(t->counters.back() == "n1_other");
-  // nic 1 may spoof its MAC: no MAC rule in its chain, 3 jumps + the drop.
-  CHECK(chain(*t, "n1")->rules.size() == 4);
-  CHECK(chain(*t, "n0")->rules.size() == 5);
+  CHECK(t->counters[8] == "n0_flood");
+  CHECK(t->counters.back() == "n1_flood");
+  // nic 1 may spoof its MAC: no MAC rule in its chain, the flood limit, 3
+  // jumps and the drop.
+  CHECK(chain(*t, "n1")->rules.size() == 5);
+  CHECK(chain(*t, "n0")->rules.size() == 6);
   // allow_dhcp_spoofing: no RA/redirect or DHCPv6 rule on nic 1.
   CHECK(chain(*t, "n1_ip6")->rules.size() == 5);
   CHECK(chain(*t, "n0_ip6")->rules.size() == 7);
@@ -175,14 +178,45 @@ TEST_CASE("antispoof_table: allowed_ips are merged before they become set elemen
                                        {{192, 169, 0, 0}, true, false}});
 }
 
-TEST_CASE("antispoof_table: a nic allowed to spoof IP and MAC is not filtered") {
+TEST_CASE("antispoof_table: a nic allowed to spoof IP and MAC has only the flood limit") {
   auto s = two_nic_spec();
   s.nics[1].allow_ip_spoofing = true;
   auto t = antispoof_table(s);
   REQUIRE(t);
+  REQUIRE(chain(*t, "n1"));
+  CHECK(chain(*t, "n1")->rules.size() == 1);
+  CHECK(chain(*t, "n1_ip") == nullptr);
+  CHECK(t->chains[0].rules.size() == 2);
+  CHECK(t->counters.size() == 10);
+  CHECK(t->counters.back() == "n1_flood");
+  // ... and with broadcast_rate 0, nothing at all.
+  s.nics[1].broadcast_rate = 0;
+  t = antispoof_table(s);
+  REQUIRE(t);
   CHECK(chain(*t, "n1") == nullptr);
   CHECK(t->chains[0].rules.size() == 1);
-  CHECK(t->counters.size() == 8);
+  CHECK(t->counters.size() == 9);
+}
+
+TEST_CASE("antispoof_table: broadcast and multicast frames beyond broadcast_rate are dropped first") {
+  auto s = one_nic_spec();
+  s.nics[0].broadcast_rate = 50;
+  auto t = antispoof_table(s);
+  REQUIRE(t);
+  const auto& first = chain(*t, "n0")->rules.front().exprs;
+  // ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 50/second burst 50 packets
+  REQUIRE(first.size() == 6);
+  CHECK(std::get<nft::Payload>(first[0]) == nft::Payload{nft::Base::Link, 0, 6});
+  CHECK(std::get<nft::Bitwise>(first[1]).mask == nft::Bytes{1, 0, 0, 0, 0, 0});
+  CHECK(std::get<nft::Cmp>(first[2]) == nft::Cmp{nft::CmpOp::Eq, {1, 0, 0, 0, 0, 0}});
+  CHECK(std::get<nft::Limit>(first[3]) == nft::Limit{50, 50, true});
+  CHECK(std::get<nft::CounterRef>(first[4]).name == "n0_flood");
+  CHECK(std::get<nft::Verdict>(first[5]).kind == nft::Verdict::Drop);
+  s.nics[0].broadcast_rate = 0;
+  t = antispoof_table(s);
+  REQUIRE(t);
+  CHECK(chain(*t, "n0")->rules.size() == 5);
+  CHECK(std::find(t->counters.begin(), t->counters.end(), "n0_flood") == t->counters.end());
 }
 
 TEST_CASE("antispoof_table: no IPv4 address means no IPv4 or ARP at all") {
@@ -229,27 +263,6 @@ TEST_CASE("antispoof_table: hostile spec values are refused, naming the field") 
   CHECK(antispoof_table(s).error().kind == ErrorKind::Invalid);
 }
 
-TEST_CASE("zone_table_name and nat_table") {
+TEST_CASE("zone_table_name") {
   CHECK(*zone_table_name("1b2e4f8a-0c3d-4e5f-8a9b-0c1d2e3f4a5b") == "zk_1b2e4f8a0c");
-  auto t = nat_table("lan", *parse_cidr("10.99.0.7/24"));
-  REQUIRE(t);
-  CHECK(nft::check_table(*t) == "");
-  CHECK(t->family == nft::Family::Ip);
-  CHECK(t->name == "zknat_lan");
-  REQUIRE(t->chains.size() == 1);
-  CHECK(t->chains[0].hook->type == "nat");
-  CHECK(t->chains[0].hook->priority == 100);
-  // "ip saddr 10.99.0.0/24 ip daddr != 10.99.0.0/24 masquerade", as nft 1.0.6
-  // compiles it: 3-byte loads of the addresses.
-  nft::Batch b;
-  b.add_table(*t);
-  CHECK(render(b, *t) ==
-        "ip zknat_lan postrouting\n"
-        "  [ payload load 3b @ network header + 12 => reg 1 ]\n"
-        "  [ cmp eq reg 1 0x0000630a ]\n"
-        "  [ payload load 3b @ network header + 16 => reg 1 ]\n"
-        "  [ cmp neq reg 1 0x0000630a ]\n"
-        "  [ masq ]\n\n");
-  CHECK(nat_table("l an", *parse_cidr("10.0.0.0/8")).error().kind == ErrorKind::Invalid);
-  CHECK(nat_table("lan", *parse_cidr("fd00::/64")).error().message() == "nic tag lan: NAT is IPv4 only");
 }

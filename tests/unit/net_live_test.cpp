@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "core/net/antispoof.hpp"
+#include "core/net/host_policy.hpp"
 #include "core/net/ipam.hpp"
 #include "core/net/zone_net.hpp"
 #include "tests/unit/netns_child.hpp"
@@ -194,7 +196,7 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
     EXPECT(!ok(a.in() + "ip link show net0"));
     EXPECT(!ok("nft list table bridge zk_aaaa000100"));
     EXPECT(antispoof_counters(kUuidA).error().kind == ErrorKind::NotFound);
-    EXPECT(antispoof_counters(kUuidB)->size() == 8);
+    EXPECT(antispoof_counters(kUuidB)->size() == 9);
     EXPECT(ok("ip link show zkbr0"));
     EXPECT(ok(b.in() + "busybox ping -c1 -W2 10.99.0.1"));
     EXPECT((*list_zone_tables() == std::vector<std::string>{"zk_bbbb000200"}));
@@ -309,7 +311,7 @@ TEST_CASE("live: a failed attach leaves nothing behind") {
   });
 }
 
-TEST_CASE("live: set_nat masquerades a tag's subnet to the outside, and stops") {
+TEST_CASE("live: the host policy shields the host, masquerades to the outside, and stops") {
   if (geteuid() != 0) {
     MESSAGE("skipped: needs root");
     return;
@@ -319,23 +321,50 @@ TEST_CASE("live: set_nat masquerades a tag's subnet to the outside, and stops") 
     // no route back to the zones' subnet, so only masqueraded packets return.
     FakeZone zone, outside;
     EXPECT(zone.pid > 0 && outside.pid > 0);
-    EXPECT(ok("ip link add zkout0 type veth peer name eth0 netns " + std::to_string(outside.pid)));
-    EXPECT(ok("ip addr add 203.0.113.1/24 dev zkout0 && ip link set zkout0 up"));
+    EXPECT(ok("ip link add out0 type veth peer name eth0 netns " + std::to_string(outside.pid)));
+    EXPECT(ok("ip addr add 203.0.113.1/24 dev out0 && ip link set out0 up"));
     EXPECT(ok(outside.in() + "sh -c 'ip addr add 203.0.113.2/24 dev eth0 && ip link set eth0 up'"));
     EXPECT_OK(attach_zone(zone_spec(kUuidA, "10.99.0.10"), zone.pid));
+    EXPECT(ok(zone.in() + "busybox ping -c1 -W2 10.99.0.1"));   // no policy yet: a plain bridge
     EXPECT(!ok(zone.in() + "busybox ping -c1 -W2 203.0.113.2"));
+    char dir[] = "/tmp/zk-policy.XXXXXX";
+    EXPECT(mkdtemp(dir));
+    const std::string record = std::string(dir) + "/ip_forward.before";
 
-    auto subnet = *parse_cidr("10.99.0.0/24");
-    EXPECT_OK(set_nat("lan", subnet, true));
+    HostPolicy p;
+    p.bridges.push_back({});
+    p.bridges[0].bridge = "zkbr0";
+    p.bridges[0].forward_world = true;
+    p.bridges[0].masquerade = {*parse_cidr("10.99.0.0/24")};
+    EXPECT_OK(apply_host_policy(p, record));
     EXPECT(ok(zone.in() + "busybox ping -c1 -W2 203.0.113.2"));
-    EXPECT_OK(set_nat("lan", subnet, true));
-    auto t = run("nft list table ip zknat_lan");
-    EXPECT(has(t, "ip saddr 10.99.0.0/24 ip daddr != 10.99.0.0/24 masquerade"));
+    EXPECT(!ok(zone.in() + "busybox ping -c1 -W1 10.99.0.1"));   // the host itself: shielded
+    EXPECT(!ok(zone.in() + "busybox ping -c1 -W1 203.0.113.1")); // ... on every address
+    auto drops = host_policy_counters();
+    EXPECT_OK(drops);
+    EXPECT(drops->at("input_drop") >= 2);
+    EXPECT_OK(apply_host_policy(p, record));                       // replaced, the same
+    EXPECT(has(run("nft list table inet zonekit"),
+               "ip saddr 10.99.0.0/24 oifname != \"zkbr0\" masquerade"));
     EXPECT(run("cat /proc/sys/net/ipv4/ip_forward") == "1\n");
-    EXPECT_OK(set_nat("lan", subnet, false));
-    EXPECT_OK(set_nat("lan", subnet, false));
-    EXPECT(!ok("nft list table ip zknat_lan"));
+    EXPECT(run("cat " + record) == "0\n");
+
+    p.bridges[0].host_services = *parse_host_service("ping");
+    EXPECT_OK(apply_host_policy(p, record));
+    EXPECT(ok(zone.in() + "busybox ping -c1 -W2 10.99.0.1"));     // on the bridge's address
+    EXPECT(!ok(zone.in() + "busybox ping -c1 -W1 203.0.113.1"));  // not elsewhere
+
+    p.bridges[0].forward_world = false;
+    p.bridges[0].masquerade.clear();
+    EXPECT_OK(apply_host_policy(p, record));
     EXPECT(!ok(zone.in() + "busybox ping -c1 -W2 203.0.113.2"));
+    EXPECT(run("cat /proc/sys/net/ipv4/ip_forward") == "0\n");
+    EXPECT(!ok("test -e " + record));
+    EXPECT_OK(apply_host_policy(HostPolicy{}, record));
+    EXPECT(!ok("nft list table inet zonekit"));
+    EXPECT(!ok("nft list table bridge zonekit"));
+    EXPECT(ok(zone.in() + "busybox ping -c1 -W2 10.99.0.1"));
+    rmdir(dir);
     return {};
   });
 }

@@ -125,3 +125,35 @@ TEST_CASE("check_table: what the netlink edge relies on") {
   bad.chains[1].rules[0].exprs.insert(bad.chains[1].rules[0].exprs.begin(), Masquerade{});
   CHECK(check_table(bad) == "chain n0 rule 0: masquerade outside a nat chain");
 }
+
+TEST_CASE("check_table: name prefixes, marks, limits and the other loads") {
+  Table t;
+  t.name = "zonekit";
+  t.chains.push_back({"input", Hook{"filter", 1, -200}, {}});
+  // iifname "zk*" meta mark set meta mark | 0x01000000
+  t.chains[0].rules.push_back({{Meta{MetaKey::Iifname}, Cmp{CmpOp::Eq, {'z', 'k'}}, Meta{MetaKey::Mark},
+                                Bitwise{host_u32(~0x01000000u), host_u32(0x01000000)}, MetaSet{MetaKey::Mark}}});
+  // ct state established,related accept; fib ... return; a limit
+  t.chains[0].rules.push_back({{CtState{}, Bitwise{host_u32(6), {}}, Cmp{CmpOp::Neq, host_u32(0)},
+                                Verdict{Verdict::Accept, {}}}});
+  t.chains[0].rules.push_back({{FibDaddrType{}, Cmp{CmpOp::Neq, host_u32(2)}, Verdict{Verdict::Return, {}}}});
+  t.chains[0].rules.push_back({{Payload{Base::Link, 0, 6}, Limit{300, 300, true}, Verdict{Verdict::Drop, {}}}});
+  CHECK(check_table(t) == "");
+
+  auto bad = t;   // a shorter compare is a prefix only for interface names
+  bad.chains[0].rules[3].exprs.insert(bad.chains[0].rules[3].exprs.begin() + 1, Cmp{CmpOp::Eq, {1}});
+  CHECK(check_table(bad) == "chain input rule 3: compare width");
+  bad = t;        // the mark is 4 bytes
+  bad.chains[0].rules[0].exprs[2] = Meta{MetaKey::L4proto};
+  CHECK(check_table(bad) == "chain input rule 0: mask width");
+  bad = t;
+  bad.chains[0].rules[0].exprs[3] = Bitwise{host_u32(0), {1, 2}};
+  CHECK(check_table(bad) == "chain input rule 0: xor width");
+  bad = t;
+  bad.chains[0].rules[0].exprs.erase(bad.chains[0].rules[0].exprs.begin() + 2, bad.chains[0].rules[0].exprs.begin() + 4);
+  CHECK(check_table(bad) == "chain input rule 0: meta set of a 4-byte mark only");
+  bad = t;
+  bad.chains[0].rules[3].exprs[1] = Limit{0, 0, true};
+  CHECK(check_table(bad) == "chain input rule 3: limit rate 0");
+  CHECK(host_u32(0x01000000) == Bytes{0, 0, 0, 1});   // host order (this is a little-endian test host)
+}

@@ -75,7 +75,7 @@ inline ZoneSpec ipv6_cidrs_spec() {
 // Only IPv6: IPv4 and ARP are dropped outright.
 inline ZoneSpec ipv6_only_spec() { return spec_with({spec_nic(0, "02:11:22:33:44:55", {"fd00::5/64"})}); }
 
-// Both spoofing flags: the nic is not filtered, the table has no nic chains.
+// Both spoofing flags: the nic is not filtered, only its broadcast rate limited.
 inline ZoneSpec trusted_spec() {
   auto s = one_nic_spec();
   s.nics[0].allow_ip_spoofing = s.nics[0].allow_mac_spoofing = true;
