@@ -51,19 +51,6 @@ std::string pending_file(const store::Store& st, const std::string& uuid) {
   return pending_dir(st) + "/replace-" + uuid + ".json";
 }
 
-store::NicTag tag_from(const json& j) {
-  store::NicTag t;
-  t.name = j["name"];
-  t.bridge = j["bridge"];
-  t.subnet = j["subnet"];
-  t.gateway = j["gateway"];
-  t.range = j["range"];
-  t.mtu = j["mtu"];
-  t.vlan_id = j["vlan_id"];
-  t.nat = j["nat"];
-  t.origin = "store";
-  return t;
-}
 
 std::string past(Step s) {
   switch (s) {
@@ -153,7 +140,7 @@ class Executor {
     const json& p = it.payload;
     switch (s) {
       case Step::CreateTag:
-        ZK_TRYV(add_tag(st_, tag_from(p)));
+        ZK_TRYV(add_tag(st_, apply::tag_of(p)));
         note(it, "created");
         return {};
       case Step::UpdateTag: {
@@ -167,9 +154,12 @@ class Executor {
           else if (ch.key == "mtu") c.mtu = v.get<uint32_t>();
           else if (ch.key == "vlan_id") c.vlan_id = v.get<uint16_t>();
           else if (ch.key == "nat") c.nat = v.get<bool>();
+          else if (ch.key == "host_access") c.host_access = v.get<std::vector<std::string>>();
+          else if (ch.key == "forward") c.forward = v.get<std::vector<std::string>>();
         }
-        ZK_TRYV(update_tag(st_, it.name, c));
+        auto notes = ZK_TRY(update_tag(st_, it.name, c));
         note(it, "updated");
+        for (const auto& n : notes) note(it, n);
         return {};
       }
       case Step::ImportImage: {

@@ -29,12 +29,12 @@ bool has_control(const std::string& s) {
 }
 
 // The fields of a nictag or image document.
-enum class FieldType { Text, Count, Bool };
+enum class FieldType { Text, Count, Bool, TextList };
 struct Field {
   std::string name;
   FieldType type;
   bool required;
-  int64_t max;  // Text: length, Count: value
+  int64_t max;  // Text: length, Count: value, TextList: items (each 1..64 characters)
 };
 
 void check_fields(const json& doc, const std::vector<Field>& fields, std::vector<Diagnostic>& out) {
@@ -65,6 +65,14 @@ void check_fields(const json& doc, const std::vector<Field>& fields, std::vector
       case FieldType::Bool:
         if (!v.is_boolean()) out.push_back({f.name, quote(v) + " is not a boolean (true or false)"});
         break;
+      case FieldType::TextList: {
+        bool ok = v.is_array() && static_cast<int64_t>(v.size()) <= f.max;
+        for (size_t i = 0; ok && i < v.size(); ++i)
+          ok = v[i].is_string() && !v[i].get_ref<const std::string&>().empty() &&
+               v[i].get_ref<const std::string&>().size() <= 64 && !has_control(v[i].get<std::string>());
+        if (!ok) out.push_back({f.name, fmt::format("{} is not a list of at most {} strings", quote(v), f.max)});
+        break;
+      }
     }
   }
 }
@@ -92,6 +100,7 @@ void tag_document(const json& doc, Document& d, std::vector<Diagnostic>& out) {
       {"subnet", FieldType::Text, true, 64},   {"gateway", FieldType::Text, false, 64},
       {"range", FieldType::Text, false, 130},  {"mtu", FieldType::Count, false, 65535},
       {"vlan_id", FieldType::Count, false, 4094}, {"nat", FieldType::Bool, false, 0},
+      {"host_access", FieldType::TextList, false, 64}, {"forward", FieldType::TextList, false, 64},
   };
   if (present(doc, "name") && doc["name"].is_string()) d.name = doc["name"].get<std::string>();
   size_t before = out.size();
@@ -106,6 +115,8 @@ void tag_document(const json& doc, Document& d, std::vector<Diagnostic>& out) {
   t.mtu = doc.value("mtu", 1500u);
   t.vlan_id = doc.value("vlan_id", uint16_t{0});
   t.nat = doc.value("nat", false);
+  t.host_access = doc.value("host_access", std::vector<std::string>());
+  t.forward = doc.value("forward", std::vector<std::string>());
   if (auto r = store::validate_tag(t); !r) {
     // "nic tag NAME: field: message" -> field, message
     std::string m = r.error().message();
@@ -117,8 +128,7 @@ void tag_document(const json& doc, Document& d, std::vector<Diagnostic>& out) {
     else out.push_back({"", m});
     return;
   }
-  d.doc = {{"name", t.name},   {"bridge", t.bridge}, {"subnet", t.subnet},   {"gateway", t.gateway},
-           {"range", t.range}, {"mtu", t.mtu},       {"vlan_id", t.vlan_id}, {"nat", t.nat}};
+  d.doc = tag_fields(t);
 }
 
 void image_document(const json& doc, Document& d, const std::string& dir, std::vector<Diagnostic>& out) {

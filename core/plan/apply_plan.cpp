@@ -251,25 +251,6 @@ Diagnostic diag_of(const Error& e) {
   return {"", m};
 }
 
-json tag_fields(const store::NicTag& t) {
-  return {{"name", t.name},   {"bridge", t.bridge}, {"subnet", t.subnet},   {"gateway", t.gateway},
-          {"range", t.range}, {"mtu", t.mtu},       {"vlan_id", t.vlan_id}, {"nat", t.nat}};
-}
-
-store::NicTag tag_of(const json& j) {
-  store::NicTag t;
-  t.name = j["name"];
-  t.bridge = j["bridge"];
-  t.subnet = j["subnet"];
-  t.gateway = j["gateway"];
-  t.range = j["range"];
-  t.mtu = j["mtu"];
-  t.vlan_id = j["vlan_id"];
-  t.nat = j["nat"];
-  t.origin = "store";
-  return t;
-}
-
 class Planner {
  public:
   Planner(const std::vector<Document>& docs, const Facts& facts, const Options& opt)
@@ -606,6 +587,29 @@ class Planner {
 };
 
 }  // namespace
+
+json tag_fields(const store::NicTag& t) {
+  return {{"name", t.name},   {"bridge", t.bridge}, {"subnet", t.subnet},   {"gateway", t.gateway},
+          {"range", t.range}, {"mtu", t.mtu},       {"vlan_id", t.vlan_id}, {"nat", t.nat},
+          {"host_access", t.host_access}, {"forward", t.forward}};
+}
+
+store::NicTag tag_of(const json& j) {
+  store::NicTag t;
+  t.name = j["name"];
+  t.bridge = j["bridge"];
+  t.subnet = j["subnet"];
+  t.gateway = j["gateway"];
+  t.range = j["range"];
+  t.mtu = j["mtu"];
+  t.vlan_id = j["vlan_id"];
+  t.nat = j["nat"];
+  t.host_access = j.value("host_access", std::vector<std::string>());
+  t.forward = j.value("forward", std::vector<std::string>());
+  t.origin = "store";
+  return t;
+}
+
 
 std::string_view step_name(Step s) {
   switch (s) {

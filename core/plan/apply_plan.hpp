@@ -134,4 +134,8 @@ std::string summary(const Plan& plan);
 // With an outcome, each item also has its steps' status and result.
 nlohmann::json to_json(const Plan& plan, bool dry_run, const Outcome* outcome = nullptr);
 
+// A nic tag as a plan compares and stores it, and back (kind: nictag).
+nlohmann::json tag_fields(const store::NicTag& t);
+store::NicTag tag_of(const nlohmann::json& j);
+
 }  // namespace zonekit::apply

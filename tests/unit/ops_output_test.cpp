@@ -71,7 +71,7 @@ TEST_CASE("sort descending, filters, and errors name the bad field") {
   auto bad = ops::render_list(rows(), o, ops::zone_fields(), ops::zone_field);
   REQUIRE_FALSE(bad);
   CHECK(bad.error().kind == ErrorKind::Invalid);
-  CHECK(bad.error().message().rfind("unknown field \"colour\" (known: uuid, alias,", 0) == 0);
+  CHECK(bad.error().message().rfind("unknown field \"colour\" (known: uuid, type, alias,", 0) == 0);
   o.filters = {"alias=~("};
   CHECK_FALSE(ops::render_list(rows(), o, ops::zone_fields(), ops::zone_field));
 }

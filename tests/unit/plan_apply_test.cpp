@@ -111,7 +111,8 @@ TEST_CASE("parse_document: zones, nic tags and images; apply keys are not manife
   auto t = doc_of("kind: nictag\nname: lan\nbridge: zkbr0\nsubnet: 10.9.0.0/24\n");
   CHECK(t.kind == apply::Kind::NicTag);
   CHECK(t.doc == json{{"name", "lan"}, {"bridge", "zkbr0"}, {"subnet", "10.9.0.0/24"}, {"gateway", ""},
-                      {"range", ""}, {"mtu", 1500}, {"vlan_id", 0}, {"nat", false}});
+                      {"range", ""}, {"mtu", 1500}, {"vlan_id", 0}, {"nat", false},
+                      {"host_access", json::array()}, {"forward", json::array()}});
 
   auto i = doc_of("kind: image\nuuid: 934CFBE5-60C6-4A40-A33E-A33E62D33681\nsource: ../img/bb.tar\n");
   CHECK(i.kind == apply::Kind::Image);
@@ -135,6 +136,14 @@ TEST_CASE("parse_document: every problem, with file, line and the field") {
   r = apply::parse_document("kind: nictag\nname: lan\nbridge: zkbr0\nsubnet: 10.9.0.0/33\n", "s.yaml", "");
   REQUIRE(r.problems.size() == 1);
   CHECK(r.problems[0].path == "subnet");
+  r = apply::parse_document("kind: nictag\nname: lan\nbridge: zkbr0\nsubnet: 10.9.0.0/24\nhost_access: dns\n",
+                            "h.yaml", "");
+  CHECK(lines(r.problems) == "h.yaml:5:1: host_access: \"dns\" is not a list of at most 64 strings\n");
+  r = apply::parse_document(
+      "kind: nictag\nname: lan\nbridge: zkbr0\nsubnet: 10.9.0.0/24\nforward: [\"bad name\"]\nhost_access: [dns]\n", "f.yaml",
+      "");
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].path == "forward");
 }
 
 TEST_CASE("an empty host: every zone is a create, tagged with the set; a second plan is empty") {
@@ -153,7 +162,7 @@ TEST_CASE("an empty host: every zone is a create, tagged with the set; a second 
   CHECK(p.items[1].payload["tags"]["apply_set"] == "web");
   CHECK(apply::summary(p) == "4 to create, 1 to boot");
 
-  h.facts.tags["lan"] = store::NicTag{"lan", "zkbr0", "10.9.0.0/24", "10.9.0.1", "", 1500, 0, false, "store"};
+  h.facts.tags["lan"] = store::NicTag{"lan", "zkbr0", "10.9.0.0/24", "10.9.0.1", "", 1500, 0, false, {}, {}, "store"};
   h.carry_out(p);
   auto again = apply::make_plan(docs, h.facts, web_set());
   CHECK(problems_of(again) == "");
@@ -365,6 +374,11 @@ TEST_CASE("nic tags: created, updated field by field, unchanged; images imported
   REQUIRE(p.items[0].changes.size() == 1);
   CHECK(p.items[0].changes[0].key == "mtu");
   CHECK(p.items[1].steps == std::vector<Step>{Step::ImportImage});
+  auto shielded = doc_of("kind: nictag\nname: lan\nbridge: zkbr0\nsubnet: 10.9.0.0/24\ngateway: 10.9.0.1\n"
+                         "host_access: [dns, tcp/22]\n");
+  auto s = apply::make_plan({shielded}, h.facts, web_set());
+  REQUIRE(s.items[0].changes.size() == 1);
+  CHECK(s.items[0].changes[0].key == "host_access");
   h.facts.tags["lan"].mtu = 9000;
   h.facts.images.insert("934cfbe5-60c6-4a40-a33e-a33e62d33681");
   CHECK_FALSE(apply::make_plan({t, i}, h.facts, web_set()).changes());

@@ -72,6 +72,21 @@ options:
       - Masquerade traffic from the subnet that leaves the host.
     type: bool
     default: false
+  host_access:
+    description:
+      - What the tag's zones may reach on the host itself (denied by
+        default), as C(nicadm --host-access) takes it, for example
+        C([dns, ping, tcp/22]) or C([all]).
+    type: list
+    elements: str
+    default: []
+  forward:
+    description:
+      - Where the host forwards the zones' traffic (denied by default), as
+        C(nicadm --forward) takes it, C(world) or other nic tag names.
+    type: list
+    elements: str
+    default: []
   state:
     description:
       - C(present) makes the tag match the options; C(absent) deletes it
@@ -122,6 +137,8 @@ def main():
             mtu=dict(type='int', default=1500),
             vlan_id=dict(type='int', default=0),
             nat=dict(type='bool', default=False),
+            host_access=dict(type='list', elements='str', default=[]),
+            forward=dict(type='list', elements='str', default=[]),
             state=dict(type='str', default='present', choices=['present', 'absent']),
         ),
         required_if=[['state', 'present', ['bridge', 'subnet']]],
@@ -142,7 +159,7 @@ def main():
         module.exit_json(changed=True, diff={'before': {'present': True}, 'after': {'present': False}})
 
     doc = {'kind': 'nictag'}
-    for key in ('name', 'bridge', 'subnet', 'gateway', 'range', 'mtu', 'vlan_id', 'nat'):
+    for key in ('name', 'bridge', 'subnet', 'gateway', 'range', 'mtu', 'vlan_id', 'nat', 'host_access', 'forward'):
         if p[key] != '':
             doc[key] = p[key]
     plan = apply_document(module, doc, 'ansible')
