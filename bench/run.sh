@@ -64,6 +64,7 @@ else
   : "${MAX_N:=1000}"
 fi
 PAR=2              # boots/halts in flight at once, both runtimes (2 cores)
+STREAM_MIB=256     # bytes through zlogin z cat, against cat | cat
 DENSITY_BUDGET=300 # seconds a density boot may take; bigger N is scaled down
 
 T=$(mktemp -d /tmp/zk-bench.XXXXXX)
@@ -236,6 +237,11 @@ latency() {
   hf zk_enter "zlogin bz true"
   hf zk_enter_sparse "zlogin bzs true"
   hf crun_exec "crun --root=$BENCH_CRUN_ROOT --cgroup-manager=cgroupfs exec ${BENCH_CRUN_PREFIX}boot /bin/true"
+  say "throughput: $STREAM_MIB MiB through zlogin z cat / cat | cat"
+  head -c "${STREAM_MIB}M" /dev/urandom >"$T/stream"
+  hf zk_stream "sh -c 'zlogin bz cat <$T/stream >/dev/null'"
+  hf pipe_stream "sh -c 'cat $T/stream | cat >/dev/null'"
+  rm -f "$T/stream"
   zoneadm halt bz; zoneadm halt bzs; "$BENCH_DIR/crun-unboot.sh"
 }
 
@@ -378,6 +384,9 @@ report() {
   lrow "halt / crun delete -f" zk_halt crun_halt "—"
   lrow "enter: zlogin z true / crun exec" zk_enter crun_exec "≤ 1"
   lrow "enter, sparse zone" zk_enter_sparse crun_exec "≤ 1"
+  echo
+  echo "Streaming $STREAM_MIB MiB (ms, median (min–max)): \`zlogin bz cat <f >/dev/null\` $(mmm zk_stream),"
+  echo "\`cat f | cat >/dev/null\` $(mmm pipe_stream): ratio $(ratio "$(med zk_stream)" "$(med pipe_stream)") (goal: pipe speed)."
   echo
   echo "## Store size (ms; zones in the store, median (min–max))"
   echo

@@ -2,7 +2,7 @@
 # and install rules. Included at the end of the top-level CMakeLists.txt.
 
 set(ZONEKIT_MAN_PAGES
-  man/zlogin.1
+  man/zlogin.1 man/zonestat.1
   man/zonekit.toml.5
   man/imgadm.8 man/nicadm.8 man/zoneadm.8 man/zoneadmd.8 man/zonecfg.8)
 foreach(page IN LISTS ZONEKIT_MAN_PAGES)
@@ -30,7 +30,7 @@ endif()
 
 # One adaptor per shell, installed under each tool's name where that shell
 # looks by convention; the candidates come from `TOOL __complete`.
-set(ZONEKIT_COMPLETION_TOOLS zoneadm zonecfg nicadm zlogin imgadm)
+set(ZONEKIT_COMPLETION_TOOLS zoneadm zonecfg nicadm zlogin imgadm zonestat)
 foreach(tool IN LISTS ZONEKIT_COMPLETION_TOOLS)
   install(FILES ${CMAKE_SOURCE_DIR}/completions/zonekit.bash
           DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ${tool})

@@ -23,4 +23,4 @@ _zonekit_complete() {
     fi
     return 0
 }
-complete -o default -F _zonekit_complete zoneadm zonecfg nicadm zlogin imgadm
+complete -o default -F _zonekit_complete zoneadm zonecfg nicadm zlogin imgadm zonestat

@@ -12,6 +12,6 @@ function __zonekit_complete
     end
 end
 
-for tool in zoneadm zonecfg nicadm zlogin imgadm
+for tool in zoneadm zonecfg nicadm zlogin imgadm zonestat
     complete -c $tool -f -a '(__zonekit_complete)'
 end

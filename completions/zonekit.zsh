@@ -1,4 +1,4 @@
-#compdef zoneadm zonecfg nicadm zlogin imgadm
+#compdef zoneadm zonecfg nicadm zlogin imgadm zonestat
 # zsh completion for the zonekit tools: the tool itself lists the
 # candidates (`TOOL __complete CWORD WORDS...`). Installed as _<tool>.
 

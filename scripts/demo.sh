@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The demo: build zonekit, then in throwaway namespaces and a temp store,
 # add a nic tag, validate and create zones from manifests/, boot one, run
-# commands in it, show it, halt and delete everything. Leaves nothing behind.
+# commands in it, show it, import a busybox image (built from Debian's
+# busybox-static by tests/lib/mkimage.sh) and boot a zone from it, halt
+# and delete everything. Leaves nothing behind. The README's tour is this
+# script's output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${ZK_DEMO_IN_NS:-}" ]; then
@@ -53,4 +56,23 @@ run zoneadm halt demo01
 run zoneadm list
 run zoneadm delete demo01
 run zoneadm delete web01
+
+# Images: a busybox root file system tarball, imported once and shared
+# read-only by the zones made from it.
+. tests/lib/mkimage.sh
+mkimage_rootfs "$tmp/busybox-rootfs"
+mkimage_targz "$tmp/busybox-rootfs" "$tmp/busybox.tar.gz"
+cd "$tmp"
+run imgadm import busybox.tar.gz --name busybox --version 1.35
+image=$(imgadm get busybox | jq -r .uuid)
+run imgadm list
+printf '
+$ %s
+' "echo '{\"alias\": \"bb1\", \"image_uuid\": \"$image\"}' | zoneadm create -f -"
+echo "{\"alias\": \"bb1\", \"image_uuid\": \"$image\"}" | zoneadm create -f -
+run zoneadm boot bb1
+run zlogin bb1 cat /etc/os-release
+run zoneadm delete bb1
+run imgadm delete busybox
+cd - >/dev/null
 run zoneadm list

@@ -18,6 +18,7 @@
 #include "core/ops/complete_live.hpp"
 #include "core/store/store.hpp"
 #include "core/runtime/supervisor_client.hpp"
+#include "core/runtime/stdio_relay.hpp"
 #include "core/runtime/zone_exec.hpp"
 
 namespace {
@@ -71,7 +72,8 @@ int console(const std::string& name, const std::string& run_dir) {
     tcsetattr(0, TCSANOW, &raw);
   }
   fprintf(stderr, "[Connected to zone '%s' console; ~. to detach]\r\n", name.c_str());
-  bool at_line_start = true, tilde = false, in_open = true;
+  zonekit::runtime::EscapeScanner escape;
+  bool in_open = true;
   char buf[4096];
   for (;;) {
     struct pollfd p[2] = {{fd, POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}};
@@ -92,21 +94,7 @@ int console(const std::string& name, const std::string& run_dir) {
         continue;
       }
       std::string out;
-      bool detach = false;
-      for (ssize_t i = 0; i < n && !detach; ++i) {
-        char c = buf[i];
-        if (tilde) {
-          tilde = false;
-          if (c == '.') { detach = true; break; }
-          out += '~';
-        } else if (at_line_start && c == '~') {
-          tilde = true;
-          at_line_start = false;
-          continue;
-        }
-        out += c;
-        at_line_start = (c == '\r' || c == '\n');
-      }
+      bool detach = escape.feed(buf, static_cast<size_t>(n), out);
       if (!out.empty()) (void)!write(fd, out.data(), out.size());
       if (detach) break;
     }
@@ -126,6 +114,8 @@ zonekit::Result<std::string> resolve_zone(const std::string& name) {
 }
 
 int main(int argc, char** argv) {
+  // Before anything opens a file: a closed fd 0-2 must not be reused.
+  zonekit::runtime::sanitize_stdio();
   if (zonekit::ops::is_complete_request(argc, argv)) {
     // zlogin parses with getopt; this App only describes it for completion.
     CLI::App app{"zlogin", "zlogin"};
@@ -196,7 +186,8 @@ int main(int argc, char** argv) {
     }
     return console(name, *run_dir);
   }
-  opts.pty = force_pty || (opts.argv.empty() && !no_pty);
+  // As ssh: a shell gets a pty only when stdin is a terminal; -t forces one.
+  opts.pty = force_pty || (opts.argv.empty() && !no_pty && isatty(0));
   if (const char* term = getenv("TERM")) opts.term = term;
   auto rc = zonekit::runtime::exec_in_zone(*run_dir, opts);
   if (!rc) {

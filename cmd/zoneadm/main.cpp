@@ -2,6 +2,7 @@
 // work is in core/ops.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -13,6 +14,10 @@
 #include "core/ops/cli_parse.hpp"
 #include "core/ops/cli_util.hpp"
 #include "core/ops/complete_live.hpp"
+#include "core/ops/console_log.hpp"
+#include "core/ops/zonestat.hpp"
+#include "core/ops/stop_all.hpp"
+#include "core/ops/summary.hpp"
 #include "core/ops/update_args.hpp"
 #include "core/ops/zone_fields.hpp"
 #include "core/ops/zone_quota.hpp"
@@ -64,8 +69,10 @@ int main(int argc, char** argv) {
 
   auto* create = app.add_subcommand("create", "create a zone from a manifest (prints its uuid)");
   create->add_option("-f,--file", file, "manifest file, JSON or YAML ('-' for stdin)");
-  auto* validate = app.add_subcommand("validate", "check a manifest without creating anything");
+  auto* validate = app.add_subcommand("validate", "check a manifest and what it needs of this host, changing nothing");
   validate->add_option("-f,--file", file, "manifest file, JSON or YAML ('-' for stdin)");
+  bool offline = false;
+  validate->add_flag("--offline", offline, "check the manifest alone, not its nic tags, image, identity, store");
   auto* list = app.add_subcommand("list", "list zones");
   list->add_option("-o,--output", o_fields, "fields to show, comma-separated")->allow_extra_args(false);
   list->add_option("-s,--sort", s_fields, "sort by fields; '-field' sorts descending")->allow_extra_args(false);
@@ -91,7 +98,8 @@ int main(int argc, char** argv) {
   halt->add_option("zone", name, "alias, uuid or unique uuid prefix");
   halt->add_flag("--all", all, "halt every running zone (host shutdown)");
   auto* shutdown = app.add_subcommand("shutdown", "stop a zone gracefully (SIGTERM, then kill)");
-  shutdown->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  shutdown->add_option("zone", name, "alias, uuid or unique uuid prefix");
+  shutdown->add_flag("--all", all, "shut every running zone down, in parallel (host shutdown)");
   shutdown->add_option("-t,--timeout", grace, "seconds before the zone is killed")->capture_default_str();
   auto* reboot = app.add_subcommand("reboot", "restart a zone");
   reboot->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
@@ -102,6 +110,13 @@ int main(int argc, char** argv) {
   auto* recover = app.add_subcommand("recover", "clean what crashed commands and zones left on the host");
   bool dry_run = false;
   recover->add_flag("-n,--dry-run", dry_run, "print the plan only");
+  auto* log = app.add_subcommand("log", "print a zone's console log");
+  log->add_option("zone", name, "alias, uuid or unique uuid prefix")->required();
+  bool follow = false, raw_log = false;
+  long log_lines = -1;
+  log->add_flag("-f,--follow", follow, "keep printing what the zone writes, across reboots");
+  log->add_option("-n,--lines", log_lines, "only the last LINES lines");
+  log->add_flag("--raw", raw_log, "pass control characters through to a terminal as they are");
   auto* explain = app.add_subcommand("explain", "describe a manifest property");
   explain->add_option("property", prop, "e.g. max_physical_memory or nics.ips")->required();
 
@@ -128,9 +143,19 @@ int main(int argc, char** argv) {
   if (validate->parsed()) {
     auto text = cli::read_input(file);
     if (!text) return report(text.error());
-    auto doc = ops::load_manifest(*text, file == "-" ? "<stdin>" : file);
+    std::optional<store::Store> host;
+    if (!offline) {
+      auto st = store::Store::open(store::Paths::from_env());
+      if (!st) {
+        cli::print_error(kTool, st.error());
+        cli::print_note(kTool, "validate --offline checks the manifest without the store");
+        return cli::exit_code(st.error());
+      }
+      host = std::move(*st);
+    }
+    auto doc = ops::load_manifest(*text, file == "-" ? "<stdin>" : file, host ? &*host : nullptr);
     if (!doc) return report(doc.error());
-    cli::print_note(kTool, "manifest is valid");
+    cli::print_note(kTool, offline ? "manifest is valid (host not checked)" : "manifest is valid for this host");
     return 0;
   }
 
@@ -172,9 +197,11 @@ int main(int argc, char** argv) {
       std::cout << v->doc.dump(2) << "\n";
     } else {
       json j = {{"uuid", v->uuid}, {"alias", v->doc.value("alias", json())}, {"state", v->state}};
-      for (const char* k : {"pid", "boot_timestamp", "exit_status", "exit_timestamp", "error", "zonepath",
-                            "uid_base", "create_timestamp", "last_modified"})
+      for (const char* k : {"pid", "boot_timestamp", "boot_ms", "restarts", "exit_status", "exit_code",
+                            "exit_signal", "exit_timestamp", "error", "zonepath", "uid_base", "create_timestamp",
+                            "last_modified"})
         if (v->doc.contains(k)) j[k] = v->doc[k];
+      if (auto usage = ops::zonestat::usage_of(*st, v->uuid); usage) j["usage"] = *usage;
       if (v->doc.contains("quota")) j["quota"] = v->doc["quota"];
       json quota = ops::quota_info(*st, v->doc);
       for (auto& [k, val] : quota.items()) j[k] = val;
@@ -197,18 +224,7 @@ int main(int argc, char** argv) {
     }
     auto r = ops::update(*st, name, payload);
     if (!r) return report(r.error());
-    if (r->changed.empty()) {
-      cli::print_note(kTool, "zone " + name + ": no changes");
-      return 0;
-    }
-    std::string keys;
-    for (const auto& k : r->changed) keys += (keys.empty() ? "" : ", ") + k;
-    cli::print_note(kTool, "zone " + name + ": updated " + keys + (r->applied_live ? " (applied live)" : ""));
-    if (!r->next_boot.empty()) {
-      std::string nb;
-      for (const auto& k : r->next_boot) nb += (nb.empty() ? "" : ", ") + k;
-      cli::print_note(kTool, "zone " + name + ": " + nb + " take effect at next boot");
-    }
+    for (const auto& line : ops::update_summary(name, *r)) cli::print_note(kTool, line);
     return 0;
   }
 
@@ -227,6 +243,11 @@ int main(int argc, char** argv) {
     return r->errors.empty() ? 0 : cli::kFailure;
   }
   if (boot->parsed()) {
+    if (autoboot && !name.empty()) {
+      cli::print_error(kTool, fail("boot: --autoboot boots every autoboot zone; it takes no zone name (" + name +
+                                       ")", ErrorKind::Invalid).error());
+      return cli::kUsage;
+    }
     if (autoboot) {
       // Host start: clear what a crash left before booting anything.
       if (auto r = ops::recover::run(*st, false)) {
@@ -242,12 +263,9 @@ int main(int argc, char** argv) {
       });
       if (progress) std::fprintf(stderr, "\r\033[K");
       if (!results) return report(results.error());
-      int rc = 0;
-      for (const auto& [zone, err] : *results) {
-        cli::print_error(kTool, err);
-        rc = cli::kFailure;
-      }
-      return rc;
+      for (const auto& [zone, err] : results->failed) cli::print_error(kTool, err);
+      cli::print_note(kTool, ops::autoboot_summary(*results));
+      return results->failed.empty() ? 0 : cli::kFailure;
     }
     if (name.empty()) {
       cli::print_error(kTool, fail("boot: a zone name or --autoboot is required", ErrorKind::Invalid).error());
@@ -255,24 +273,54 @@ int main(int argc, char** argv) {
     }
     return note(ops::boot(*st, name, zoneadmd));
   }
-  if (halt->parsed()) {
+  if (halt->parsed() || shutdown->parsed()) {
+    std::string verb = halt->parsed() ? "halt" : "shutdown";
     if (all == !name.empty()) {
-      cli::print_error(kTool, fail("halt: give a zone name or --all", ErrorKind::Invalid).error());
+      cli::print_error(kTool, fail(verb + ": give a zone name or --all", ErrorKind::Invalid).error());
       return cli::kUsage;
     }
-    if (!all) return note(ops::halt(*st, name));
-    auto zones = ops::list(*st);
-    if (!zones) return report(zones.error());
-    int rc = 0;
-    for (const auto& z : *zones) {
-      if (z.state != "running" && z.state != "ready" && z.state != "shutting_down" && z.state != "down") continue;
-      if (auto r = ops::halt(*st, z.uuid); !r) rc = report(r.error());
-    }
-    return rc;
+    if (!all) return note(halt->parsed() ? ops::halt(*st, name) : ops::shutdown(*st, name, grace));
+    bool progress = cli::stderr_is_tty();
+    auto r = ops::stop_all(*st, halt->parsed() ? -1 : grace, [&](size_t done, size_t total) {
+      if (progress) std::fprintf(stderr, "\rzoneadm: %s: %zu/%zu zones stopped", verb.c_str(), done, total);
+    });
+    if (progress) std::fprintf(stderr, "\r\033[K");
+    if (!r) return report(r.error());
+    for (const auto& [zone, msg] : r->failed) cli::print_note(kTool, msg);
+    cli::print_note(kTool, ops::stop_all_summary(verb, *r));
+    return r->failed.empty() ? 0 : cli::kFailure;
   }
-  if (shutdown->parsed()) return note(ops::shutdown(*st, name, grace));
   if (reboot->parsed()) return note(ops::reboot(*st, name, zoneadmd));
-  if (del->parsed()) return note(ops::remove(*st, name));
+  if (del->parsed()) {
+    // Removing a large tree takes seconds: count on a terminal, as imgadm
+    // import does (nothing when it is over within 200 ms).
+    bool tty = cli::stderr_is_tty(), shown = false;
+    auto last = std::chrono::steady_clock::now();
+    auto r = ops::remove(*st, name, [&](uint64_t removed) {
+      auto now = std::chrono::steady_clock::now();
+      if (!tty || now - last < std::chrono::milliseconds(200)) return;
+      last = now;
+      shown = true;
+      std::fprintf(stderr, "\rzoneadm: deleting %s: %llu files removed\033[K", name.c_str(),
+                   static_cast<unsigned long long>(removed));
+    });
+    if (shown) std::fprintf(stderr, "\r\033[K");
+    return note(std::move(r));
+  }
+  if (log->parsed()) {
+    if (log_lines < -1) return report(fail("log: -n: must be 0 or more", ErrorKind::Invalid).error());
+    bool tty = cli::stdout_is_tty() && !raw_log;
+    auto out = [&](std::string_view s) {
+      std::string text = tty ? ops::for_terminal(s) : std::string(s);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    };
+    if (auto r = ops::print_log(*st, name, log_lines, out); !r) return report(r.error());
+    if (!follow) return 0;
+    auto r = ops::follow_log(*st, name, out, [] { return std::ferror(stdout) != 0; });
+    if (!r) return report(r.error());
+    return 0;
+  }
   if (wait->parsed()) {
     auto r = ops::wait_state(*st, name, state, timeout);
     if (!r) return report(r.error());

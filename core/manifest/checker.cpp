@@ -84,6 +84,24 @@ std::string canonical_value(const Property& p, const std::string& v) {
 }
 
 
+// ["/bin/sh", "-c", "..."] for a string someone wrote for a shell: the
+// program, then the rest as one argument when it looks like "-c '...'".
+static std::string command_list_example(const std::string& s) {
+  auto words_end = s.find_first_of(" \t");
+  json ex = json::array({s.substr(0, words_end)});
+  if (words_end != std::string::npos) {
+    std::string rest = s.substr(s.find_first_not_of(" \t", words_end));
+    if (rest.starts_with("-c ")) {
+      ex.push_back("-c");
+      rest = rest.substr(3);
+    }
+    if (rest.size() >= 2 && (rest.front() == '\'' || rest.front() == '"') && rest.back() == rest.front())
+      rest = rest.substr(1, rest.size() - 2);
+    ex.push_back(rest);
+  }
+  return ex.dump();
+}
+
 void Checker::add(const std::string& path, std::string message) { out.push_back({path, std::move(message)}); }
 
 // Checks one value against its property. Returns false when the value is
@@ -96,8 +114,50 @@ bool Checker::value(const Property& p, const json& v, const std::string& path) {
     case Type::Map: return map(p, v, path);
     case Type::RouteMap: return routes(p, v, path);
     case Type::ObjectList: return object_list(p, v, path);
+    case Type::Command: return v.is_array() ? command_argv(p, v, path) : scalar(p, p.type, v, path);
     default: return scalar(p, p.type, v, path);
   }
+}
+
+// A command as argv: the program's absolute path, then its arguments taken
+// as they are (spaces, quotes and all).
+bool Checker::command_argv(const Property& p, const json& v, const std::string& path) {
+  if (v.empty()) {
+    add(path, "must not be empty (give at least the program's absolute path)");
+    return false;
+  }
+  if (v.size() > 256) {
+    add(path, "has " + std::to_string(v.size()) + " words; at most 256");
+    return false;
+  }
+  size_t total = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string at = index_path(path, i);
+    if (!v[i].is_string()) {
+      add(at, quote(v[i]) + " is not a string");
+      return false;
+    }
+    const auto& s = v[i].get_ref<const std::string&>();
+    if (s.find('\0') != std::string::npos) {
+      add(at, quote(v[i]) + " contains a NUL character");
+      return false;
+    }
+    total += s.size() + 1;
+  }
+  if (int64_t(total) > p.max) {
+    add(path, "is longer than " + std::to_string(p.max) + " characters in all");
+    return false;
+  }
+  const auto& prog = v[0].get_ref<const std::string&>();
+  if (prog.empty() || prog.front() != '/') {
+    add(index_path(path, 0), quote(v[0]) + " is not the absolute path of a program");
+    return false;
+  }
+  if (has_dotdot(prog) || has_control(prog)) {
+    add(index_path(path, 0), quote(v[0]) + (has_dotdot(prog) ? " must not contain \"..\"" : " contains a control character"));
+    return false;
+  }
+  return true;
 }
 
 // Checks every member of an object whose properties are children(parent).
@@ -299,6 +359,11 @@ bool Checker::scalar(const Property& p, Type t, const json& v, const std::string
       std::string prog = s.substr(0, s.find_first_of(" \t"));
       if (prog.empty() || prog.front() != '/') return bad("must start with the absolute path of a program");
       if (has_dotdot(prog)) return bad("must not contain \"..\"");
+      // The string form is split on blanks, with no quoting or escapes: a
+      // string written for a shell would reach the program mangled.
+      if (s.find_first_of("'\"\\") != std::string::npos)
+        return bad("is split on blanks without quoting; give it as a list instead, e.g. " +
+                   command_list_example(s));
       return true;
     }
     default:

@@ -61,6 +61,7 @@ class Checker {
   bool list(const Property& p, const nlohmann::json& v, const std::string& path);
   bool count(const Property& p, const nlohmann::json& v, const std::string& path);
   bool map(const Property& p, const nlohmann::json& v, const std::string& path);
+  bool command_argv(const Property& p, const nlohmann::json& v, const std::string& path);
   bool routes(const Property& p, const nlohmann::json& v, const std::string& path);
   bool object_list(const Property& p, const nlohmann::json& v, const std::string& path);
 };

@@ -66,18 +66,22 @@ std::vector<Property> build() {
        .doc = "Relative CPU weight against other zones", .min = 1, .max = 65535, .example = 100},
       {.path = "zfs_io_priority", .type = Int, .default_value = 100, .update = Update::Live,
        .doc = "Relative disk I/O weight against other zones", .min = 1, .max = 10000, .example = 100},
-      {.path = "quota", .type = Int, .unit = "GiB", .default_value = 0, .update = Update::Live,
+      {.path = "quota", .type = Int, .unit = "GiB", .update = Update::Live,
        .doc = "Size limit of what the zone writes to disk: a sparse zone's /etc, /var, /root, /home "
               "(and /tmp when tmpfs is 0), an image zone's changes to its root; host directories in "
               "filesystems do not count; 0 = none. "
               "It is enforced with the project quotas of the store's filesystem, ext4 with the quota and "
               "project features mounted with prjquota or XFS mounted with prjquota: writes past it fail "
-              "with EDQUOT (on XFS ENOSPC), and the zone may hold at most one file per filesystem block "
-              "of it. "
+              "with EDQUOT (on XFS ENOSPC), and the zone may hold the same share of the filesystem's "
+              "inodes as of its space. "
               "tmpfs, btrfs, overlayfs, NFS and ZFS cannot enforce it, nor can a kernel built without "
-              "quota support; there the zone runs without the limit (boot warns, info shows "
-              "quota_enforced false), or is refused if zonekit.toml sets [quota] allow_unenforced = false",
-       .min = 0, .max = 1048576, .example = 10},
+              "quota support; there the zone runs without the limit (boot warns about a quota the "
+              "manifest sets, info shows quota_enforced false), or is refused if zonekit.toml sets "
+              "[quota] allow_unenforced = false",
+       .min = 0, .max = 1048576,
+       .default_doc = "[quota] default of zonekit.toml(5), 10 unless set there; not stored, so a zone "
+                      "without quota follows that setting at each boot",
+       .example = 10},
       {.path = "tmpfs", .type = Int, .unit = "MiB", .update = Update::NextBoot,
        .doc = "Size of the tmpfs on /tmp; 0 = /tmp on the zone's disk", .min = 0, .max = kMaxMiB,
        .default_ref = "max_physical_memory", .default_doc = "max_physical_memory", .example = 256},
@@ -90,10 +94,15 @@ std::vector<Property> build() {
        .doc = "Static routes: destination CIDR or address -> gateway address or \"nics[N]\" (on-link)",
        .min = 0, .max = 256, .example = {{"198.51.100.0/24", "10.0.0.254"}}},
       {.path = "init_name", .type = Command, .update = Update::NextBoot,
-       .doc = "Program the zone boots as its init: an absolute path, optionally with arguments",
+       .doc = "Program the zone boots as its init: a list (argv, the first an absolute path), or a string "
+              "split on blanks (no quoting: a string with quotes or backslashes is refused)",
        .min = 1, .max = 1024, .default_doc = "zonekit's built-in init", .example = "/sbin/init"},
       {.path = "restart_init", .type = Bool, .default_value = true, .update = Update::NextBoot,
        .doc = "Restart the zone's init when it exits, instead of halting the zone", .example = true},
+      {.path = "zlog_max_size", .type = Int, .unit = "bytes", .update = Update::NextBoot,
+       .doc = "Size at which the zone's console log rotates (one older file is kept), as vmadm's",
+       .min = 4096, .max = int64_t{1} << 30, .default_doc = "zonekit.toml [console] log_max_size, 1 MiB",
+       .example = 1048576},
 
       // Metadata.
       {.path = "customer_metadata", .type = Map, .update = Update::Live,
@@ -291,7 +300,7 @@ std::string scalar_type_name(Type t, const Property& p) {
     case Cidr: return "IPv4 or IPv6 CIDR";
     case IpOrCidr: return "IPv4 or IPv6 address or CIDR";
     case AbsPath: return "absolute path";
-    case Command: return "command";
+    case Command: return "command (list of words, or a string split on blanks)";
     case Timestamp: return "timestamp";
     case List: return "list";
     case Map: return "object of string keys to strings, numbers or booleans";

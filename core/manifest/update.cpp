@@ -350,6 +350,34 @@ bool add_assignment(json& payload, std::string_view arg, std::vector<Diagnostic>
   }
   std::string key(arg.substr(0, eq));
   std::string text(arg.substr(eq + 1));
+  // MAP.KEY=VALUE sets one key of a map, MAP.KEY= removes it: vmadm's
+  // set_MAP / remove_MAP, one key at a time.
+  if (size_t dot = key.find('.'); dot != std::string::npos && dot > 0 && dot + 1 < key.size()) {
+    std::string map = key.substr(0, dot), member = key.substr(dot + 1);
+    const Property* mp = find_property(map);
+    if (mp && (mp->type == Type::Map || mp->type == Type::RouteMap) && find_special("set_" + map)) {
+      json& set = payload["set_" + map];
+      json& remove = payload["remove_" + map];
+      if (set.is_null()) set = json::object();
+      if (remove.is_null()) remove = json::array();
+      bool twice = set.contains(member) || std::find(remove.begin(), remove.end(), json(member)) != remove.end();
+      if (twice) {
+        errors.push_back({key, "is given twice"});
+      } else if (text.empty()) {
+        remove.push_back(member);
+      } else if (map == "tags" && (text == "true" || text == "false")) {
+        set[member] = text == "true";  // tags keep vmadm's scalar types
+      } else if (int64_t i; map == "tags" && std::from_chars(text.data(), text.data() + text.size(), i).ptr ==
+                                                   text.data() + text.size()) {
+        set[member] = i;
+      } else {
+        set[member] = text;
+      }
+      if (set.empty()) payload.erase("set_" + map);
+      if (remove.empty()) payload.erase("remove_" + map);
+      return !twice;
+    }
+  }
   json value;
   const Property* p = find_property(key);
   if (text == "null") {

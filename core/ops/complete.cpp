@@ -64,17 +64,41 @@ std::vector<std::string> call(const Live::Lookup& f, const std::string& verb) {
 }
 
 std::vector<std::string> positional_candidates(const CLI::Option& opt, const std::string& verb,
-                                               const Live& live) {
+                                               const std::string& current, const Live& live) {
   const std::string name = opt.get_name(true);
   if (name == "zone") return call(live.zones, verb);
   if (name == "image") return call(live.images, verb);
   if (name == "tag") return call(live.tags, verb);
+  if (name == "property" && verb == "explain") return call(live.properties, verb);  // names, no "="
   if (name == "property" || name == "filter") {
+    if (auto eq = current.find('='); eq != std::string::npos) {
+      if (!live.property_values) return {};
+      std::vector<std::string> out;
+      for (auto& v : live.property_values(verb, current.substr(0, eq))) out.push_back(current.substr(0, eq + 1) + v);
+      return out;
+    }
     auto props = call(live.properties, verb);
     for (auto& p : props) p += "=";
     return props;
   }
   return {};
+}
+
+// "alias,st": the candidates for the last item, each after what is typed
+// before it, leaving out items already given.
+std::vector<std::string> comma_list(const std::vector<std::string>& values, const std::string& current) {
+  auto comma = current.rfind(',');
+  if (comma == std::string::npos) return values;
+  std::string head = current.substr(0, comma + 1);
+  std::vector<std::string> given;
+  for (size_t i = 0, j; i < comma; i = j + 1) {
+    j = current.find(',', i);
+    given.push_back(current.substr(i, j - i));
+  }
+  std::vector<std::string> out;
+  for (const auto& v : values)
+    if (std::find(given.begin(), given.end(), v) == given.end()) out.push_back(head + v);
+  return out;
 }
 
 std::vector<std::string> option_names(const CLI::App& app) {
@@ -148,7 +172,7 @@ std::vector<std::string> complete(const CLI::App& app, const std::vector<std::st
 
   if (pending) {
     if (!live.option_values) return {};
-    return with_prefix(live.option_values(verb, long_name(*pending)), current);
+    return with_prefix(comma_list(live.option_values(verb, long_name(*pending)), current), current);
   }
   if (!after_dashdash && starts_with(current, "--") && current.find('=') != std::string::npos) {
     const CLI::Option* opt = find_flag(*at, current);
@@ -162,9 +186,14 @@ std::vector<std::string> complete(const CLI::App& app, const std::vector<std::st
 
   std::vector<std::string> out;
   if (positionals == 0)
-    for (const CLI::App* sub : visible_subcommands(*at)) out.push_back(sub->get_name());
+    for (const CLI::App* sub : visible_subcommands(*at)) {
+      // After "-z NAME" only verbs that act on one zone make sense.
+      const CLI::Option* first = zone_named ? positional_at(*sub, 0) : nullptr;
+      if (zone_named && (!first || first->get_name(true) != "zone")) continue;
+      out.push_back(sub->get_name());
+    }
   if (const CLI::Option* pos = positional_at(*at, positionals))
-    for (auto& c : positional_candidates(*pos, verb, live)) out.push_back(std::move(c));
+    for (auto& c : positional_candidates(*pos, verb, current, live)) out.push_back(std::move(c));
   return with_prefix(std::move(out), current);
 }
 

@@ -26,8 +26,12 @@ struct Live {
   Lookup tags;        // positional named "tag"
   Lookup properties;  // positional named "property" or "filter": offered as "NAME="
   // Values of an option that takes one ("wait --state", "list -o"):
-  // (verb, option's long name without dashes, e.g. "state").
+  // (verb, option's long name without dashes, e.g. "state"). A value
+  // typed as a comma list ("alias,st") completes its last item.
   std::function<std::vector<std::string>(const std::string& verb, const std::string& option)> option_values;
+  // Values after "NAME=" in a property or filter positional ("state=r",
+  // "autoboot=t"): (verb, NAME).
+  std::function<std::vector<std::string>(const std::string& verb, const std::string& name)> property_values;
 };
 
 // Candidates for words[cword]; words[0] is the program name. cword may be

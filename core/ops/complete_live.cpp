@@ -49,6 +49,16 @@ Names list_fields() {
 
 Names property_names(const std::string& verb) {
   if (verb == "list") return list_fields();
+  if (verb == "explain") {
+    // Every documented property, nested ones as explain takes them.
+    Names out;
+    for (const auto& p : manifest::schema()) {
+      std::string path = p.path;
+      for (size_t at; (at = path.find("[]")) != std::string::npos;) path.erase(at, 2);
+      out.push_back(path);
+    }
+    return out;
+  }
   Names out;
   for (const auto& p : manifest::schema())
     // Objects and lists of objects have their own update members
@@ -61,11 +71,21 @@ Names property_names(const std::string& verb) {
 }
 
 Names option_values(const std::string&, const std::string& option) {
-  if (option == "state")
-    return {"stopped", "ready", "running", "shutting_down", "down", "incomplete", "failed", "corrupt"};
+  if (option == "state") return zone_states();
   if (option == "output" || option == "sort") return list_fields();
   if (option == "brand") return {"sparse", "image"};
   if (option == "to") return {"json", "yaml"};
+  return {};
+}
+
+// "state=" and "brand=" in list filters; booleans and choices of the
+// schema's properties in updates and filters alike.
+Names property_values(const std::string&, const std::string& name) {
+  if (name == "state") return zone_states();
+  const auto* p = manifest::find_property(name);
+  if (!p) return {};
+  if (p->type == manifest::Type::Bool) return {"true", "false"};
+  if (p->type == manifest::Type::Enum) return p->choices;
   return {};
 }
 
@@ -77,6 +97,7 @@ Live store_live() {
   live.tags = tag_names;
   live.properties = property_names;
   live.option_values = option_values;
+  live.property_values = property_values;
   return live;
 }
 

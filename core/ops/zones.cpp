@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <climits>
 #include <optional>
 #include <set>
@@ -14,11 +15,13 @@
 #include "core/manifest/parse.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/manifest/validate.hpp"
+#include "core/ops/host_checks.hpp"
 #include "core/ops/live_nics.hpp"
 #include "core/ops/zone_quota.hpp"
 #include "core/plan/zone_plan.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
+#include "core/store/id_ranges.hpp"
 #include "core/sys/fs.hpp"
 #include "core/sys/fault.hpp"
 
@@ -76,36 +79,6 @@ Result<void> refuse_incomplete(const store::ZoneRecord& rec, const std::string& 
   return {};
 }
 
-// Host paths a zone may never get through filesystems[]: kernel and device
-// views, live runtime state, and zonekit's own store and config. Checked
-// as written at create/update and resolved (symlinks followed) at boot.
-Result<void> check_fs_sources(const store::Store& st, const json& doc, bool resolve) {
-  if (!doc.contains("filesystems") || !doc["filesystems"].is_array()) return {};
-  std::vector<std::string> denied = {"/proc", "/sys", "/dev", "/run", "/var/run", "/boot",
-                                     "/etc/zonekit", st.paths().root, st.paths().run};
-  auto under = [](const std::string& path, const std::string& dir) {
-    if (dir == "/") return true;
-    return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                           path[dir.size()] == '/');
-  };
-  for (size_t i = 0; i < doc["filesystems"].size(); ++i) {
-    std::string src = doc["filesystems"][i].value("source", std::string());
-    std::string real = src;
-    if (resolve) {
-      char buf[PATH_MAX];
-      if (::realpath(src.c_str(), buf)) real = buf;
-    }
-    bool bad = real == "/";
-    for (const auto& d : denied) bad = bad || under(real, d) || (resolve && under(src, d));
-    if (bad)
-      return fail(fmt::format("filesystems[{}].source: \"{}\"{} is a host path zones may not mount "
-                              "(/, /proc, /sys, /dev, /run, /boot, zonekit's store and config)",
-                              i, src, real == src ? "" : " (resolves to \"" + real + "\")"),
-                  ErrorKind::Invalid);
-  }
-  return {};
-}
-
 }  // namespace
 
 std::string libexec_path(const std::string& name) {
@@ -118,7 +91,7 @@ std::string libexec_path(const std::string& name) {
   return dir + "/../libexec/zonekit/" + name;
 }
 
-Result<json> load_manifest(const std::string& text, const std::string& source) {
+Result<json> load_manifest(const std::string& text, const std::string& source, const store::Store* host) {
   auto parsed = manifest::parse(text, source);
   if (!parsed.errors.empty()) return std::unexpected(invalid_from(parsed.errors));
   auto diags = manifest::validate_create(parsed.doc);
@@ -126,13 +99,22 @@ Result<json> load_manifest(const std::string& text, const std::string& source) {
     manifest::locate(diags, parsed);
     return std::unexpected(invalid_from(diags));
   }
-  return manifest::normalize_create(std::move(parsed.doc));
+  json doc = manifest::normalize_create(std::move(parsed.doc));
+  if (host) {
+    auto problems = host_problems(*host, doc);
+    if (!problems.diags.empty()) {
+      manifest::locate(problems.diags, parsed);
+      Error e = invalid_from(problems.diags);
+      if (problems.failure) e.kind = ErrorKind::Failure;
+      return std::unexpected(std::move(e));
+    }
+  }
+  return doc;
 }
 
 Result<json> create(store::Store& st, const std::string& text, const std::string& source) {
-  json doc = ZK_TRY(load_manifest(text, source));
-  ZK_TRYV(check_fs_sources(st, doc, false));
-  ZK_TRYV(check_quota(st, doc, st.paths().zones_dir()));
+  // Every problem, of the manifest and of this host, before anything changes.
+  json doc = ZK_TRY(load_manifest(text, source, &st));
   // The image must exist, and stay (imgadm delete takes this lock
   // exclusively), until the zone that uses it is published.
   std::optional<FileLock> image_lock;
@@ -166,6 +148,13 @@ std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json*
     if (!r.boot_timestamp.empty()) (*derived)["boot_timestamp"] = r.boot_timestamp;
     if (r.exit_status >= 0) (*derived)["exit_status"] = r.exit_status;
     if (!r.exit_timestamp.empty()) (*derived)["exit_timestamp"] = r.exit_timestamp;
+    if (r.exit_code >= 0) (*derived)["exit_code"] = r.exit_code;
+    if (r.exit_signal > 0) {
+      const char* abbrev = sigabbrev_np(r.exit_signal);
+      (*derived)["exit_signal"] = abbrev ? std::string("SIG") + abbrev : std::to_string(r.exit_signal);
+    }
+    if (r.boot_ms >= 0) (*derived)["boot_ms"] = r.boot_ms;
+    if (!r.boot_timestamp.empty()) (*derived)["restarts"] = r.restarts;
     if (q->state == "failed" && !r.error.empty()) (*derived)["error"] = r.error;
   }
   return q->state;
@@ -200,6 +189,7 @@ Result<ZoneSpec> spec_for(const store::Store& st, const json& doc) {
   facts.zone_dir = st.paths().zone_dir(uuid);
   facts.run_dir = st.paths().run_zone_dir(uuid);
   facts.cgroup_parent = st.config().cgroup_parent;
+  facts.console_log_max = st.config().console_log_max;
   auto tags = ZK_TRY(st.tags(true));
   for (const auto& [name, t] : tags) facts.tag_bridges[name] = t.bridge;
   if (doc.contains("image_uuid") && doc["image_uuid"].is_string()) {
@@ -221,6 +211,14 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
   UpdateResult res;
   res.changed = manifest::changed_keys(l.rec.doc, next);
   if (res.changed.empty()) return res;
+  for (auto it = payload.begin(); it != payload.end(); ++it) {
+    const auto* p = manifest::find_property(it.key());
+    if (!p || p->type != manifest::Type::Map || !l.rec.doc.contains(it.key())) continue;
+    std::vector<std::string> gone;
+    for (auto m = l.rec.doc[it.key()].begin(); m != l.rec.doc[it.key()].end(); ++m)
+      if (!next.contains(it.key()) || !next[it.key()].contains(m.key())) gone.push_back(m.key());
+    if (!gone.empty()) res.dropped_keys.emplace_back(it.key(), std::move(gone));
+  }
   bool quota_changed = std::find(res.changed.begin(), res.changed.end(), "quota") != res.changed.end();
   if (quota_changed) ZK_TRYVC(check_quota(st, next, st.paths().zone_dir(l.uuid)), zone_label(l.rec) + ": update");
 
@@ -280,7 +278,8 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
     }
   }
   // Not running: everything simply applies at the next boot.
-  if (!q || q->state != "running") res.next_boot.clear();
+  res.running = q && q->state == "running";
+  if (!res.running) res.next_boot.clear();
   return res;
 }
 
@@ -297,27 +296,35 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
                             q.state),
                 ErrorKind::Busy);
   ZK_TRYVC(check_fs_sources(st, l.rec.doc, true), zone_label(l.rec) + ": boot");
+  ZK_TRYVC(check_search_access(st.paths()), zone_label(l.rec) + ": boot");
   auto spec = ZK_TRY(context(spec_for(st, l.rec.doc), zone_label(l.rec) + ": boot"));
+  ZK_TRYVC(store::check_zone_ids(spec.ids.host_base, spec.ids.count, store::read_host_ids(false)),
+           zone_label(l.rec) + ": boot");
   std::string warning = ZK_TRY(context(apply_quota(st, l.rec.doc), zone_label(l.rec) + ": boot"));
   // runtime::boot's errors already read "zone NAME: boot failed: ...".
   ZK_TRYV(runtime::boot(spec, zoneadmd, st.config().boot_timeout_s * 1000));
   return Note{warning.empty() ? warning : zone_label(l.rec) + ": " + warning};
 }
 
-Result<std::vector<std::pair<std::string, Error>>> boot_autoboot(
-    store::Store& st, const std::string& zoneadmd,
-    const std::function<void(size_t, size_t, const std::string&)>& progress) {
+Result<AutobootReport> boot_autoboot(store::Store& st, const std::string& zoneadmd,
+                                     const std::function<void(size_t, size_t, const std::string&)>& progress) {
   auto recs = ZK_TRY(st.list());
-  std::vector<std::pair<std::string, Error>> failures;
+  AutobootReport rep;
   std::vector<const store::ZoneRecord*> todo;
-  for (const auto& r : recs)
-    if (r.error.empty() && !r.incomplete && r.doc.value("autoboot", false)) todo.push_back(&r);
+  for (const auto& r : recs) {
+    if (!r.error.empty() || r.incomplete || !r.doc.value("autoboot", false)) continue;
+    auto q = runtime::query(st.paths().run_zone_dir(r.uuid));
+    if (q && q->state == "running") rep.already_running.push_back(r.name());
+    else todo.push_back(&r);
+  }
   for (size_t i = 0; i < todo.size(); ++i) {
     if (progress) progress(i + 1, todo.size(), todo[i]->name());
     auto res = boot(st, todo[i]->uuid, zoneadmd);
-    if (!res) failures.emplace_back(todo[i]->name(), res.error());
+    if (!res) rep.failed.emplace_back(todo[i]->name(), res.error());
+    else if (res->text.ends_with(" is already running")) rep.already_running.push_back(todo[i]->name());
+    else rep.booted.push_back(todo[i]->name());
   }
-  return failures;
+  return rep;
 }
 
 Result<Note> halt(store::Store& st, const std::string& name) {
@@ -355,7 +362,7 @@ Result<Note> reboot(store::Store& st, const std::string& name, const std::string
   return boot(st, name, zoneadmd);
 }
 
-Result<Note> remove(store::Store& st, const std::string& name) {
+Result<Note> remove(store::Store& st, const std::string& name, const fs::RemoveProgress& progress) {
   // A corrupt record (named by uuid) can still be deleted: it is the way out.
   Locked l;
   l.uuid = ZK_TRY(st.resolve(name));
@@ -370,20 +377,36 @@ Result<Note> remove(store::Store& st, const std::string& name) {
   if (l.rec.doc.is_object())
     if (auto spec = spec_for(st, l.rec.doc)) ZK_TRYV(context(runtime::cleanup_dead(*spec), zone_label(l.rec)));
   ZK_TRYV(fs::remove_tree(run_dir));
-  ZK_TRYV(context(st.remove(l.uuid), zone_label(l.rec) + ": delete"));
+  ZK_TRYV(context(st.remove(l.uuid, progress), zone_label(l.rec) + ": delete"));
   if (l.rec.doc.is_object()) clear_quota(st, l.rec.doc);
   return Note{};
 }
 
+const std::vector<std::string>& zone_states() {
+  static const std::vector<std::string> states = {"stopped",   "ready",      "running", "shutting_down",
+                                                  "down",      "incomplete", "failed",  "corrupt",
+                                                  "unknown"};
+  return states;
+}
+
 Result<void> wait_state(const store::Store& st, const std::string& name, const std::string& state,
                         int timeout_s) {
+  const auto& known = zone_states();
+  if (state != "deleted" && state != "installed" && std::find(known.begin(), known.end(), state) == known.end()) {
+    std::string list;
+    for (const auto& s : known) list += s + ", ";
+    std::string near = manifest::nearest(state, known);
+    return fail("wait: --state " + state + ": unknown state" + (near.empty() ? "" : " (did you mean " + near + "?)") +
+                "; one of " + list + "deleted",
+                ErrorKind::Invalid);
+  }
   std::string uuid = ZK_TRY(st.resolve(name));
   struct timespec start, now;
   clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {
     auto rec = st.load(uuid);
     std::string cur = rec ? state_of(st, *rec, nullptr) : "deleted";
-    if (cur == state || (state == "stopped" && cur == "installed")) return {};
+    if (cur == state || (state == "installed" && cur == "stopped")) return {};
     clock_gettime(CLOCK_MONOTONIC, &now);
     double elapsed = double(now.tv_sec - start.tv_sec) + double(now.tv_nsec - start.tv_nsec) / 1e9;
     if (timeout_s >= 0 && elapsed >= timeout_s)

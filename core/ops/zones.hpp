@@ -24,8 +24,10 @@ struct ZoneView {
 };
 
 // Parse + validate; Invalid error whose detail lists every problem, one per
-// line, each "<source>: <path>: <message>".
-Result<nlohmann::json> load_manifest(const std::string& text, const std::string& source);
+// line, each "<source>: <path>: <message>". With a store, the manifest's
+// needs of that host are checked too (ops::host_problems).
+Result<nlohmann::json> load_manifest(const std::string& text, const std::string& source,
+                                     const store::Store* host = nullptr);
 
 Result<nlohmann::json> create(store::Store& st, const std::string& text, const std::string& source);
 
@@ -35,8 +37,12 @@ std::string state_of(const store::Store& st, const store::ZoneRecord& rec, nlohm
 
 struct UpdateResult {
   std::vector<std::string> changed;   // keys whose value changed
-  std::vector<std::string> next_boot; // changed keys that apply at next boot
+  std::vector<std::string> next_boot; // changed keys that apply at next boot (running zone only)
   bool applied_live = false;          // limits pushed into the running zone
+  bool running = false;               // the zone was running
+  // A whole map given (customer_metadata={...}) replaces it: the keys that
+  // went away, per map, so the caller can say so.
+  std::vector<std::pair<std::string, std::vector<std::string>>> dropped_keys;
 };
 Result<UpdateResult> update(store::Store& st, const std::string& name, const nlohmann::json& payload);
 
@@ -47,16 +53,25 @@ struct Note {                 // "zone web01 is already running"
   std::string text;
 };
 Result<Note> boot(store::Store& st, const std::string& name, const std::string& zoneadmd);
-// Boot every zone with autoboot=true that is not running; returns the
-// failures (zone, error). progress(done, total, zone) is called per zone.
-Result<std::vector<std::pair<std::string, Error>>> boot_autoboot(
-    store::Store& st, const std::string& zoneadmd,
-    const std::function<void(size_t, size_t, const std::string&)>& progress);
+// Boot every zone with autoboot=true that is not running.
+// progress(done, total, zone) is called per zone it boots.
+struct AutobootReport {
+  std::vector<std::string> booted, already_running;
+  std::vector<std::pair<std::string, Error>> failed;
+};
+Result<AutobootReport> boot_autoboot(store::Store& st, const std::string& zoneadmd,
+                                     const std::function<void(size_t, size_t, const std::string&)>& progress);
 Result<Note> halt(store::Store& st, const std::string& name);
 Result<Note> shutdown(store::Store& st, const std::string& name, int grace_seconds);
 Result<Note> reboot(store::Store& st, const std::string& name, const std::string& zoneadmd);
-Result<Note> remove(store::Store& st, const std::string& name);
-// Wait until the zone reaches state (or timeout_s passes: Failure).
+// progress(removed): entries of the zone's files removed so far (see
+// fs::remove_tree), for a terminal's progress line.
+Result<Note> remove(store::Store& st, const std::string& name, const fs::RemoveProgress& progress = {});
+// Every state a zone can be in (zoneadm(8) "Zone states"), and what wait
+// also accepts: "deleted", and "installed" as illumos' name for stopped.
+const std::vector<std::string>& zone_states();
+// Wait until the zone reaches state (or timeout_s passes: Failure). An
+// unknown state is refused at once (Invalid), naming the valid ones.
 Result<void> wait_state(const store::Store& st, const std::string& name, const std::string& state,
                         int timeout_s);
 

@@ -77,7 +77,12 @@ Result<ZoneSpec> plan_zone(const json& d, const HostFacts& facts) {
 
   if (d.contains("init_name") && d["init_name"].is_string())
     s.init_argv = split_words(d["init_name"].get<std::string>());
+  else if (d.contains("init_name") && d["init_name"].is_array())
+    s.init_argv = strings(d, "init_name");
   s.restart_init = d.value("restart_init", true);
+  s.console_log_max = facts.console_log_max;
+  if (d.contains("zlog_max_size") && d["zlog_max_size"].is_number_unsigned())
+    s.console_log_max = d["zlog_max_size"].get<uint64_t>();
 
   if (d.contains("filesystems") && d["filesystems"].is_array()) {
     for (const auto& f : d["filesystems"]) {

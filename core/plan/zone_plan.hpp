@@ -18,6 +18,7 @@ struct HostFacts {
   std::string cgroup_parent = "zonekit";
   std::map<std::string, std::string> tag_bridges;  // nic tag -> bridge
   std::string image_rootfs;                      // image brand: the image's tree
+  uint64_t console_log_max = 1 << 20;            // zonekit.toml [console] log_max_size
 };
 
 Result<ZoneSpec> plan_zone(const nlohmann::json& stored, const HostFacts& facts);

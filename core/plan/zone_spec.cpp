@@ -54,24 +54,26 @@ void to_json(nlohmann::json& j, const ZoneSpec& v) {
   ZK_TO(uuid); ZK_TO(name); ZK_TO(hostname); ZK_TO(dns_domain); ZK_TO(brand); ZK_TO(zone_dir);
   ZK_TO(run_dir); ZK_TO(image_rootfs); ZK_TO(cgroup_path); ZK_TO(ids); ZK_TO(limits);
   ZK_TO(tmpfs_bytes); ZK_TO(quota_bytes); ZK_TO(init_argv); ZK_TO(restart_init);
-  ZK_TO(filesystems); ZK_TO(nics); ZK_TO(routes); ZK_TO(resolvers);
+  ZK_TO(filesystems); ZK_TO(nics); ZK_TO(routes); ZK_TO(resolvers); ZK_TO(console_log_max);
 }
 void from_json(const nlohmann::json& j, ZoneSpec& v) {
   ZK_FROM(uuid); ZK_FROM(name); ZK_FROM(hostname); ZK_FROM(dns_domain); ZK_FROM(brand);
   ZK_FROM(zone_dir); ZK_FROM(run_dir); ZK_FROM(image_rootfs); ZK_FROM(cgroup_path); ZK_FROM(ids);
   ZK_FROM(limits); ZK_FROM(tmpfs_bytes); ZK_FROM(quota_bytes); ZK_FROM(init_argv);
   ZK_FROM(restart_init); ZK_FROM(filesystems); ZK_FROM(nics); ZK_FROM(routes); ZK_FROM(resolvers);
+  ZK_FROM(console_log_max);
 }
 
 void to_json(nlohmann::json& j, const RunState& v) {
   ZK_TO(state); ZK_TO(zoneadmd_pid); ZK_TO(zoneadmd_start_time); ZK_TO(init_pid);
-  ZK_TO(init_start_time); ZK_TO(boot_timestamp); ZK_TO(exit_status); ZK_TO(exit_timestamp);
-  ZK_TO(error); ZK_TO(network_clean);
+  ZK_TO(init_start_time); ZK_TO(boot_timestamp); ZK_TO(exit_status); ZK_TO(exit_code); ZK_TO(exit_signal);
+  ZK_TO(exit_timestamp); ZK_TO(error); ZK_TO(network_clean); ZK_TO(boot_ms); ZK_TO(restarts);
 }
 void from_json(const nlohmann::json& j, RunState& v) {
   ZK_FROM(state); ZK_FROM(zoneadmd_pid); ZK_FROM(zoneadmd_start_time); ZK_FROM(init_pid);
-  ZK_FROM(init_start_time); ZK_FROM(boot_timestamp); ZK_FROM(exit_status); ZK_FROM(exit_timestamp);
-  ZK_FROM(error); ZK_FROM(network_clean);
+  ZK_FROM(init_start_time); ZK_FROM(boot_timestamp); ZK_FROM(exit_status); ZK_FROM(exit_code);
+  ZK_FROM(exit_signal); ZK_FROM(exit_timestamp); ZK_FROM(error); ZK_FROM(network_clean); ZK_FROM(boot_ms);
+  ZK_FROM(restarts);
 }
 
 #undef ZK_TO

@@ -86,6 +86,7 @@ struct ZoneSpec {
   std::vector<NicSpec> nics;
   std::vector<RouteSpec> routes;
   std::vector<std::string> resolvers;
+  uint64_t console_log_max = 1 << 20;   // console.log rotates at this size (and keeps one .0)
 };
 
 // Host end of a zone's veth: "zk" + 10 hex digits of the uuid + "n" + index.
@@ -101,9 +102,13 @@ struct RunState {
   uint64_t init_start_time = 0;
   std::string boot_timestamp;            // ISO 8601 UTC
   int exit_status = -1;                  // last init exit: code, or 128+signal
+  int exit_code = -1;                    // last init exit: its code (-1: killed by a signal)
+  int exit_signal = 0;                   // or the signal that killed it
   std::string exit_timestamp;
   std::string error;                     // why the last boot failed
   bool network_clean = false;            // teardown removed the zone's veths and table
+  int64_t boot_ms = -1;                  // zoneadmd start to init started, last boot
+  int restarts = 0;                      // init restarts (restart_init) since zoneadm boot
 };
 
 void to_json(nlohmann::json& j, const IdRange& v);

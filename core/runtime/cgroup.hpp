@@ -43,11 +43,27 @@ const std::vector<DeviceRule>& zone_devices();
 // list as a BPF device program.
 std::vector<FileWrite> plan_v1_devices();
 
+// What the kernel counts for a zone cgroup (zonestat, zoneadm info). The
+// counters (cpu, io) only grow; rates come from two samples.
 struct Stats {
-  uint64_t memory_current = 0;
-  uint64_t pids_current = 0;
+  uint64_t memory_current = 0;    // bytes, page cache included (both drivers)
+  uint64_t swap_current = 0;      // bytes; 0 where swap is not accounted
+  uint64_t pids_current = 0;      // processes and threads
   uint64_t oom_kills = 0;
+  uint64_t cpu_usage_ns = 0;      // CPU time used since the cgroup was made
+  uint64_t io_read_bytes = 0;     // block I/O since the cgroup was made
+  uint64_t io_write_bytes = 0;
 };
+
+// Pure parsers of the counters' files.
+struct IoBytes {
+  uint64_t read = 0, write = 0;
+};
+// v2 io.stat: "8:0 rbytes=1 wbytes=2 rios=..." per device, summed.
+IoBytes parse_io_stat(const std::string& text);
+// v1 blkio.throttle.io_service_bytes: "8:0 Read 1" ... "Total N", summed
+// over devices (the Total lines left out).
+IoBytes parse_blkio_service_bytes(const std::string& text);
 
 class Driver {
  public:

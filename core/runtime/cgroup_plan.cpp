@@ -78,3 +78,65 @@ std::vector<FileWrite> plan_v1(const CgroupLimits& l, uint64_t current_memsw_byt
 }
 
 }  // namespace zonekit::cgroup
+
+namespace zonekit::cgroup {
+
+namespace {
+
+// Each line's words, in order.
+std::vector<std::string> line_words(const std::string& line) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    size_t j = line.find_first_of(" \t", i);
+    if (j == std::string::npos) j = line.size();
+    if (j > i) out.push_back(line.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+uint64_t to_u64(const std::string& s) {
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + uint64_t(c - '0');
+  }
+  return v;
+}
+
+template <class F>
+void each_line(const std::string& text, F f) {
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find('\n', i);
+    if (j == std::string::npos) j = text.size();
+    f(line_words(text.substr(i, j - i)));
+    i = j + 1;
+  }
+}
+
+}  // namespace
+
+IoBytes parse_io_stat(const std::string& text) {
+  IoBytes b;
+  each_line(text, [&](const std::vector<std::string>& w) {
+    for (size_t k = 1; k < w.size(); ++k) {
+      if (w[k].starts_with("rbytes=")) b.read += to_u64(w[k].substr(7));
+      if (w[k].starts_with("wbytes=")) b.write += to_u64(w[k].substr(7));
+    }
+  });
+  return b;
+}
+
+IoBytes parse_blkio_service_bytes(const std::string& text) {
+  IoBytes b;
+  each_line(text, [&](const std::vector<std::string>& w) {
+    if (w.size() != 3) return;  // "Total N" has two words
+    if (w[1] == "Read") b.read += to_u64(w[2]);
+    if (w[1] == "Write") b.write += to_u64(w[2]);
+  });
+  return b;
+}
+
+}  // namespace zonekit::cgroup

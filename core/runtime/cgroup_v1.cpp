@@ -184,8 +184,23 @@ class V1Driver final : public Driver {
       s.memory_current = parse_number(ZK_TRY(read_file(mroot, path, "memory.usage_in_bytes")));
       if (auto oc = read_file(mroot, path, "memory.oom_control")) s.oom_kills = keyed_value(*oc, "oom_kill");
     }
+    if (const Hierarchy* m = find("memory")) {
+      // memsw counts memory plus swap: the difference is what is swapped.
+      if (auto memsw = read_file(join(root_, m->dir), path, "memory.memsw.usage_in_bytes")) {
+        uint64_t both = parse_number(*memsw);
+        s.swap_current = both > s.memory_current ? both - s.memory_current : 0;
+      }
+    }
     if (const Hierarchy* p = find("pids"))
       s.pids_current = parse_number(ZK_TRY(read_file(join(root_, p->dir), path, "pids.current")));
+    if (const Hierarchy* c = find("cpuacct"))
+      if (auto usage = read_file(join(root_, c->dir), path, "cpuacct.usage")) s.cpu_usage_ns = parse_number(*usage);
+    if (const Hierarchy* b = find("blkio"))
+      if (auto io = read_file(join(root_, b->dir), path, "blkio.throttle.io_service_bytes")) {
+        IoBytes bytes = parse_blkio_service_bytes(*io);
+        s.io_read_bytes = bytes.read;
+        s.io_write_bytes = bytes.write;
+      }
     return s;
   }
 

@@ -130,6 +130,13 @@ class V2Driver final : public Driver {
     s.memory_current = parse_number(ZK_TRY(read_file(root_, path, "memory.current")));
     s.pids_current = parse_number(ZK_TRY(read_file(root_, path, "pids.current")));
     if (auto ev = read_file(root_, path, "memory.events")) s.oom_kills = keyed_value(*ev, "oom_kill");
+    if (auto sw = read_file(root_, path, "memory.swap.current")) s.swap_current = parse_number(*sw);
+    if (auto cpu = read_file(root_, path, "cpu.stat")) s.cpu_usage_ns = keyed_value(*cpu, "usage_usec") * 1000;
+    if (auto io = read_file(root_, path, "io.stat")) {
+      IoBytes b = parse_io_stat(*io);
+      s.io_read_bytes = b.read;
+      s.io_write_bytes = b.write;
+    }
     return s;
   }
 

@@ -23,14 +23,15 @@ Result<void> write_spec(const ZoneSpec& spec) {
   return fs::write_file_atomic(p.spec(), nlohmann::json(spec).dump(2) + "\n", 0600);
 }
 
-Result<RunState> read_state(const std::string& run_dir) {
-  RunPaths p{run_dir};
-  if (!fs::exists(p.state())) return RunState{"stopped"};
-  auto text = ZK_TRY(fs::read_file(p.state()));
+Result<RunState> read_state(const std::string& run_dir) { return read_state_file(RunPaths{run_dir}.state()); }
+
+Result<RunState> read_state_file(const std::string& path) {
+  if (!fs::exists(path)) return RunState{"stopped"};
+  auto text = ZK_TRY(fs::read_file(path));
   try {
     return nlohmann::json::parse(text).get<RunState>();
   } catch (const std::exception& e) {
-    return fail("parse " + p.state() + ": " + e.what());
+    return fail("parse " + path + ": " + e.what());
   }
 }
 

@@ -15,6 +15,9 @@ struct RunPaths {
   std::string dir;
   std::string spec() const { return dir + "/spec.json"; }
   std::string state() const { return dir + "/state.json"; }
+  // The state of the previous boot, set aside while a new zoneadmd starts
+  // (it keeps the last exit of init from it).
+  std::string prev_state() const { return dir + "/state.prev.json"; }
   std::string lock() const { return dir + "/zoneadmd.lock"; }
   std::string ctl() const { return dir + "/ctl.sock"; }
   std::string console_log() const { return dir + "/console.log"; }
@@ -26,6 +29,7 @@ Result<ZoneSpec> read_spec(const std::string& run_dir);
 Result<void> write_spec(const ZoneSpec& spec);
 // A missing state file reads as {state: "stopped"}.
 Result<RunState> read_state(const std::string& run_dir);
+Result<RunState> read_state_file(const std::string& path);
 Result<void> write_state(const std::string& run_dir, const RunState& st);
 
 // Take the supervisor lock (non-blocking); Busy error if another holds it.

@@ -30,6 +30,7 @@
 #include "core/runtime/rootfs.hpp"
 #include "core/runtime/run_dir.hpp"
 #include "core/runtime/seccomp.hpp"
+#include "core/runtime/userns_owner.hpp"
 #include "core/runtime/zone_child.hpp"
 #include "core/sys/proc_stat.hpp"
 #include "core/sys/fault.hpp"
@@ -39,10 +40,17 @@ namespace zonekit::runtime {
 
 namespace {
 
-constexpr size_t kConsoleLogCap = 1 << 20;
 char* g_title = nullptr;
 size_t g_title_len = 0;
 constexpr int kChildReplyTimeoutMs = 30000;
+
+// "init exited with code 3", "init was killed by SIGKILL".
+std::string exit_text(int status) {
+  if (WIFEXITED(status)) return "init exited with code " + std::to_string(WEXITSTATUS(status));
+  const char* abbrev = sigabbrev_np(WTERMSIG(status));
+  return abbrev ? std::string("init was killed by SIG") + abbrev
+                : "init was killed by signal " + std::to_string(WTERMSIG(status));
+}
 
 int64_t mono_ms() {
   struct timespec ts;
@@ -133,6 +141,9 @@ class Supervisor {
   std::string handle_command(Client& c, const std::string& line);
   void pump_console();
   void log_console(const char* data, size_t n);
+  // "[zonekit 2026-12-05T17:12:15Z] msg" on a line of its own in the
+  // console log: what zonekit did to the zone, between what the zone said.
+  void note_console(const std::string& msg);
   void save_state();
   void set_state(const char* s) {
     state_.state = s;
@@ -149,6 +160,8 @@ class Supervisor {
   UniqueFd sigfd_, ctl_, master_, slave_, log_;
   std::string slave_path_;
   size_t log_size_ = 0;
+  bool log_at_line_start_ = true;
+  int64_t boot_started_ms_ = mono_ms();  // zoneadmd's start, then each boot_zone's
   std::vector<std::unique_ptr<Client>> clients_;
   pid_t init_pid_ = 0;
   bool stop_requested_ = false;
@@ -179,7 +192,15 @@ Result<void> Supervisor::start() {
   lock_ = ZK_TRY(acquire_supervisor_lock(paths_.dir));
   spec_ = ZK_TRY(read_spec(paths_.dir));
   ZK_TRYV(validate_spec(spec_));
+  // The last exit of init outlives the supervisor that saw it, until the
+  // next one (zoneadm info reports it across halt and boot).
+  RunState prev = read_state_file(paths_.prev_state()).value_or(RunState{});
+  ::unlink(paths_.prev_state().c_str());
   state_ = RunState{"ready"};
+  state_.exit_status = prev.exit_status;
+  state_.exit_code = prev.exit_code;
+  state_.exit_signal = prev.exit_signal;
+  state_.exit_timestamp = prev.exit_timestamp;
   state_.zoneadmd_pid = getpid();
   auto me = sys::proc_stat(getpid());
   if (me) state_.zoneadmd_start_time = me->start_time;
@@ -268,11 +289,23 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   }
   cfg.argv = spec_.init_argv;
   cfg.env = init_env();
-  cfg.console_fd = slave_.get();
   cfg.seccomp = &prog;
   cfg.title = g_title;
   cfg.title_len = g_title_len;
   cfg.init_exe_fd = init_exe_.get();
+  cfg.memlock_bytes = spec_.limits.locked_bytes;
+  if (cg_->name() == "v2") {
+    cfg.cgroup_views = {"cgroup2"};
+  } else {
+    // Each hierarchy's directory is named after its controllers.
+    const std::string tail = "/" + spec_.cgroup_path;
+    for (const auto& dir : cg_->dirs(spec_.cgroup_path)) {
+      if (!dir.ends_with(tail)) continue;
+      std::string h = dir.substr(0, dir.size() - tail.size());
+      h = h.substr(h.rfind('/') + 1);
+      if (!h.empty() && h.find_first_of("=:") == std::string::npos) cfg.cgroup_views.push_back(h);
+    }
+  }
 
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -285,12 +318,21 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   // cgroup (else the zone would see host cgroup paths).
   unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
                         CLONE_NEWNET;
-  pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
-  if (pid < 0) return sys_error("clone", "zone init");
-  if (pid == 0) {
-    ::close(parent_end.release());  // else zoneadmd dying before Continue never wakes the child
-    zone_child_main(cfg);
+  // The zone's namespaces belong to the zone's own root uid, so what the
+  // zone spends of per-user kernel counters is charged to it, never to
+  // host root (see userns_owner.hpp).
+  pid_t pid;
+  int clone_errno = 0;
+  {
+    auto owner = ZK_TRYC(NamespaceOwner::become(spec_.ids.host_base), "user namespace owner");
+    pid = static_cast<pid_t>(syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+    clone_errno = errno;
+    if (pid == 0) {
+      ::close(parent_end.release());  // else zoneadmd dying before Continue never wakes the child
+      zone_child_main(cfg);           // never returns (the owner guard is the parent's)
+    }
   }
+  if (pid < 0) return sys_error("clone", "zone init", clone_errno);
   child_end.reset();
   fault::point("boot.after_clone");
 
@@ -314,14 +356,6 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
                     std::to_string(spec_.ids.count) + "\n";
   if (auto r = write_map("uid_map", map); !r) return kill_child(r.error());
   if (auto r = write_map("gid_map", map); !r) return kill_child(r.error());
-  // RLIMIT_MEMLOCK = max_locked_memory, capped by our own hard limit
-  // (raising it needs CAP_SYS_RESOURCE, which a host may withhold).
-  struct rlimit memlock{};
-  getrlimit(RLIMIT_MEMLOCK, &memlock);
-  memlock.rlim_max = std::min<rlim_t>(memlock.rlim_max, spec_.limits.locked_bytes);
-  memlock.rlim_cur = memlock.rlim_max;
-  if (prlimit(pid, RLIMIT_MEMLOCK, &memlock, nullptr) < 0)
-    return kill_child(sys_error("prlimit", "RLIMIT_MEMLOCK").error());
   if (auto r = setup_network_from_parent(spec_, pid); !r) return kill_child(r.error());
 
   UniqueFd image_tree;
@@ -411,7 +445,10 @@ Result<void> Supervisor::boot_zone() {
   auto st = sys::proc_stat(init_pid_);
   state_.init_start_time = st ? st->start_time : 0;
   state_.boot_timestamp = now_iso8601();
+  state_.boot_ms = mono_ms() - boot_started_ms_;
   set_state("running");
+  note_console("zone booted: init pid " + std::to_string(init_pid_) + " in " + std::to_string(state_.boot_ms) +
+               " ms" + (state_.restarts ? " (restart " + std::to_string(state_.restarts) + ")" : ""));
   // Idle from here on, perhaps for months, beside a thousand others: give
   // the heap that booting used back to the kernel.
   malloc_trim(0);
@@ -434,6 +471,7 @@ void Supervisor::teardown(const char* final_state) {
   state_.network_clean = teardown_network(net).has_value();
   ::unlink(paths_.ctl().c_str());
   state_.init_pid = 0;
+  note_console(std::string("zone ") + final_state);
   set_state(final_state);
   done_ = true;
 }
@@ -442,7 +480,10 @@ void Supervisor::on_init_exit(int status) {
   init_pid_ = 0;
   state_.init_pid = 0;
   state_.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  state_.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  state_.exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   state_.exit_timestamp = now_iso8601();
+  note_console(exit_text(status));
   kill_deadline_ = 0;
   if (!spec_.cgroup_path.empty()) (void)cg_->kill_all(spec_.cgroup_path);
   bool again = false;
@@ -457,22 +498,29 @@ void Supervisor::on_init_exit(int status) {
       teardown("failed");
       state_.error = "init exited " + std::to_string(kMaxRestarts) + " times within " +
                      std::to_string(kRestartWindowSeconds) + "s; not restarting";
+      note_console(state_.error);
       save_state();
       exit_code_ = 1;
       return;
     }
     restarts_.push_back(now);
+    ++state_.restarts;
+    note_console("restarting init (restart_init)");
     again = true;
+  } else if (reboot_requested_ == false && !stop_requested_) {
+    note_console("zone stopped: init exited and restart_init is false");
   }
   if (!again) {
     teardown("stopped");
     return;
   }
+  boot_started_ms_ = mono_ms();
   // Live nic changes (zoneadm update) rewrite spec.json: a reboot or an init
   // restart comes up with the zone's current nics, not the ones of our start.
   if (auto s = read_spec(paths_.dir); s && s->uuid == spec_.uuid) spec_.nics = std::move(s->nics);
   if (auto r = boot_zone(); !r) {
     std::string msg = "zone " + spec_.name + ": boot failed: " + r.error().message();
+    note_console(msg);
     state_.error = msg;  // before teardown: "failed" is written once, with its reason
     teardown("failed");
     exit_code_ = 1;
@@ -489,6 +537,7 @@ void Supervisor::on_sigchld() {
 
 void Supervisor::request_halt() {
   stop_requested_ = true;
+  note_console("halt requested");
   if (!init_pid_) {
     teardown("stopped");
     return;
@@ -500,6 +549,7 @@ void Supervisor::request_halt() {
 
 void Supervisor::request_shutdown(int secs) {
   stop_requested_ = true;
+  note_console("shutdown requested: SIGTERM to init, halt after " + std::to_string(secs) + " s");
   if (!init_pid_) {
     teardown("stopped");
     return;
@@ -512,6 +562,7 @@ void Supervisor::request_shutdown(int secs) {
 
 void Supervisor::request_reboot() {
   if (!init_pid_) return;
+  note_console("reboot requested");
   reboot_requested_ = true;
   set_state("shutting_down");
   ::kill(init_pid_, SIGKILL);
@@ -570,9 +621,15 @@ void Supervisor::handle_client_input(Client& c) {
   }
 }
 
+void Supervisor::note_console(const std::string& msg) {
+  std::string line = (log_at_line_start_ ? "" : "\n") + ("[zonekit " + now_iso8601() + "] ") + msg + "\n";
+  log_console(line.data(), line.size());
+}
+
 void Supervisor::log_console(const char* data, size_t n) {
-  if (!log_) return;
-  if (log_size_ + n > kConsoleLogCap) {
+  if (!log_ || n == 0) return;
+  log_at_line_start_ = data[n - 1] == '\n';
+  if (log_size_ + n > spec_.console_log_max) {
     std::string old = paths_.console_log() + ".0";
     ::rename(paths_.console_log().c_str(), old.c_str());
     log_.reset(::open(paths_.console_log().c_str(),

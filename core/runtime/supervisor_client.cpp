@@ -210,7 +210,8 @@ Result<void> start_zoneadmd(const ZoneSpec& spec, const std::string& zoneadmd_pa
   const std::string who = "zone " + spec.name;
   ZK_TRYVC(write_spec(spec), who + ": boot");
   RunPaths p{spec.run_dir};
-  ::unlink(p.state().c_str());
+  // Set aside, not removed: the new zoneadmd keeps the last exit of init.
+  if (::rename(p.state().c_str(), p.prev_state().c_str()) < 0) ::unlink(p.state().c_str());
   fs::remove_stale_temps(spec.run_dir);
 
   // zoneadmd closes notify (its fd 3) once the zone is running or failed.

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -71,6 +72,19 @@ Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec) {
   f.push_back({"/etc/group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n", false});
   f.push_back({"/etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n",
                false});
+  // The shared /usr's libraries, as the host's ldconfig last indexed them.
+  if (spec.brand != "image") {
+    int fd = ::open("/etc/ld.so.cache", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+      std::string cache;
+      char buf[65536];
+      ssize_t n;
+      while (cache.size() < (8u << 20) && (n = ::read(fd, buf, sizeof buf)) > 0)
+        cache.append(buf, static_cast<size_t>(n));
+      ::close(fd);
+      if (!cache.empty() && cache.size() < (8u << 20)) f.push_back({"/etc/ld.so.cache", cache, true});
+    }
+  }
   return f;
 }
 
@@ -88,22 +102,12 @@ std::vector<FileSeed> host_etc_files() {
     }
     closedir(d);
   }
-  int fd = ::open("/etc/ld.so.cache", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd >= 0) {
-    std::string cache;
-    char buf[65536];
-    ssize_t n;
-    while (cache.size() < (8u << 20) && (n = ::read(fd, buf, sizeof buf)) > 0)
-      cache.append(buf, static_cast<size_t>(n));
-    ::close(fd);
-    if (!cache.empty() && cache.size() < (8u << 20)) f.push_back({"/etc/ld.so.cache", cache, true});
-  }
   return f;
 }
 
 std::string host_etc_fingerprint() {
   std::string out;
-  for (const char* path : {"/etc/alternatives", "/etc/ld.so.cache"}) {
+  for (const char* path : {"/etc/alternatives"}) {
     struct stat st;
     if (::lstat(path, &st) < 0) {
       out += std::string(path) + " -\n";
@@ -143,18 +147,118 @@ int write_all(int fd, const std::string& s) {
   return 0;
 }
 
-// Runs after pivot_root as the zone's root: a symlink planted by the zone
-// can only point inside the zone.
+// The zone's disk (or its quota) is full. Seeding must not fail a boot for
+// a few bytes: what cannot be written is left out.
+bool no_space(int err) { return err == ENOSPC || err == EDQUOT; }
+
+// The seeds below run after pivot_root as the zone's root, with nothing
+// else running in the zone: a symlink planted by the zone can only point
+// inside the zone.
+
+// A seed kept on the zone's disk (regenerate false): written only when
+// absent. Left out, to be tried at the next boot, when the disk is full: a
+// partly written file is removed, never kept.
 int seed_file(const FileSeed& f) {
-  if (f.type == 'd') return (::mkdir(f.path.c_str(), 0755) < 0 && errno != EEXIST) ? -errno : 0;
-  if (f.type == 'l')
-    return (::symlink(f.content.c_str(), f.path.c_str()) < 0 && errno != EEXIST) ? -errno : 0;
-  if (f.regenerate && ::unlink(f.path.c_str()) < 0 && errno != ENOENT) return -errno;
-  int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return (!f.regenerate && errno == EEXIST) ? 0 : -errno;
+  int r = 0;
+  if (f.type == 'd') {
+    r = ::mkdir(f.path.c_str(), 0755) < 0 && errno != EEXIST ? -errno : 0;
+  } else if (f.type == 'l') {
+    r = ::symlink(f.content.c_str(), f.path.c_str()) < 0 && errno != EEXIST ? -errno : 0;
+  } else {
+    int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) return errno == EEXIST || no_space(errno) ? 0 : -errno;
+    r = write_all(fd, f.content);
+    ::close(fd);
+    if (r < 0) ::unlink(f.path.c_str());
+  }
+  return no_space(-r) ? 0 : r;
+}
+
+// Per-boot seeds (regenerate true: hostname, hosts, resolv.conf,
+// ld.so.cache) live on a small tmpfs of their own, each mounted on its
+// name in /etc, as Docker does: they take no block and no inode of the
+// zone's disk, so a zone that filled its disk still boots; the zone may
+// edit them (within the tmpfs' size) until the next boot writes them
+// anew; they cannot be renamed over or removed while mounted. The tmpfs is
+// mounted on a directory of the zone's fresh /run only while the files
+// are bound, and its memory is the zone's.
+constexpr const char* kSeedDir = "/run/.zonekit-etc";
+
+int mount_seed(const FileSeed& f) {
+  std::string src = std::string(kSeedDir) + f.path.substr(f.path.rfind('/'));
+  int fd = ::open(src.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return -errno;
   int r = write_all(fd, f.content);
   ::close(fd);
+  if (r < 0) return r;
+  // The mount point: a regular file, used as it is (never opened for
+  // writing: an image's file is not copied up). Whatever else the zone
+  // left there (a symlink, an empty directory) is replaced, as the old
+  // rewrite did.
+  struct stat st;
+  bool have = ::lstat(f.path.c_str(), &st) == 0;
+  if (have && !S_ISREG(st.st_mode)) {
+    if (::unlink(f.path.c_str()) < 0 && !(errno == EISDIR && ::rmdir(f.path.c_str()) == 0)) return -errno;
+    have = false;
+  }
+  if (!have) {
+    int t = ::open(f.path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (t < 0) return no_space(errno) ? 0 : -errno;  // no inode for a mount point: left out
+    ::close(t);
+  }
+  return ::mount(src.c_str(), f.path.c_str(), nullptr, MS_BIND, nullptr) < 0 ? -errno : 0;
+}
+
+// 0, or -errno with *failed the index of the seed (-1: the tmpfs).
+int mount_seeds(const std::vector<FileSeed>& files, int* failed) {
+  size_t bytes = 1 << 20, count = 0;  // 1 MiB for the zone's edits
+  for (const auto& f : files)
+    if (f.type == 'f' && f.regenerate) {
+      bytes += (f.content.size() + 4095) & ~size_t{4095};
+      ++count;
+    }
+  if (count == 0) return 0;
+  *failed = -1;
+  if (::mkdir(kSeedDir, 0700) < 0) return -errno;
+  char data[96];
+  snprintf(data, sizeof data, "size=%zu,nr_inodes=%zu,mode=0700", bytes, count + 8);
+  if (::mount("zkseed", kSeedDir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0) {
+    int e = errno;
+    ::rmdir(kSeedDir);
+    return -e;
+  }
+  int r = 0;
+  for (size_t i = 0; i < files.size() && r == 0; ++i) {
+    if (files[i].type != 'f' || !files[i].regenerate) continue;
+    r = mount_seed(files[i]);
+    if (r < 0) *failed = static_cast<int>(i);
+  }
+  // The files' own mounts keep the tmpfs; the zone sees nothing in /run.
+  if (::umount2(kSeedDir, MNT_DETACH) < 0 && r == 0) r = -errno;
+  ::rmdir(kSeedDir);
   return r;
+}
+
+// Best effort: a kernel that refuses a cgroup mount in a user namespace
+// leaves /sys/fs/cgroup empty, and the zone boots all the same.
+void mount_cgroup_views(const std::vector<std::string>& views) {
+  constexpr unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  auto mount = [](const char* src, const char* dst, const char* type, unsigned long flags, const char* data) {
+    return syscall(SYS_mount, src, dst, type, flags, data);
+  };
+  if (views.empty()) return;
+  if (views.size() == 1 && views[0] == "cgroup2") {
+    (void)mount("cgroup2", "/sys/fs/cgroup", "cgroup2", ro, nullptr);
+    return;
+  }
+  if (mount("cgroup", "/sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k") < 0)
+    return;
+  for (const auto& opts : views) {
+    std::string dir = "/sys/fs/cgroup/" + opts;
+    if (::mkdir(dir.c_str(), 0755) < 0) continue;
+    if (mount("cgroup", dir.c_str(), "cgroup", ro, opts.c_str()) < 0) ::rmdir(dir.c_str());
+  }
+  (void)mount(nullptr, "/sys/fs/cgroup", nullptr, MS_REMOUNT | MS_BIND | ro, nullptr);
 }
 
 void reset_signals() {
@@ -196,6 +300,17 @@ void zone_child_main(ChildConfig& cfg) {
   struct pollfd pfd{sync, POLLRDHUP, 0};
   if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLRDHUP))) _exit(kChildFailExit);
 
+  // RLIMIT_MEMLOCK = max_locked_memory, never above what we hold: the
+  // child lowers its own limit (the parent could only with
+  // CAP_SYS_RESOURCE, which hosts may withhold, now that the child's
+  // effective uid differs from ours).
+  if (cfg.memlock_bytes > 0) {
+    struct rlimit lim{};
+    if (getrlimit(RLIMIT_MEMLOCK, &lim) < 0) child_fail(sync, ChildStep::Rlimits, errno);
+    lim.rlim_max = std::min<rlim_t>(lim.rlim_max, cfg.memlock_bytes);
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_MEMLOCK, &lim) < 0) child_fail(sync, ChildStep::Rlimits, errno);
+  }
   if (sethostname(cfg.hostname.data(), cfg.hostname.size()) < 0)
     child_fail(sync, ChildStep::Hostname, errno);
   if (setdomainname(cfg.domainname.data(), cfg.domainname.size()) < 0)
@@ -224,11 +339,14 @@ void zone_child_main(ChildConfig& cfg) {
   do n = ::recv(sync, &attached, sizeof attached, 0); while (n < 0 && errno == EINTR);
   if (n != sizeof attached || attached.type != ChildMsgType::Attached) _exit(kChildFailExit);  // parent gone
   if (unshare(CLONE_NEWCGROUP) < 0) child_fail(sync, ChildStep::CgroupNs, errno);
+  mount_cgroup_views(cfg.cgroup_views);
 
   umask(022);
   for (size_t i = 0; i < cfg.files.size(); ++i)
-    if (int r = seed_file(cfg.files[i]); r < 0)
-      child_fail(sync, ChildStep::SeedEtc, -r, static_cast<int>(i));
+    if (cfg.files[i].type != 'f' || !cfg.files[i].regenerate)
+      if (int r = seed_file(cfg.files[i]); r < 0) child_fail(sync, ChildStep::SeedEtc, -r, static_cast<int>(i));
+  int failed_seed = -1;
+  if (int r = mount_seeds(cfg.files, &failed_seed); r < 0) child_fail(sync, ChildStep::SeedEtc, -r, failed_seed);
 
   // stdio = console; the sync socket moves to fd 3 (close-on-exec, so a
   // successful execve reads as EOF in the parent); zkinit, for the
@@ -236,8 +354,13 @@ void zone_child_main(ChildConfig& cfg) {
   bool builtin = cfg.argv.empty();
   int init_exe = builtin && cfg.init_exe_fd >= 0 ? fcntl(cfg.init_exe_fd, F_DUPFD_CLOEXEC, 10) : -1;
   if (setsid() < 0) child_fail(sync, ChildStep::Session, errno);
+  // Opened here, through the zone's own /dev/console (zoneadmd's pty bound
+  // there): the zone gets no open file of the host's, and its
+  // /proc/1/fd/0 names /dev/console, not the host's /dev/pts/N.
+  int console = ::open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (console < 0) child_fail(sync, ChildStep::Fds, errno);
   for (int fd = 0; fd < 3; ++fd)
-    if (dup2(cfg.console_fd, fd) < 0) child_fail(sync, ChildStep::Fds, errno);
+    if (dup2(console, fd) < 0) child_fail(sync, ChildStep::Fds, errno);
   if (sync != 3) {
     if (dup3(sync, 3, O_CLOEXEC) < 0) child_fail(sync, ChildStep::Fds, errno);
     sync = 3;

@@ -38,9 +38,12 @@ struct ChildMsg {
 };
 
 struct FileSeed {
-  std::string path;      // inside the zone
+  std::string path;      // inside the zone, directly under /etc
   std::string content;   // file content, or the target of a symlink
-  bool regenerate;       // true: rewritten at each boot; false: only if absent
+  // true: written anew at each boot on a tmpfs and mounted on path (never
+  // on the zone's disk); false: written to the zone's disk only if absent
+  // (and left out while the disk is full).
+  bool regenerate;
   char type = 'f';       // 'f' file, 'd' directory, 'l' symlink (never regenerated)
 };
 
@@ -55,18 +58,23 @@ struct ChildConfig {
   std::vector<std::string> argv;    // empty: built-in init
   std::vector<std::string> env;
   int sync_fd = -1;
-  int console_fd = -1;
   seccomp::Program* seccomp = nullptr;
   char* title = nullptr;            // argv area to overwrite for the built-in init
   size_t title_len = 0;
   int init_exe_fd = -1;             // zkinit, run as the built-in init (else zoneadmd's image serves)
+  uint64_t memlock_bytes = 0;       // RLIMIT_MEMLOCK (max_locked_memory); 0 = leave as inherited
+  // The zone's own cgroup, read-only at /sys/fs/cgroup once it is in its
+  // cgroup namespace, where container-aware software reads its limits:
+  // {"cgroup2"} on v2, the v1 hierarchies' option strings ("memory",
+  // "cpu,cpuacct") on v1, empty for none.
+  std::vector<std::string> cgroup_views;
 };
 
-// Files seeded into the zone's /etc at boot.
+// Files seeded into the zone's /etc at boot; for the sparse brand also the
+// host's /etc/ld.so.cache (the shared /usr's index), at each boot.
 Result<std::vector<FileSeed>> etc_files(const ZoneSpec& spec);
-// Sparse brand: what the shared /usr expects from /etc, taken from the
-// host (parent side): /etc/alternatives symlinks (created only when absent)
-// and /etc/ld.so.cache (refreshed at each boot).
+// Sparse brand: the /etc/alternatives symlinks the shared /usr expects,
+// taken from the host (parent side), created only when absent.
 std::vector<FileSeed> host_etc_files();
 // Identity of those host files (inode, size, mtime): when it equals the one
 // recorded at the zone's last boot, the seeding is skipped (hundreds of

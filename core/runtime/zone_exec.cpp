@@ -2,14 +2,19 @@
 
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/close_range.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -20,15 +25,24 @@
 
 #include "core/runtime/caps.hpp"
 #include "core/runtime/cgroup.hpp"
+#include "core/runtime/exec_guard.hpp"
 #include "core/runtime/run_dir.hpp"
 #include "core/runtime/seccomp.hpp"
+#include "core/runtime/stdio_relay.hpp"
 #include "core/runtime/supervisor_client.hpp"
+#include "core/sys/fault.hpp"
 #include "core/sys/fs.hpp"
 #include "core/sys/proc_stat.hpp"
 
 namespace zonekit::runtime {
 
 namespace {
+
+// How long the child may take from fork to execve. It normally takes
+// milliseconds; only a child held up in the zone comes near this.
+constexpr int kStartTimeoutMs = 10000;
+constexpr int kPipeBytes = 1 << 20;
+constexpr const char* kZonePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -45,12 +59,17 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-std::string read_small_file(const char* path) {
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+// A file of the zone read by the child, which still has host credentials:
+// only a regular file of at most 1 MiB, never one of /proc or /sys (a
+// symlink planted there must not make us read our own environment).
+std::string read_zone_file(const char* path) {
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return {};
   struct stat st;
+  struct statfs sf;
   std::string out;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fstatfs(fd, &sf) == 0 &&
+      sf.f_type != PROC_SUPER_MAGIC && sf.f_type != SYSFS_MAGIC) {
     char buf[4096];
     ssize_t n;
     while (out.size() < (1 << 20) && (n = ::read(fd, buf, sizeof buf)) > 0)
@@ -60,33 +79,44 @@ std::string read_small_file(const char* path) {
   return out;
 }
 
-// What the grandchild reports before exec (or instead of it).
-struct ExecReport {
-  int32_t step;   // 1 join, 2 user, 3 pty, 4 ids, 5 caps, 6 seccomp, 7 exec
+// The child's messages on its report socket: the pty master (with the fd)
+// or why it could not start the command (then it exits).
+enum class MsgType : int32_t { Master = 1, Failure = 2 };
+enum Step : int32_t { kJoin = 1, kUser, kPty, kIds, kCaps, kSeccomp, kExec, kStdio };
+struct KidMsg {
+  MsgType type;
+  int32_t step;
   int32_t err;
 };
-const char* report_step(int step) {
+
+const char* step_name(int step) {
   switch (step) {
-    case 1: return "join zone";
-    case 2: return "look up user";
-    case 3: return "allocate pty";
-    case 4: return "set user ids";
-    case 5: return "drop capabilities";
-    case 6: return "load seccomp filter";
-    case 7: return "exec";
+    case kJoin: return "join zone";
+    case kUser: return "look up user";
+    case kPty: return "allocate pty";
+    case kIds: return "set user ids";
+    case kCaps: return "drop capabilities";
+    case kSeccomp: return "load seccomp filter";
+    case kExec: return "exec";
+    case kStdio: return "set up stdio";
   }
   return "?";
 }
 
-[[noreturn]] void report_and_exit(int fd, int step, int err) {
-  ExecReport r{step, err};
-  (void)!::send(fd, &r, sizeof r, MSG_NOSIGNAL);
-  _exit(step == 7 && err == EACCES ? kExecNotRunnable : kExecFailed);
+// The child's report socket and the zone init's pidfd, at fixed fds once
+// the child has dropped everything else.
+constexpr int kReportFd = 3;
+constexpr int kInitFd = 4;
+
+[[noreturn]] void report_and_exit(int step, int err) {
+  KidMsg m{MsgType::Failure, step, err};
+  (void)!::send(kReportFd, &m, sizeof m, MSG_NOSIGNAL);
+  _exit(step == kExec && err == EACCES ? kExecNotRunnable : kExecFailed);
 }
 
-int send_fd(int sock, int fd) {
-  char dummy = 'M';
-  struct iovec iov{&dummy, 1};
+int send_master(int sock, int fd) {
+  KidMsg m{MsgType::Master, 0, 0};
+  struct iovec iov{&m, sizeof m};
   char ctrl[CMSG_SPACE(sizeof(int))]{};
   struct msghdr msg{};
   msg.msg_iov = &iov;
@@ -101,154 +131,291 @@ int send_fd(int sock, int fd) {
   return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-// Receives the pty master, or (no fd) the grandchild's failure report.
-int recv_fd(int sock, ExecReport* report, bool* got_report) {
-  ExecReport buf{};
-  struct iovec iov{&buf, sizeof buf};
+// What the child told us so far.
+struct KidNews {
+  UniqueFd master;
+  bool failed = false;
+  KidMsg failure{};
+};
+
+// Reads one message without waiting; false at EOF (the child exec'd or
+// exited).
+bool read_kid_message(int sock, KidNews& news) {
+  KidMsg m{};
+  struct iovec iov{&m, sizeof m};
   char ctrl[CMSG_SPACE(sizeof(int))]{};
   struct msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = ctrl;
   msg.msg_controllen = sizeof ctrl;
-  ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  if (n <= 0) return -1;
+  ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n < 0) return errno == EAGAIN || errno == EINTR;
+  if (n == 0) return false;
   struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) {
-    if (n == sizeof buf) {
-      *report = buf;
-      *got_report = true;
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    if (m.type == MsgType::Master && !news.master) {
+      news.master.reset(fd);
+    } else {
+      ::close(fd);
     }
-    return -1;
-  }
-  int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
-  return fd;
-}
-
-// Find file in the zone's PATH (we are inside its mount namespace).
-std::string find_in_path(const std::string& file, const std::string& path) {
-  if (file.find('/') != std::string::npos) return file;
-  for (const auto& dir : split(path, ':')) {
-    std::string cand = (dir.empty() ? "." : dir) + "/" + file;
-    if (access(cand.c_str(), X_OK) == 0) return cand;
-  }
-  return file;
-}
-
-volatile sig_atomic_t g_winch = 0;
-void on_winch(int) { g_winch = 1; }
-
-void relay_pty(int master, int sock_unused) {
-  (void)sock_unused;
-  bool tty = isatty(0);
-  struct sigaction sa{};
-  sa.sa_handler = on_winch;  // no SA_RESTART: poll returns EINTR
-  sigaction(SIGWINCH, &sa, nullptr);
-  struct termios saved{};
-  if (tty) {
-    tcgetattr(0, &saved);
-    struct termios raw = saved;
-    cfmakeraw(&raw);
-    tcsetattr(0, TCSANOW, &raw);
-    struct winsize ws;
-    if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
-  }
-  bool in_open = true;
-  char buf[4096];
-  for (;;) {
-    struct pollfd p[2] = {{master, POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}};
-    if (g_winch) {  // the caller's window changed size: tell the zone's tty
-      g_winch = 0;
-      struct winsize ws;
-      if (tty && ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
-    }
-    if (poll(p, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = ::read(master, buf, sizeof buf);
-      if (n <= 0) break;
-      (void)!::write(1, buf, static_cast<size_t>(n));
-    }
-    if (in_open && (p[1].revents & (POLLIN | POLLHUP))) {
-      ssize_t n = ::read(0, buf, sizeof buf);
-      if (n <= 0) {
-        in_open = false;
-        char eot = 4;  // pass end-of-input on as ^D
-        (void)!::write(master, &eot, 1);
-      } else {
-        (void)!::write(master, buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  if (tty) tcsetattr(0, TCSANOW, &saved);
-}
-
-// Without a pty, a terminal of the caller must never reach the zone (it
-// could read the admin's keystrokes or change the terminal's modes after
-// zlogin returned). Each of fds 0-2 that is a terminal is replaced by a
-// pipe, relayed here on the host side.
-struct TtyPipes {
-  int zone_fd[3] = {-1, -1, -1};  // what the zone gets as fd 0, 1, 2 (-1: keep ours)
-  int host_fd[3] = {-1, -1, -1};  // our end of that pipe
-};
-
-bool make_tty_pipes(TtyPipes& t) {
-  for (int fd = 0; fd < 3; ++fd) {
-    if (!isatty(fd)) continue;
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) return false;
-    t.zone_fd[fd] = fd == 0 ? p[0] : p[1];
-    t.host_fd[fd] = fd == 0 ? p[1] : p[0];
+  } else if (n == sizeof m && m.type == MsgType::Failure) {
+    news.failed = true;
+    news.failure = m;
   }
   return true;
 }
 
-void relay_tty_pipes(TtyPipes& t) {
-  char buf[4096];
-  for (;;) {
-    struct pollfd p[3];
-    int n = 0;
-    int which[3];
-    if (t.host_fd[0] >= 0) p[n] = {0, POLLIN, 0}, which[n++] = 0;
-    for (int fd = 1; fd < 3; ++fd)
-      if (t.host_fd[fd] >= 0) p[n] = {t.host_fd[fd], POLLIN, 0}, which[n++] = fd;
-    if (t.host_fd[1] < 0 && t.host_fd[2] < 0) break;  // the zone closed its output
-    if (poll(p, static_cast<nfds_t>(n), -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < n; ++i) {
-      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      int fd = which[i];
-      if (fd == 0) {
-        ssize_t r = ::read(0, buf, sizeof buf);
-        if (r <= 0 || ::write(t.host_fd[0], buf, static_cast<size_t>(r)) < 0) {
-          ::close(t.host_fd[0]);
-          t.host_fd[0] = -1;
-        }
-      } else {
-        ssize_t r = ::read(t.host_fd[fd], buf, sizeof buf);
-        if (r <= 0) {
-          ::close(t.host_fd[fd]);
-          t.host_fd[fd] = -1;
-        } else {
-          (void)!::write(fd, buf, static_cast<size_t>(r));
-        }
-      }
-    }
-    // No output left to relay but stdin still open: stop reading it.
+// A pty of the zone's own devpts (the command sees /dev/pts/N) that no
+// process of the zone can open before the command's session owns it. A new
+// pty is locked (no open succeeds). Its node belongs to whoever opened
+// ptmx: we still have host credentials, so host root, which the zone does
+// not map, and a zone's root has no override over a file whose owner it
+// does not map. Mode 0600 shuts out the tty group too; then it is
+// unlocked. A devpts the zone mounted with its own uid= would give the
+// node a zone owner: refused. Returns 0 or -errno.
+int open_zone_pty(int* master_out, int* slave_out) {
+  struct open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  int dir = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, "/dev/pts", &how, sizeof how));
+  if (dir < 0 && errno == ENOSYS) dir = ::open("/dev/pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir < 0) return -errno;
+  UniqueFd pts(dir);
+  struct statfs sf;
+  if (fstatfs(dir, &sf) < 0) return -errno;
+  if (sf.f_type != DEVPTS_SUPER_MAGIC) return -ENODEV;
+  UniqueFd master(openat(dir, "ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW));
+  if (!master) return -errno;
+  struct stat st;
+  if (fstat(master.get(), &st) < 0) return -errno;
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2) return -ENODEV;
+  unsigned n = 0;
+  if (ioctl(master.get(), TIOCGPTN, &n) < 0) return -errno;
+  char name[16];
+  snprintf(name, sizeof name, "%u", n);
+  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return -errno;
+  if (st.st_uid != getuid()) return -EPERM;
+  if (fchmodat(dir, name, 0600, 0) < 0) return -errno;
+  int unlock = 0;
+  if (ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) return -errno;
+  int slave = ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) return -errno;
+  *slave_out = slave;
+  *master_out = master.release();
+  return 0;
+}
+
+// execve along the zone's PATH, as execvpe does; returns the errno to report.
+int exec_search(const std::string& file, char* const* argv, char* const* envp) {
+  if (file.find('/') != std::string::npos) {
+    execve(file.c_str(), argv, envp);
+    return errno;
   }
-  if (t.host_fd[0] >= 0) ::close(t.host_fd[0]);
-  t.host_fd[0] = -1;
+  bool denied = false;
+  for (const auto& dir : split(kZonePath, ':')) {
+    std::string cand = dir + "/" + file;
+    execve(cand.c_str(), argv, envp);
+    if (errno == EACCES) {
+      denied = true;
+    } else if (errno != ENOENT && errno != ENOTDIR) {
+      return errno;
+    }
+  }
+  return denied ? EACCES : ENOENT;
+}
+
+// Everything the child needs, made before fork (the child only uses it).
+struct KidPlan {
+  const ExecOptions* opts = nullptr;
+  const ZoneSpec* spec = nullptr;
+  cgroup::Driver* cg = nullptr;
+  seccomp::Program* prog = nullptr;
+  int report_fd = -1, init_fd = -1;
+  int stdio[3] = {-1, -1, -1};  // the zone's pipe ends; unused with a pty
+  bool have_winsize = false;
+  struct winsize winsize{};
+  std::vector<std::string> env;
+};
+
+// The child: joins the zone step by step and execs the command. Until it
+// joins the zone's user namespace (as late as possible) it has host
+// credentials, so no zone process can signal or ptrace it; from there to
+// execve zlogin traces it (exec_guard.hpp).
+[[noreturn]] void run_kid(KidPlan& k) {
+  // Should zlogin die first: killed (zlogin is outside our pid namespace,
+  // so getppid() says 0 and cannot tell; the "go" below sees it instead).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Non-dumpable until exec: nothing in the zone may read our memory.
+  prctl(PR_SET_DUMPABLE, 0);
+  for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE}) signal(sig, SIG_DFL);
+
+  // First of all, drop the caller's stdio: no open file of the host's
+  // reaches the zone, and none is open while we read zone paths. Then the
+  // report socket and the init's pidfd to fixed fds, and nothing else.
+  const bool pty = k.opts->pty;
+  int null = pty ? ::open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
+  for (int fd = 0; fd < 3; ++fd)
+    if (dup2(pty ? null : k.stdio[fd], fd) < 0) _exit(kExecFailed);
+  int rep = fcntl(k.report_fd, F_DUPFD_CLOEXEC, 10);
+  int init = fcntl(k.init_fd, F_DUPFD_CLOEXEC, 10);
+  if (rep < 0 || init < 0 || dup3(rep, kReportFd, O_CLOEXEC) < 0) _exit(kExecFailed);
+  if (dup3(init, kInitFd, O_CLOEXEC) < 0) report_and_exit(kStdio, errno);
+  if (syscall(SYS_close_range, kInitFd + 1, ~0U, 0U) < 0) report_and_exit(kStdio, errno);
+
+  if (auto r = k.cg->attach(k.spec->cgroup_path, getpid()); !r)
+    report_and_exit(kJoin, r.error().code ? r.error().code : EIO);
+  if (setns(kInitFd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) < 0)
+    report_and_exit(kJoin, errno);
+
+  if (pty) {
+    int master = -1, slave = -1;
+    if (int r = open_zone_pty(&master, &slave); r < 0) report_and_exit(kPty, -r);
+    if (int r = send_master(kReportFd, master); r < 0) report_and_exit(kPty, -r);
+    ::close(master);
+    for (int fd = 0; fd < 3; ++fd)
+      if (dup2(slave, fd) < 0) report_and_exit(kPty, errno);
+    ::close(slave);
+  }
+  // Out of the caller's session: /dev/tty never opens the admin's terminal.
+  if (setsid() < 0) report_and_exit(kStdio, errno);
+  if (pty) {
+    if (ioctl(0, TIOCSCTTY, 0) < 0) report_and_exit(kPty, errno);
+    if (k.have_winsize) ioctl(0, TIOCSWINSZ, &k.winsize);
+  }
+
+  // The zone's accounts, read with no more access than the zone's root.
+  const unsigned base = k.spec->ids.host_base, count = k.spec->ids.count;
+  setfsgid(base);
+  setfsuid(base);
+  ZoneUser u;
+  const bool known = parse_passwd_user(read_zone_file("/etc/passwd"), k.opts->user, u);
+  if (known) u.groups = parse_group_members(read_zone_file("/etc/group"), k.opts->user);
+  setfsuid(0);
+  setfsgid(0);
+  if (!known) report_and_exit(kUser, ENOENT);
+
+  // zlogin traces us from here on (or found it cannot): only now may the
+  // zone's processes be able to signal us.
+  char go;
+  if (::recv(kReportFd, &go, 1, 0) != 1) _exit(kExecFailed);
+  // The session owns the pty now; it becomes the user's, as at a login.
+  if (pty && u.uid < count && (fchown(0, base + u.uid, base + 5) < 0 || fchmod(0, 0620) < 0))
+    report_and_exit(kPty, errno);
+  if (setns(kInitFd, CLONE_NEWUSER) < 0) report_and_exit(kJoin, errno);
+  fault::point("zlogin.in_zone_userns");  // tests: a stop where the zone could send one
+
+  if (u.uid != 0)
+    if (int r = caps::drop_bounding_in_child(); r < 0) report_and_exit(kCaps, -r);
+  std::vector<gid_t> groups(u.groups.begin(), u.groups.end());
+  if (setgroups(groups.size(), groups.data()) < 0) report_and_exit(kIds, errno);
+  if (setresgid(u.gid, u.gid, u.gid) < 0) report_and_exit(kIds, errno);
+  if (setresuid(u.uid, u.uid, u.uid) < 0) report_and_exit(kIds, errno);
+  // A uid change resets "dumpable" to fs.suid_dumpable; keep the zone
+  // from ptracing us until exec whatever the host sysctl says.
+  prctl(PR_SET_DUMPABLE, 0);
+  if (int r = caps::apply_in_child(); r < 0) report_and_exit(kCaps, -r);
+  if (int r = seccomp::load(*k.prog); r < 0) report_and_exit(kSeccomp, -r);
+  if (chdir(u.home.c_str()) < 0 && chdir("/") < 0) report_and_exit(kJoin, errno);
+
+  auto& env = k.env;
+  env.push_back("HOME=" + u.home);
+  env.push_back("USER=" + u.name);
+  env.push_back("LOGNAME=" + u.name);
+  env.push_back("SHELL=" + u.shell);
+  for (const auto& e : k.opts->env) env.push_back(e);
+  std::vector<std::string> argv = k.opts->argv;
+  std::string file;
+  if (argv.empty()) {  // the login shell: argv[0] "-sh"
+    file = u.shell;
+    auto slash = u.shell.rfind('/');
+    argv.push_back("-" + u.shell.substr(slash == std::string::npos ? 0 : slash + 1));
+  } else {
+    file = argv[0];
+  }
+  std::vector<char*> av, ev;
+  for (auto& a : argv) av.push_back(a.data());
+  av.push_back(nullptr);
+  for (auto& e : env) ev.push_back(e.data());
+  ev.push_back(nullptr);
+
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  // The id changes cleared it: the command dies with zlogin.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  report_and_exit(kExec, exec_search(file, av.data(), ev.data()));
 }
 
 volatile sig_atomic_t g_forward_to = 0;
+// The command runs in its own session: ^C and friends reach it through
+// zlogin only. SIGCONT after, so a command the zone stopped acts on it.
 void forward_signal(int sig) {
-  if (g_forward_to > 0) kill(g_forward_to, sig);
+  if (g_forward_to > 0) {
+    kill(g_forward_to, sig);
+    kill(g_forward_to, SIGCONT);
+  }
 }
+
+// zlogin's ends of the command's pipes; the zone's ends go to the child.
+Result<PipeEnds> make_pipes(UniqueFd zone_end[3]) {
+  PipeEnds host;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return sys_error("pipe", "stdin");
+  zone_end[0].reset(p[0]);
+  host.in.reset(p[1]);
+  struct stat st;
+  if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) host.in_peek.reset(fcntl(p[0], F_DUPFD_CLOEXEC, 3));
+  if (pipe2(p, O_CLOEXEC) < 0) return sys_error("pipe", "stdout");
+  host.out.reset(p[0]);
+  zone_end[1].reset(p[1]);
+  // `2>&1`: one pipe for both keeps the command's order of lines.
+  // Bulk data moves in 1 MiB steps: fewer hand-overs between zlogin and
+  // the command (each a wake-up). Best effort; the default 64 KiB works.
+  fcntl(host.in.get(), F_SETPIPE_SZ, kPipeBytes);
+  fcntl(host.out.get(), F_SETPIPE_SZ, kPipeBytes);
+  if (same_open_file(1, 2)) {
+    zone_end[2].reset(fcntl(p[1], F_DUPFD_CLOEXEC, 3));
+    if (!zone_end[2]) return sys_error("dup", "stderr");
+  } else {
+    if (pipe2(p, O_CLOEXEC) < 0) return sys_error("pipe", "stderr");
+    host.err.reset(p[0]);
+    zone_end[2].reset(p[1]);
+  }
+  return host;
+}
+
+// Restores zlogin's signal mask and handlers on the way out.
+struct SignalScope {
+  sigset_t old_mask;
+  struct sigaction old[5];
+  static constexpr int kSigs[5] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE};
+  explicit SignalScope(bool pty) {
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old_mask);
+    struct sigaction fwd{};
+    fwd.sa_handler = forward_signal;  // no SA_RESTART: a blocked write returns
+    struct sigaction ign{};
+    ign.sa_handler = SIG_IGN;
+    for (int i = 0; i < 5; ++i) {
+      // With a pty, ^C is a byte for the zone's terminal; a closed output
+      // must show as EPIPE to the relay, never kill zlogin.
+      const bool forward = !pty && kSigs[i] != SIGPIPE;
+      const bool ignore = kSigs[i] == SIGPIPE || (pty && (kSigs[i] == SIGINT || kSigs[i] == SIGQUIT));
+      if (forward || ignore) sigaction(kSigs[i], forward ? &fwd : &ign, &old[i]);
+      else sigaction(kSigs[i], nullptr, &old[i]);
+    }
+  }
+  ~SignalScope() {
+    g_forward_to = 0;
+    for (int i = 0; i < 5; ++i) sigaction(kSigs[i], &old[i], nullptr);
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  }
+};
 
 }  // namespace
 
@@ -304,169 +471,102 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
   auto cached = fs::read_file(RunPaths{run_dir}.seccomp(), 1 << 20);
   auto loaded = cached ? seccomp::from_bytes(*cached) : Result<seccomp::Program>(std::unexpected(cached.error()));
   auto prog = loaded ? std::move(*loaded) : ZK_TRYC(seccomp::build_default(), "seccomp");
+  UniqueFd self(static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0)));
+  if (!self) return sys_error("pidfd_open", "zlogin");
 
+  sanitize_stdio();
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return sys_error("socketpair", "");
   UniqueFd top_end(sp[0]), kid_end(sp[1]);
 
-  std::vector<std::string> env{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                               "container=zonekit"};
-  if (opts.pty) env.push_back("TERM=" + (opts.term.empty() ? std::string("vt220") : opts.term));
-
-  TtyPipes tty;
-  if (!opts.pty && !make_tty_pipes(tty)) return sys_error("pipe", "stdio");
-  // Without a pty the command is in its own session, so ^C reaches it only
-  // through us: forward the usual terminal signals to it.
-  struct sigaction fwd{};
-  fwd.sa_handler = opts.pty ? SIG_IGN : forward_signal;
-  sigaction(SIGINT, &fwd, nullptr);
-  sigaction(SIGQUIT, &fwd, nullptr);
-  if (!opts.pty) {
-    sigaction(SIGTERM, &fwd, nullptr);
-    sigaction(SIGHUP, &fwd, nullptr);
-  }
-  pid_t mid = fork();
-  if (mid < 0) return sys_error("fork", "");
-  if (mid == 0) {
-    int rep = kid_end.get();
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // Non-dumpable until exec: the zone cannot ptrace us while we still
-    // hold host state (the mm's user namespace is the host's).
-    prctl(PR_SET_DUMPABLE, 0);
-    if (auto r = cg->attach(spec.cgroup_path, getpid()); !r) report_and_exit(rep, 1, r.error().code ? r.error().code : EIO);
-    if (setns(init_fd.get(), CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-                                 CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) < 0)
-      report_and_exit(rep, 1, errno);
-    pid_t kid = fork();
-    if (kid < 0) report_and_exit(rep, 1, errno);
-    if (kid > 0) {
-      // Only zlogin and the command hold the relay pipes, so that end of
-      // input and end of output are seen.
-      for (int fd = 0; fd < 3; ++fd) {
-        if (tty.zone_fd[fd] >= 0) ::close(tty.zone_fd[fd]);
-        if (tty.host_fd[fd] >= 0) ::close(tty.host_fd[fd]);
-      }
-      g_forward_to = kid;
-      struct sigaction f{};
-      f.sa_handler = forward_signal;
-      for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) sigaction(sig, &f, nullptr);
-      int status;
-      while (waitpid(kid, &status, 0) < 0 && errno == EINTR) {
-      }
-      _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-    }
-    // In the zone now (pid ns too). Everything below reads zone files from
-    // inside the zone.
-    // Become the zone's root first: our host ids are unmapped here, and
-    // anything we create (the pty) must belong to the zone.
-    if (setresgid(0, 0, 0) < 0 || setgroups(0, nullptr) < 0 || setresuid(0, 0, 0) < 0)
-      report_and_exit(rep, 4, errno);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (chdir("/") < 0) report_and_exit(rep, 1, errno);
-    ZoneUser u;
-    if (!parse_passwd_user(read_small_file("/etc/passwd"), opts.user, u)) report_and_exit(rep, 2, ENOENT);
-    u.groups = parse_group_members(read_small_file("/etc/group"), opts.user);
-
-    if (opts.pty) {
-      int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-      if (master < 0) report_and_exit(rep, 3, errno);
-      int unlock = 0;
-      if (ioctl(master, TIOCSPTLCK, &unlock) < 0) report_and_exit(rep, 3, errno);
-      int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-      if (slave < 0) report_and_exit(rep, 3, errno);
-      if (fchown(slave, u.uid, 5) < 0 && errno != EINVAL) report_and_exit(rep, 3, errno);
-      if (int r = send_fd(rep, master); r < 0) report_and_exit(rep, 3, -r);
-      ::close(master);
-      if (setsid() < 0) report_and_exit(rep, 3, errno);
-      for (int fd = 0; fd < 3; ++fd) dup2(slave, fd);
-      if (slave > 2) ::close(slave);
-      if (ioctl(0, TIOCSCTTY, 0) < 0) report_and_exit(rep, 3, errno);
-    }
-    if (!opts.pty) {
-      // Out of the caller's session: /dev/tty must not open the admin's
-      // terminal. Terminals among our stdio become the relayed pipes.
-      if (setsid() < 0) report_and_exit(rep, 3, errno);
-      for (int fd = 0; fd < 3; ++fd) {
-        if (tty.host_fd[fd] >= 0) ::close(tty.host_fd[fd]);
-        if (tty.zone_fd[fd] >= 0 && dup2(tty.zone_fd[fd], fd) < 0) report_and_exit(rep, 3, errno);
-      }
-    }
-    // Nothing of zlogin's survives exec except stdio.
-    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-
-    env.push_back("HOME=" + u.home);
-    env.push_back("USER=" + u.name);
-    env.push_back("LOGNAME=" + u.name);
-    env.push_back("SHELL=" + u.shell);
-    for (const auto& e : opts.env) env.push_back(e);
-    std::vector<std::string> argv = opts.argv;
-    std::string path;
-    if (argv.empty()) {
-      path = u.shell;
-      auto slash = u.shell.rfind('/');
-      argv.push_back("-" + u.shell.substr(slash == std::string::npos ? 0 : slash + 1));
-    } else {
-      path = find_in_path(argv[0], "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    }
-    if (chdir(u.home.c_str()) < 0 && chdir("/") < 0) report_and_exit(rep, 1, errno);
-
-    if (u.uid != 0)
-      if (int r = caps::drop_bounding_in_child(); r < 0) report_and_exit(rep, 5, -r);
-    std::vector<gid_t> groups(u.groups.begin(), u.groups.end());
-    if (setgroups(groups.size(), groups.data()) < 0) report_and_exit(rep, 4, errno);
-    if (setresgid(u.gid, u.gid, u.gid) < 0) report_and_exit(rep, 4, errno);
-    if (setresuid(u.uid, u.uid, u.uid) < 0) report_and_exit(rep, 4, errno);
-    // A uid change resets "dumpable" to fs.suid_dumpable; keep the zone
-    // from ptracing us until exec whatever the host sysctl says.
-    prctl(PR_SET_DUMPABLE, 0);
-    if (int r = caps::apply_in_child(); r < 0) report_and_exit(rep, 5, -r);
-    if (int r = seccomp::load(prog); r < 0) report_and_exit(rep, 6, -r);
-
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGQUIT, SIG_DFL);
-    std::vector<char*> av, ev;
-    for (auto& a : argv) av.push_back(a.data());
-    av.push_back(nullptr);
-    for (auto& e : env) ev.push_back(e.data());
-    ev.push_back(nullptr);
-    execve(path.c_str(), av.data(), ev.data());
-    report_and_exit(rep, 7, errno);
-  }
-  kid_end.reset();
-  init_fd.reset();
-  g_forward_to = mid;
-  for (int fd = 0; fd < 3; ++fd)
-    if (tty.zone_fd[fd] >= 0) ::close(tty.zone_fd[fd]);
-  if (!opts.pty && (tty.host_fd[0] >= 0 || tty.host_fd[1] >= 0 || tty.host_fd[2] >= 0))
-    relay_tty_pipes(tty);
-
-  ExecReport rep{};
-  bool got_report = false;
-  UniqueFd master;
+  KidPlan plan;
+  plan.opts = &opts;
+  plan.spec = &spec;
+  plan.cg = cg.get();
+  plan.prog = &prog;
+  plan.report_fd = kid_end.get();
+  plan.init_fd = init_fd.get();
+  plan.env = {std::string("PATH=") + kZonePath, "container=zonekit"};
+  UniqueFd zone_end[3];
+  PipeEnds host;
   if (opts.pty) {
-    master.reset(recv_fd(top_end.get(), &rep, &got_report));
-    if (master) relay_pty(master.get(), top_end.get());
+    plan.env.push_back("TERM=" + (opts.term.empty() ? std::string("vt220") : opts.term));
+    plan.have_winsize = isatty(0) && ioctl(0, TIOCGWINSZ, &plan.winsize) == 0;
+  } else {
+    host = ZK_TRY(make_pipes(zone_end));
+    for (int fd = 0; fd < 3; ++fd) plan.stdio[fd] = zone_end[fd].get();
+  }
+
+  SignalScope signals(opts.pty);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  UniqueFd sigchld(signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sigchld) return sys_error("signalfd", "SIGCHLD");
+
+  // Fork straight into the zone's pid namespace, then point our own next
+  // children back at ours.
+  if (setns(init_fd.get(), CLONE_NEWPID) < 0) return sys_error("setns", "zone pid namespace");
+  pid_t kid = fork();
+  const int fork_err = errno;
+  if (kid != 0 && setns(self.get(), CLONE_NEWPID) < 0 && kid > 0) {
+    kill(kid, SIGKILL);
+    waitpid(kid, nullptr, 0);
+    return sys_error("setns", "own pid namespace");
+  }
+  if (kid < 0) return sys_error("fork", "", fork_err);
+  if (kid == 0) run_kid(plan);
+  g_forward_to = kid;
+  kid_end.reset();
+  for (auto& z : zone_end) z.reset();
+
+  const bool traced = seize_until_exec(kid);
+  UniqueFd kid_fd(static_cast<int>(syscall(SYS_pidfd_open, kid, 0)));
+  const char go = 1;
+  if (!kid_fd || ::send(top_end.get(), &go, 1, MSG_NOSIGNAL) != 1) {
+    const int err = errno;
+    kill(kid, SIGKILL);
+    waitpid(kid, nullptr, __WALL);
+    return sys_error(kid_fd ? "send" : "pidfd_open", "zlogin child", err);
+  }
+  KidNews news;
+  int status = 0;
+  const auto outcome = await_exec(
+      kid, traced, sigchld.get(), top_end.get(), [&] { return read_kid_message(top_end.get(), news); },
+      kStartTimeoutMs, &status);
+  if (outcome == StartOutcome::TimedOut)
+    return fail("the command did not start within " + std::to_string(kStartTimeoutMs / 1000) +
+                " seconds (held up in the zone); killed it");
+  if (outcome == StartOutcome::Stopped)
+    return fail("a process in the zone stopped zlogin's child before the command started; killed it");
+  if (outcome == StartOutcome::Started && !news.failed) {
+    if (!opts.pty) {
+      relay_pipes(std::move(host), kid_fd.get());
+    } else if (news.master && relay_pty(news.master.get(), kid_fd.get(), isatty(0)) == PtyEnd::Detached) {
+      // "~.": hang the session up; a command that ignores that is killed.
+      news.master.reset();
+      struct pollfd p{kid_fd.get(), POLLIN, 0};
+      if (poll(&p, 1, kLingerMs) <= 0) kill(kid, SIGKILL);
+    }
+  }
+  if (outcome != StartOutcome::Exited) {
+    while (waitpid(kid, &status, __WALL) < 0)
+      if (errno != EINTR) return sys_error("waitpid", "");
   }
   // Close the master only once the command exited: closing it hangs the
   // tty up, and a command that closed its stdio on the way out would still
   // die of that SIGHUP.
-  int status;
-  while (waitpid(mid, &status, 0) < 0) {
-    if (errno != EINTR) return sys_error("waitpid", "");
+  news.master.reset();
+  for (int i = 0; i < 4 && !news.failed && read_kid_message(top_end.get(), news); ++i) {
   }
-  master.reset();
-  if (!got_report) got_report = ::recv(top_end.get(), &rep, sizeof rep, MSG_DONTWAIT) == sizeof rep;
-  if (got_report) {
+  if (news.failed) {
     Error e;
-    e.op = report_step(rep.step);
-    if (rep.step == 7 && !opts.argv.empty()) e.object = opts.argv[0];
-    if (rep.step == 2) {
+    e.op = step_name(news.failure.step);
+    if (news.failure.step == kExec && !opts.argv.empty()) e.object = opts.argv[0];
+    if (news.failure.step == kUser) {
       e.detail = "no such user '" + opts.user + "' in the zone's /etc/passwd";
     } else {
-      e.code = rep.err;
+      e.code = news.failure.err;
     }
     return std::unexpected(std::move(e));
   }

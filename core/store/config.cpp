@@ -65,9 +65,34 @@ Result<Config> parse_config(const std::string& text, const std::string& source) 
       const auto& b = toml::find(data, "boot");
       if (b.contains("timeout")) c.boot_timeout_s = toml::find<int>(b, "timeout");
     }
+    if (data.contains("console")) {
+      const auto& con = toml::find(data, "console");
+      if (con.contains("log_max_size")) {
+        auto v = toml::find<int64_t>(con, "log_max_size");
+        if (v < 4096 || v > (int64_t{1} << 30))
+          return fail(source + ": [console] log_max_size: " + std::to_string(v) + " is outside 4096..1073741824",
+                      ErrorKind::Invalid);
+        c.console_log_max = uint64_t(v);
+      }
+    }
     if (data.contains("quota")) {
       const auto& q = toml::find(data, "quota");
       if (q.contains("allow_unenforced")) c.quota_allow_unenforced = toml::find<bool>(q, "allow_unenforced");
+      if (q.contains("default")) {
+        auto gib = toml::find<int64_t>(q, "default");
+        if (gib < 0 || gib > 1048576)
+          return fail(fmt::format("{}: quota.default: {} is outside 0..1048576 (GiB)", source, gib), ErrorKind::Invalid);
+        c.quota_default_gib = static_cast<uint64_t>(gib);
+      }
+    }
+    if (data.contains("store")) {
+      const auto& st = toml::find(data, "store");
+      if (st.contains("reserve")) {
+        auto pct = toml::find<int64_t>(st, "reserve");
+        if (pct < 0 || pct > 50)
+          return fail(fmt::format("{}: store.reserve: {} is outside 0..50 (percent)", source, pct), ErrorKind::Invalid);
+        c.store_reserve_percent = static_cast<unsigned>(pct);
+      }
     }
     if (data.contains("nic_tags")) {
       for (const auto& [name, v] : toml::find<toml::table>(data, "nic_tags")) {

@@ -23,9 +23,10 @@ struct NicTag {
 };
 
 struct Config {
-  uint32_t id_first = 1u << 20;            // first host uid handed to a zone
+  // Zones' uid/gid ranges: systemd's unused block (see id_ranges.hpp).
+  uint32_t id_first = 0x70000000;          // first host uid handed to a zone
   uint32_t id_count = 65536;               // ids per zone
-  uint32_t id_ranges = 4000;               // how many zones can get a range
+  uint32_t id_ranges = 4094;               // how many zones can get a range
   std::string cgroup_parent = "zonekit";   // cgroups live at <hierarchy>/<parent>/<uuid>
   std::string cgroup_root = "/sys/fs/cgroup";
   int boot_timeout_s = 30;
@@ -34,6 +35,17 @@ struct Config {
   // most hosts have no project quotas), or refused at create, update and
   // boot (false).
   bool quota_allow_unenforced = true;
+  // Each zone's console log rotates at this size, keeping one older file
+  // (zlog_max_size in a manifest overrides it for that zone).
+  uint64_t console_log_max = 1 << 20;
+  // The quota (GiB) of a zone whose manifest sets none; 0: no bound.
+  // vmadm's default. Applied at each boot, so a change reaches such zones
+  // at their next boot.
+  uint64_t quota_default_gib = 10;
+  // Percent of the store filesystem's space and of its inodes that create
+  // leaves free for the zones already there and for zonekit (boot warns
+  // below it). 0: no check.
+  unsigned store_reserve_percent = 5;
   std::map<std::string, NicTag> nic_tags;  // from [nic_tags.NAME]
 };
 

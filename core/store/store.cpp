@@ -14,6 +14,7 @@
 
 #include "core/manifest/validate.hpp"
 #include "core/store/alloc.hpp"
+#include "core/store/id_ranges.hpp"
 #include "core/sys/fd.hpp"
 #include "core/sys/fs.hpp"
 #include "core/sys/fault.hpp"
@@ -248,6 +249,7 @@ Result<json> Store::create(json doc) {
                               z.uuid, z.error));
   auto all_tags = ZK_TRY(tags(true));
   Taken taken = collect_taken(zones);
+  ZK_TRYVC(check_id_config(config_, read_host_ids(true)), "zonekit.toml");
   ZK_TRYV(assign_identity(doc, random_uuid(), all_tags, config_, taken));
   std::string uuid = doc["uuid"];
   if (!doc.contains("hostname")) doc["hostname"] = manifest::default_hostname(doc);
@@ -291,22 +293,27 @@ Result<void> Store::write(const std::string& uuid, const json& doc) {
   return {};
 }
 
-Result<void> Store::remove(const std::string& uuid) {
+Result<void> Store::remove(const std::string& uuid, const fs::RemoveProgress& progress) {
   auto lock = ZK_TRY(lock_alloc());
   if (auto rec = load(uuid); rec && rec->doc.is_object()) {
     std::string alias = rec->doc.value("alias", std::string());
     if (alias_hint(alias) == uuid) ::unlink((paths_.aliases_dir() + "/a-" + alias).c_str());
   }
-  // The marker makes an interrupted delete visible as "incomplete".
-  ZK_TRYV(fs::write_file_atomic(paths_.incomplete_marker(uuid), "delete\n", 0600));
+  // The marker makes an interrupted delete visible as "incomplete". On a
+  // full store (no block or inode left for it) the delete that frees the
+  // store goes on without: the rename below publishes it either way.
+  if (auto r = fs::write_file_atomic(paths_.incomplete_marker(uuid), "delete\n", 0600);
+      !r && r.error().code != ENOSPC && r.error().code != EDQUOT)
+    return r;
   fault::point("delete.after_mark");
   std::string graveyard = paths_.zones_dir() + "/.del-" + uuid;
-  (void)fs::remove_tree(graveyard);
+  const std::string left = "its files are left in " + graveyard + " (zoneadm recover removes them)";
+  ZK_TRYVC(fs::remove_tree(graveyard), left);
   if (::rename(paths_.zone_dir(uuid).c_str(), graveyard.c_str()) < 0)
     return sys_error("rename", paths_.zone_dir(uuid));
   fault::point("delete.after_rename");
   ZK_TRYV(fs::fsync_dir(paths_.zones_dir()));
-  (void)fs::remove_tree(graveyard);
+  ZK_TRYVC(fs::remove_tree(graveyard, progress), left);
   ::unlink(paths_.zone_lock(uuid).c_str());
   return {};
 }

@@ -19,6 +19,7 @@
 
 #include "core/store/config.hpp"
 #include "core/store/paths.hpp"
+#include "core/sys/fs.hpp"
 #include "core/sys/lock.hpp"
 #include "core/sys/result.hpp"
 
@@ -54,9 +55,12 @@ class Store {
   // Replace a zone's stored manifest (caller holds the zone lock; for
   // identity changes also the alloc lock).
   Result<void> write(const std::string& uuid, const nlohmann::json& doc);
-  // Delete: mark incomplete, then remove in one rename. Caller holds the
-  // zone lock and has stopped the zone.
-  Result<void> remove(const std::string& uuid);
+  // Delete: mark incomplete, unpublish in one rename, then remove the
+  // files (progress as fs::remove_tree). Files that cannot be removed are an
+  // error naming them, with the zone already gone from the store: zoneadm
+  // recover removes the rest. Caller holds the zone lock and has stopped
+  // the zone.
+  Result<void> remove(const std::string& uuid, const fs::RemoveProgress& progress = {});
 
   Result<FileLock> lock_zone(const std::string& uuid, int timeout_ms = -1) const;
   Result<FileLock> lock_alloc(int timeout_ms = -1) const;

@@ -50,58 +50,6 @@ Result<void> write_all(int fd, std::string_view data, const std::string& what) {
   return {};
 }
 
-// Remove everything inside the directory dirfd (not dirfd itself).
-Result<void> remove_children(int dirfd, const std::string& shown) {
-  int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return sys_error("dup", shown);
-  DIR* d = fdopendir(dup_fd);
-  if (!d) {
-    int e = errno;
-    ::close(dup_fd);
-    return sys_error("opendir", shown, e);
-  }
-  rewinddir(d);
-  Result<void> result;
-  while (struct dirent* ent = readdir(d)) {
-    if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
-    std::string child = shown + "/" + ent->d_name;
-    struct stat st;
-    if (fstatat(dirfd, ent->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-      if (errno == ENOENT) continue;
-      result = sys_error("stat", child);
-      break;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      int cfd = openat(dirfd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (cfd < 0) {
-        result = sys_error("open", child);
-        break;
-      }
-      UniqueFd owned(cfd);
-      // A mount point inside the tree is never crossed: refuse instead.
-      struct stat cst;
-      if (fstat(cfd, &cst) == 0 && cst.st_dev != st.st_dev) {
-        result = fail("refusing to remove across a mount point: " + child);
-        break;
-      }
-      auto r = remove_children(cfd, child);
-      if (!r) {
-        result = r;
-        break;
-      }
-      if (unlinkat(dirfd, ent->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
-        result = sys_error("rmdir", child);
-        break;
-      }
-    } else if (unlinkat(dirfd, ent->d_name, 0) < 0 && errno != ENOENT) {
-      result = sys_error("unlink", child);
-      break;
-    }
-  }
-  closedir(d);
-  return result;
-}
-
 }  // namespace
 
 Result<void> fsync_dir(const std::string& path) {
@@ -202,23 +150,6 @@ Result<void> mkdir_p(const std::string& path, mode_t mode) {
   struct stat st;
   if (::stat(path.c_str(), &st) < 0) return sys_error("stat", path);
   if (!S_ISDIR(st.st_mode)) return fail(path + ": exists and is not a directory");
-  return {};
-}
-
-Result<void> remove_tree(const std::string& path) {
-  struct stat st;
-  if (::lstat(path.c_str(), &st) < 0) {
-    if (errno == ENOENT) return {};
-    return sys_error("stat", path);
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    if (::unlink(path.c_str()) < 0 && errno != ENOENT) return sys_error("unlink", path);
-    return {};
-  }
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) return sys_error("open", path);
-  ZK_TRYV(remove_children(fd.get(), path));
-  if (::rmdir(path.c_str()) < 0 && errno != ENOENT) return sys_error("rmdir", path);
   return {};
 }
 

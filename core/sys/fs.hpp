@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,9 +39,17 @@ Result<void> mkdir_p(const std::string& path, mode_t mode = 0755);
 
 Result<void> fsync_dir(const std::string& path);
 
-// rm -rf that never follows symlinks (works on directory fds, O_NOFOLLOW).
-// A missing path is success.
-Result<void> remove_tree(const std::string& path);
+// Called with the number of entries removed so far, every 1024 and at the end.
+using RemoveProgress = std::function<void(uint64_t removed)>;
+
+// rm -rf for trees a zone built (tree_remove.cpp). Never follows a symlink
+// and never crosses a mount point (one inside the tree is an error, its
+// contents untouched). Iterative, with at most a quarter of RLIMIT_NOFILE
+// (2..32) directories open and a few bytes of memory per level, so trees of
+// any depth and width go. Stops at the first entry it cannot remove and
+// names it (an immutable file, a mount point); what is left can be removed
+// by calling again. A missing path is success.
+Result<void> remove_tree(const std::string& path, const RemoveProgress& progress = {});
 
 // Remove stale temp files ("*.tmp.*") left in dir by a killed writer.
 void remove_stale_temps(const std::string& dir);

@@ -81,6 +81,14 @@ LinkInfo parse_link(const nlmsghdr* nlh) {
       case IFLA_MASTER:
         if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0) info.master = int(mnl_attr_get_u32(attr));
         break;
+      case IFLA_STATS64: {
+        // The struct grows with kernels; its first four fields never move.
+        uint64_t first[4]{};
+        size_t n = std::min<size_t>(mnl_attr_get_payload_len(attr), sizeof first);
+        memcpy(first, mnl_attr_get_payload(attr), n);
+        info.stats = {first[0], first[1], first[2], first[3]};
+        break;
+      }
       case IFLA_LINKINFO: {
         const nlattr* inner;
         ZK_ATTR_FOR_EACH_NESTED(inner, attr) {

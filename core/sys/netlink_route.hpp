@@ -24,6 +24,12 @@ namespace zonekit::netlink {
 
 using MacBytes = std::array<uint8_t, 6>;
 
+// The kernel's counters of a link (IFLA_STATS64), from the link's side:
+// on a zone's host-side veth, rx is what the zone sent.
+struct LinkStats {
+  uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0;
+};
+
 struct LinkInfo {
   int index = 0;
   std::string name;
@@ -31,6 +37,7 @@ struct LinkInfo {
   int master = 0;       // ifindex of the bridge it is enslaved to, 0 if none
   uint32_t mtu = 0;
   unsigned flags = 0;   // IFF_*
+  LinkStats stats;
 };
 
 // An address or prefix in wire form: family AF_INET/AF_INET6 and 4/16 bytes.

@@ -192,10 +192,10 @@ Result<Usage> usage(const std::string& dir, uint32_t id) {
   return Usage{q.dqb_curspace, q.dqb_curinodes, q.dqb_bhardlimit * QIF_DQBLKSIZE, q.dqb_ihardlimit};
 }
 
-Result<uint64_t> block_size(const std::string& dir) {
+Result<FsSpace> space(const std::string& dir) {
   struct statfs sfs{};
   if (statfs(dir.c_str(), &sfs) < 0) return sys_error("statfs", dir);
-  return static_cast<uint64_t>(sfs.f_bsize);
+  return FsSpace{static_cast<uint64_t>(sfs.f_bsize), sfs.f_blocks, sfs.f_bavail, sfs.f_files, sfs.f_ffree};
 }
 
 }  // namespace zonekit::quota

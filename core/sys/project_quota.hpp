@@ -46,7 +46,7 @@ struct Usage {
 };
 Result<Usage> usage(const std::string& dir, uint32_t id);
 
-// statfs f_bsize of dir's filesystem.
-Result<uint64_t> block_size(const std::string& dir);
+// statfs of dir's filesystem.
+Result<FsSpace> space(const std::string& dir);
 
 }  // namespace zonekit::quota

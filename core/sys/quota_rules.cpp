@@ -3,6 +3,7 @@
 #include <linux/dqblk_xfs.h>
 #include <linux/magic.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <fmt/format.h>
@@ -29,10 +30,35 @@ Result<uint32_t> project_id(uint32_t uid_base) {
   return uid_base;
 }
 
-Limits limits_for(uint64_t quota_gib, uint64_t block_size) {
+Limits limits_for(uint64_t quota_gib, const FsSpace& fs) {
   if (quota_gib == 0) return {};
-  if (block_size == 0) block_size = 4096;
-  return {quota_gib << 20, (quota_gib << 30) / block_size};
+  const uint64_t bsize = fs.block_size ? fs.block_size : 4096;
+  const uint64_t bytes = quota_gib << 30;
+  uint64_t inodes = bytes / bsize;
+  if (fs.files > 0 && fs.blocks > 0) {
+    // files * bytes / (blocks * bsize), in 128 bits: an exabyte filesystem
+    // with billions of inodes overflows 64.
+    using u128 = unsigned __int128;
+    u128 share = static_cast<u128>(fs.files) * bytes / (static_cast<u128>(fs.blocks) * bsize);
+    inodes = std::max<uint64_t>(1, static_cast<uint64_t>(std::min<u128>(share, inodes)));
+  }
+  return {quota_gib << 20, inodes};
+}
+
+std::string below_reserve(const FsSpace& fs, unsigned reserve_percent) {
+  if (reserve_percent == 0) return "";
+  auto below = [&](uint64_t free, uint64_t total) {
+    return total > 0 && static_cast<unsigned __int128>(free) * 100 < static_cast<unsigned __int128>(total) * reserve_percent;
+  };
+  auto percent = [](uint64_t free, uint64_t total) { return static_cast<unsigned>(free * 100.0 / total); };
+  const std::string tail = fmt::format(", less than the reserve of {}% ([store] reserve in zonekit.toml)", reserve_percent);
+  if (below(fs.blocks_avail, fs.blocks))
+    return fmt::format("the store's filesystem has {} MiB ({}%) of its space free{}",
+                       fs.blocks_avail * fs.block_size >> 20, percent(fs.blocks_avail, fs.blocks), tail);
+  if (below(fs.files_free, fs.files))
+    return fmt::format("the store's filesystem has {} inodes ({}%) free{}", fs.files_free,
+                       percent(fs.files_free, fs.files), tail);
+  return "";
 }
 
 Support classify(const ProbeFacts& f) {

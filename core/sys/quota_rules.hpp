@@ -22,12 +22,27 @@ struct Limits {
   bool operator==(const Limits&) const = default;
 };
 
-// quota_gib 0 means no limit. Besides the bytes, at most one file per
-// filesystem block of the quota: every non-empty file and directory takes
-// a block, so ordinary trees reach the byte limit first, but empty files
-// and short symlinks, which take no block, cannot use up the filesystem's
-// inodes.
-Limits limits_for(uint64_t quota_gib, uint64_t block_size);
+// A filesystem's size and what is free, as statfs(2) says.
+struct FsSpace {
+  uint64_t block_size = 0;    // f_bsize
+  uint64_t blocks = 0;        // f_blocks
+  uint64_t blocks_avail = 0;  // f_bavail: free for all but root
+  uint64_t files = 0;         // f_files; 0: the filesystem does not count inodes (btrfs)
+  uint64_t files_free = 0;    // f_ffree
+};
+
+// quota_gib 0 means no limit. Besides the bytes, the same share of the
+// filesystem's inodes as of its space (1 GiB of a 10 GiB filesystem: a
+// tenth of its inodes), and never more than one per block of the quota:
+// empty files and short symlinks take no block, and without an inode
+// limit one zone could use up the inodes of every other zone and of
+// zonekit. Zones whose quotas fit in the filesystem then fit in its inodes.
+Limits limits_for(uint64_t quota_gib, const FsSpace& fs);
+
+// Why a store's filesystem is too full for another zone: less than
+// reserve_percent of its space, or of its inodes, free for zones (root's
+// reserved blocks do not count). "" when it is not.
+std::string below_reserve(const FsSpace& fs, unsigned reserve_percent);
 
 // What the kernel said about a filesystem, as read by project_quota.cpp.
 struct ProbeFacts {

@@ -41,7 +41,7 @@ expect_completion() {
   expect_eq "$got" "$want" "completion of '$line'"
 }
 
-expect_completion "zoneadm " create validate list get info update delete boot halt shutdown reboot wait recover explain
+expect_completion "zoneadm " create validate list get info update delete boot halt shutdown reboot wait recover log explain
 expect_completion "zoneadm re" reboot recover
 expect_completion "zoneadm boot " db01 web01
 expect_completion "zoneadm boot w" web01
@@ -54,13 +54,23 @@ expect_completion "zoneadm list -o al" alias
 expect_completion "zoneadm list st" state=
 expect_completion "zoneadm update web01 max_p" max_physical_memory=
 expect_completion "zoneadm update web01 alias=web02 autob" autoboot=
-expect_completion "zoneadm wait web01 --state " stopped ready running shutting_down down incomplete failed corrupt
+expect_completion "zoneadm wait web01 --state " stopped ready running shutting_down down incomplete failed corrupt unknown
 expect_completion "zoneadm wait web01 --state=ru" running
+# Issue 13: comma lists, values after NAME=, explain, verbs after -z NAME.
+expect_completion "zoneadm list -o alias,st" alias,state
+expect_completion "zoneadm list state=r" ready running
+expect_completion "zoneadm list brand=" =sparse =image
+expect_completion "zoneadm update web01 autoboot=t" true
+expect_completion "zoneadm explain max_p" max_physical_memory
+expect_completion "zoneadm explain nics.ip" nics.ips nics.ip
+expect_completion "zoneadm -z db01 " get info update delete boot halt shutdown reboot wait log
 expect_completion "zoneadm create -f "
 expect_completion "zonecfg " template validate convert export
 expect_completion "zonecfg export --to " json yaml
 expect_completion "zonecfg export " db01 web01
 expect_completion "nicadm " add list show update delete
+expect_completion "zonestat -o cpu,me" cpu,mem cpu,mem_pct
+expect_completion "zonestat -z " db01 web01
 expect_completion "nicadm show " internal
 expect_completion "nicadm list -o br" bridge
 

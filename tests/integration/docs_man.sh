@@ -16,7 +16,7 @@ for p in "${pages[@]}"; do
   [ -z "$out" ] || zk_fail "mandoc -Tlint $(basename "$p"):"$'\n'"$out"
 done
 
-for page in zoneadm.8 zonecfg.8 nicadm.8 imgadm.8 zlogin.1 zoneadmd.8; do
+for page in zoneadm.8 zonecfg.8 nicadm.8 imgadm.8 zlogin.1 zoneadmd.8 zonestat.1; do
   for sec in NAME SYNOPSIS DESCRIPTION ENVIRONMENT FILES "EXIT STATUS" EXAMPLES "SEE ALSO"; do
     grep -qx "\.Sh $sec" "$ZK_SOURCE/man/$page" || zk_fail "$page has no $sec section"
   done
@@ -30,7 +30,7 @@ documented() {
 }
 
 checked=0
-for tool in zoneadm zonecfg nicadm imgadm zlogin; do
+for tool in zoneadm zonecfg nicadm imgadm zlogin zonestat; do
   page=$(ls "$ZK_SOURCE"/man/"$tool".[18])
   [ -x "$ZK_BUILD/bin/$tool" ] || zk_fail "$tool was not built"
   if ! subs=$("$tool" __complete 1 "$tool" 2>/dev/null); then

@@ -123,7 +123,7 @@ for i in $(seq 1 20); do
   kill -KILL "$p" 2>/dev/null || true
   wait "$p" 2>/dev/null || true
   if [ $((i % 3)) == 0 ]; then
-    zp=$(sed -n 's/.*"zoneadmd_pid": *\([0-9]*\).*/\1/p' "$ZONEKIT_RUN/zones/$u/state.json" 2>/dev/null)
+    zp=$(sed -n 's/.*"zoneadmd_pid": *\([0-9]*\).*/\1/p' "$ZONEKIT_RUN/zones/$u/state.json" 2>/dev/null || true)
     [ -n "$zp" ] && kill -KILL "$zp" 2>/dev/null || true
   fi
   timeout 60 zoneadm boot k > "$ZK_TMP/out" 2>&1 || { cat "$ZK_TMP/out" >&2; zk_fail "boot after kill -9 ($i)"; }

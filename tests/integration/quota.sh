@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # quota: a zone's writable layer is limited with the project quotas of the
 # store's filesystem.
-#  1. The test's tmpfs store cannot enforce one: quota above 0 is refused at
-#     create and update with the exact message; allowed in zonekit.toml, the
-#     zone boots with a warning and zoneadm info says why it is unenforced.
+#  1. The test's tmpfs store cannot enforce one: quota above 0, or the
+#     [quota] default a zone without quota gets, is refused at create and
+#     update with the exact message; allowed in zonekit.toml, a zone with a
+#     quota boots with a warning, one under the default without, and
+#     zoneadm info says why it is unenforced.
 #  2. ext4 without the quota features, XFS without prjquota: refused, with
 #     the filesystem's reason.
 #  3. ext4 with quota,project mounted prjquota (a loop device in the test's
@@ -14,6 +16,9 @@
 #     link or rename them out; a full zone's manifest can still be updated;
 #     update changes the limit at once; boot tags files an older zonekit
 #     left untagged without following symlinks; delete clears the limit.
+#     A zone without quota gets [quota] default: bytes and its share of
+#     the inodes; one that used all of them halts and boots again, and the
+#     other zones still write.
 # Part 3 needs a kernel that can mount ext4 with prjquota (CONFIG_QUOTA and
 # CONFIG_QFMT_V2); without one the test exits 77 after parts 1 and 2
 # (scripts/vm-test.sh runs it under Debian's stock kernel). The XFS pass
@@ -75,9 +80,11 @@ strict() { printf '[quota]\nallow_unenforced = false\n' >"$ZONEKIT_CONFIG"; }
 # --- 1. tmpfs: allowed with a warning by default, refused when strict -------
 strict
 expect_rc 2 create '{"alias": "t1", "quota": 1}'
-expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: $reason_tmpfs; $advice" "create on tmpfs"
+expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: <stdin>: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: $reason_tmpfs; $advice" "create on tmpfs"
 expect_eq "$(zoneadm list -H | wc -l)" 0 "zones after a refused create"
-create '{"alias": "t0"}' >/dev/null
+expect_rc 2 create '{"alias": "t0"}'
+expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: <stdin>: quota: cannot enforce the default quota of 10 GiB ([quota] default in zonekit.toml) on $ZONEKIT_ROOT/zones: $reason_tmpfs; $advice" "create under the default on tmpfs"
+create '{"alias": "t0", "quota": 0}' >/dev/null
 t0=$(zp t0)
 expect_rc 2 zoneadm update t0 quota=1
 expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: zone t0: update: quota: cannot enforce 1 GiB on $t0: $reason_tmpfs; $advice" "update on tmpfs"
@@ -89,13 +96,21 @@ expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: zone t0: quota of 1 GiB is not enforc
 expect_eq "$(field t0 quota_enforced)" false "info quota_enforced"
 expect_eq "$(field t0 quota_reason)" "$reason_tmpfs" "info quota_reason"
 zoneadm delete t0
+# Under the default: no warning at boot, info says.
+create '{"alias": "t2"}' >/dev/null
+expect_rc 0 zoneadm boot t2
+[ ! -s "$ZK_TMP/err" ] || zk_fail "boot under an unenforced default warned: $(cat "$ZK_TMP/err")"
+expect_eq "$(field t2 quota_default)" 10 "info quota_default"
+expect_eq "$(field t2 quota_enforced)" false "info quota_enforced under the default"
+expect_eq "$(field t2 quota get)" "" "the default is not stored"
+zoneadm delete t2
 
 # --- 2. ext4 without project quotas: refused --------------------------------
 fs_mount plain 1G defaults mkfs.ext4 -q -F || zk_fail "mount plain ext4: $(cat "$ZK_TMP/mount.err")"
 export ZONEKIT_ROOT=$ZK_TMP/plain/root
 strict
 expect_rc 2 create '{"alias": "p1", "quota": 1}'
-expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: project quotas are off on ext4 (ext4 needs the quota and project features, tune2fs -O quota,project, and the mount option prjquota); $advice" "create on plain ext4"
+expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: <stdin>: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: project quotas are off on ext4 (ext4 needs the quota and project features, tune2fs -O quota,project, and the mount option prjquota); $advice" "create on plain ext4"
 fs_unmount plain
 # XFS mounted without prjquota: the reason depends on the kernel's support.
 if command -v mkfs.xfs >/dev/null; then
@@ -103,8 +118,8 @@ if command -v mkfs.xfs >/dev/null; then
   export ZONEKIT_ROOT=$ZK_TMP/plainxfs/root
   expect_rc 2 create '{"alias": "p1", "quota": 1}'
   case "$(cat "$ZK_TMP/err")" in
-    "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: project quotas are off on xfs (XFS needs the mount option prjquota); $advice") ;;
-    "zoneadm: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: this kernel has no quota support for xfs (CONFIG_XFS_QUOTA); $advice") ;;
+    "zoneadm: <stdin>: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: project quotas are off on xfs (XFS needs the mount option prjquota); $advice") ;;
+    "zoneadm: <stdin>: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: this kernel has no quota support for xfs (CONFIG_XFS_QUOTA); $advice") ;;
     *) cat "$ZK_TMP/err" >&2; zk_fail "create on plain XFS" ;;
   esac
   fs_unmount plainxfs
@@ -117,7 +132,7 @@ mkimage_targz "$ZK_TMP/rootfs" "$ZK_TMP/bb.tar.gz" >/dev/null
 
 # enforced FS: the whole scenario on the filesystem mounted at $ZK_TMP/FS.
 enforced() {
-  local fs=$1 mnt=$ZK_TMP/$1 img s_id i_id sp ip caps used full="Disk quota exceeded"
+  local fs=$1 mnt=$ZK_TMP/$1 img s_id i_id sp ip caps used share full="Disk quota exceeded"
   # XFS answers a full project with ENOSPC, as if it were a filesystem.
   [ "$fs" = xfs ] && full="No space left on device"
   export ZONEKIT_ROOT=$mnt/root
@@ -125,7 +140,7 @@ enforced() {
   img=$(imgadm import "$ZK_TMP/bb.tar.gz" --name bb --version 1)
   create "{\"alias\": \"s1\", \"quota\": 1, \"tmpfs\": 0, \"filesystems\": [{\"type\": \"lofs\", \"source\": \"$mnt/shared\", \"target\": \"/shared\"}]}" >/dev/null
   create "{\"alias\": \"i1\", \"quota\": 1, \"image_uuid\": \"$img\"}" >/dev/null
-  create '{"alias": "n0"}' >/dev/null
+  create '{"alias": "n0", "quota": 0}' >/dev/null
   for z in s1 i1 n0; do zoneadm boot $z; done
   s_id=$(field s1 uid_base get)
   i_id=$(field i1 uid_base get)
@@ -216,6 +231,30 @@ enforced() {
   inherits "$sp/root/etc" || zk_fail "$fs: $sp/root/etc lacks PROJINHERIT after boot"
   expect_eq "$(projid "$mnt/shared/target")" 0 "$fs: a symlink's host target"
 
+  # No quota in the manifest: [quota] default, blocks and the zone's share
+  # of the inodes (ext4 here has about 16384 for 3 GiB: a third for 1 GiB).
+  printf '[quota]\ndefault = 1\n' >"$ZONEKIT_CONFIG"
+  create '{"alias": "d0"}' >/dev/null
+  zoneadm boot d0
+  expect_eq "$(field d0 quota_default)" 1 "$fs: info quota_default"
+  expect_eq "$(field d0 quota_limit_bytes)" $((1 << 30)) "$fs: the default's limit"
+  expect_rc 1 zlogin d0 fallocate -l 1100M /root/big
+  expect_contains "$ZK_TMP/err" "$full"
+  if [ "$fs" = ext4 ]; then
+    share=$(( $(stat -f -c %c "$mnt") * (1 << 30) / ($(stat -f -c %b "$mnt") * $(stat -f -c %S "$mnt")) ))
+    expect_eq "$(field d0 quota_limit_files)" "$share" "$fs: the default's share of the inodes"
+    expect_rc 0 zlogin d0 perl -e 'for (my $i = 0;; $i++) { open(my $f, ">", "/var/i$i") or do { print STDERR "$i: $!\n"; exit 0 } }'
+    expect_contains "$ZK_TMP/err" "$full"
+    expect_rc 0 zlogin n0 sh -c 'for i in 1 2 3; do echo x > /root/after$i; done'
+    expect_rc 0 zoneadm halt d0
+    expect_rc 0 zoneadm boot d0
+    expect_eq "$(zlogin d0 cat /etc/hostname)" d0 "$fs: d0's hostname with no inode left"
+    expect_rc 0 zoneadm update d0 autoboot=true
+    zlogin n0 rm -f /root/after1 /root/after2 /root/after3
+  fi
+  zoneadm delete d0
+  rm "$ZONEKIT_CONFIG"
+
   # delete drops the limit: nothing is left for the next zone with this id.
   for z in s1 i1 n0; do zoneadm delete $z; done
   if command -v repquota >/dev/null; then
@@ -227,7 +266,7 @@ enforced() {
   echo "quota.sh: $fs: enforced" >&2
 }
 
-if ! fs_mount ext4 3G prjquota mkfs.ext4 -q -F -O quota,project -E quotatype=prjquota; then
+if ! fs_mount ext4 3G prjquota mkfs.ext4 -q -F -N 16384 -O quota,project -E quotatype=prjquota; then
   echo "SKIP: $(basename "$0"): this kernel cannot mount ext4 with prjquota (no CONFIG_QFMT_V2?):" \
     "enforcement was not tested; scripts/vm-test.sh runs it under Debian's kernel" >&2
   exit 77

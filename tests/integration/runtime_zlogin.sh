@@ -70,7 +70,7 @@ zk_write_spec $U 8 /bin/sh >/dev/null
 ln -sf /usr/bin/hostname "$ZONEKIT_ROOT/zones/$U/root/etc/hostname"
 expect_rc 0 zonectl boot "$run"
 [ -L "$ZONEKIT_ROOT/zones/$U/root/etc/hostname" ] && zk_fail "/etc/hostname symlink kept"
-expect_eq "$(cat "$ZONEKIT_ROOT/zones/$U/root/etc/hostname")" zone8 "regenerated /etc/hostname"
+expect_eq "$(zlogin $U cat /etc/hostname)" zone8 "regenerated /etc/hostname"
 /usr/bin/hostname >/dev/null || zk_fail "host /usr/bin/hostname damaged"
 expect_rc 0 zonectl halt "$run"
 zk_assert_clean $U "$run"

@@ -21,3 +21,12 @@ sleep 0.5
 kill -TERM $zl
 rc=0; wait $zl || rc=$?
 expect_eq "$rc" 143 "exit after SIGTERM forwarded"
+
+# With a pty: ^C typed reaches the command through the zone's terminal, and
+# "~." at the start of a line hangs the session up (SIGHUP: 129).
+rc=0; (sleep 1; printf '\003') | timeout 10 script -qec "zlogin -t t sleep 30" /dev/null >/dev/null || rc=$?
+expect_eq "$rc" 130 "^C on the pty"
+t0=$(date +%s)
+rc=0; (sleep 1; printf '~.') | timeout 10 script -qec "zlogin -t t sleep 30" /dev/null >/dev/null || rc=$?
+expect_eq "$rc" 129 "~. hangs the session up"
+[ $(($(date +%s) - t0)) -lt 6 ] || zk_fail "~. took $(($(date +%s) - t0)) s"

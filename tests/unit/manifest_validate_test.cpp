@@ -102,6 +102,13 @@ const std::vector<Case> kBadCreates = {
      {R"(routes["10.1.0.0/16"]: "nics[2]" names a nic that does not exist)"}},
     {R"({"init_name": "sbin/init"})", {R"(init_name: "sbin/init" must start with the absolute path of a program)"}},
     {R"({"init_name": "/sbin/../bin/sh -c x"})", {R"(init_name: "/sbin/../bin/sh -c x" must not contain "..")"}},
+    {R"({"init_name": "/bin/sh -c 'echo a b'"})",
+     {R"(init_name: "/bin/sh -c 'echo a b'" is split on blanks without quoting; give it as a list instead, e.g. ["/bin/sh","-c","echo a b"])"}},
+    {R"({"init_name": "/bin/echo a\\ b"})",
+     {R"(init_name: "/bin/echo a\\ b" is split on blanks without quoting; give it as a list instead, e.g. ["/bin/echo","a\\ b"])"}},
+    {R"({"init_name": []})", {R"(init_name: must not be empty (give at least the program's absolute path))"}},
+    {R"({"init_name": ["sh", "-c", "x"]})", {R"(init_name[0]: "sh" is not the absolute path of a program)"}},
+    {R"({"init_name": ["/bin/sh", 1]})", {R"(init_name[1]: 1 is not a string)"}},
     {R"({"tags": {"a": {"b": 1}}})", {R"(tags.a: {"b":1} is not a string, number or boolean)"}},
     {R"({"customer_metadata": "x"})", {R"(customer_metadata: "x" is not an object)"}},
     {R"({"internal_metadata": {"": "x"}})", {R"(internal_metadata[""]: keys must be 1 to 128 characters on one line)"}},
@@ -255,7 +262,7 @@ TEST_CASE("normalize_create materialises vmadm's defaults") {
   CHECK(out == json::parse(R"({
     "autoboot": false, "brand": "sparse", "cpu_shares": 100, "dns_domain": "local",
     "max_locked_memory": 256, "max_lwps": 2000, "max_physical_memory": 256, "max_swap": 256,
-    "quota": 0, "restart_init": true, "tmpfs": 256, "zfs_io_priority": 100})"));
+    "restart_init": true, "tmpfs": 256, "zfs_io_priority": 100})"));
 
   json small = normalize_create(json::parse(R"({"max_physical_memory": 128})"));
   CHECK(small["max_locked_memory"] == 128);
@@ -498,6 +505,39 @@ TEST_CASE("key=value arguments are typed by the schema") {
   CHECK_FALSE(add_assignment(payload, "tags={bad", errs));
   CHECK(strs(errs) == std::vector<std::string>{"noequals: expected key=value", "alias: is given twice",
                                                R"(tags: "{bad" is not valid JSON)"});
+}
+
+TEST_CASE("MAP.KEY=VALUE sets one key, MAP.KEY= removes it") {
+  json payload;
+  std::vector<Diagnostic> errs;
+  CHECK(add_assignment(payload, "customer_metadata.role=web server", errs));
+  CHECK(add_assignment(payload, "customer_metadata.old=", errs));
+  CHECK(add_assignment(payload, "tags.prod=true", errs));
+  CHECK(add_assignment(payload, "tags.port=8080", errs));
+  CHECK(add_assignment(payload, "tags.team=blue", errs));
+  CHECK(add_assignment(payload, "internal_metadata.a.b=x=y", errs));
+  CHECK(add_assignment(payload, "routes.10.1.0.0/16=10.0.0.254", errs));
+  CHECK(errs.empty());
+  CHECK(payload == json::parse(R"({"set_customer_metadata": {"role": "web server"}, "remove_customer_metadata": ["old"],
+                                   "set_tags": {"prod": true, "port": 8080, "team": "blue"},
+                                   "set_internal_metadata": {"a.b": "x=y"},
+                                   "set_routes": {"10.1.0.0/16": "10.0.0.254"}})"));
+  CHECK_FALSE(add_assignment(payload, "tags.team=red", errs));
+  CHECK_FALSE(add_assignment(payload, "customer_metadata.old=back", errs));
+  CHECK(strs(errs) == std::vector<std::string>{"tags.team: is given twice", "customer_metadata.old: is given twice"});
+  // Not a map: left for validation to name.
+  json other;
+  std::vector<Diagnostic> errs2;
+  CHECK(add_assignment(other, "alias.x=1", errs2));
+  CHECK(strs(validate_update(stored_zone(), other)) == std::vector<std::string>{R"(["alias.x"]: unknown property (did you mean "alias"?))"});
+  // The dotted forms apply like vmadm's set_ and remove_ members.
+  json stored = stored_zone();
+  stored["customer_metadata"] = {{"old", "1"}, {"keep", "2"}};
+  json p2;
+  CHECK(add_assignment(p2, "customer_metadata.old=", errs2));
+  CHECK(add_assignment(p2, "customer_metadata.new=3", errs2));
+  CHECK(validate_update(stored, p2).empty());
+  CHECK(apply_update(stored, p2)["customer_metadata"] == json::parse(R"({"keep": "2", "new": "3"})"));
 }
 
 TEST_CASE("export_manifest gives a payload that recreates the zone") {

@@ -40,6 +40,8 @@ struct Cli {
     wait->add_option("zone", s, "zone")->required();
     wait->add_option("--state", s, "state")->required();
     wait->add_option("--timeout", n, "seconds");
+    auto* explain = app.add_subcommand("explain", "explain");
+    explain->add_option("property", s, "name")->required();
     auto* add = app.add_subcommand("tagadd", "add a tag");
     add->add_option("tag", s, "tag")->required();
     add->add_option("image", s, "image");
@@ -65,6 +67,11 @@ ops::Live fake_live() {
     if (verb == "list" && opt == "output") return V{"uuid", "alias", "state"};
     return V{};
   };
+  live.property_values = [](const std::string&, const std::string& name) {
+    if (name == "state") return V{"running", "stopped"};
+    if (name == "autoboot") return V{"true", "false"};
+    return V{};
+  };
   return live;
 }
 
@@ -76,8 +83,8 @@ V run(const V& words, size_t cword) {
 }  // namespace
 
 TEST_CASE("subcommands, without hidden ones, filtered by prefix") {
-  CHECK(run({"zt"}, 1) == V{"create", "list", "boot", "halt", "update", "wait", "tagadd"});
-  CHECK(run({"zt", ""}, 1) == V{"create", "list", "boot", "halt", "update", "wait", "tagadd"});
+  CHECK(run({"zt"}, 1) == V{"create", "list", "boot", "halt", "update", "wait", "explain", "tagadd"});
+  CHECK(run({"zt", ""}, 1) == V{"create", "list", "boot", "halt", "update", "wait", "explain", "tagadd"});
   CHECK(run({"zt", "b"}, 1) == V{"boot"});
   CHECK(run({"zt", "x"}, 1) == V{});
 }
@@ -124,6 +131,19 @@ TEST_CASE("tags, images and the illumos -z order") {
   CHECK(run({"zt", "-z", ""}, 2) == V{"web01", "web02", "db"});
   CHECK(run({"zt", "-z", "web01", "h"}, 3) == V{"halt"});
   CHECK(run({"zt", "-z", "web01", "update", ""}, 4) == V{"alias=", "autoboot=", "max_physical_memory="});
+}
+
+TEST_CASE("comma lists, values after NAME=, explain, and verbs after -z NAME") {
+  CHECK(run({"zt", "list", "-o", "alias,"}, 3) == V{"alias,uuid", "alias,state"});
+  CHECK(run({"zt", "list", "-o", "alias,st"}, 3) == V{"alias,state"});
+  CHECK(run({"zt", "list", "-o", "uuid,alias,"}, 3) == V{"uuid,alias,state"});
+  CHECK(run({"zt", "list", "state="}, 2) == V{"state=running", "state=stopped"});
+  CHECK(run({"zt", "list", "state=r"}, 2) == V{"state=running"});
+  CHECK(run({"zt", "update", "web01", "autoboot="}, 3) == V{"autoboot=true", "autoboot=false"});
+  CHECK(run({"zt", "update", "web01", "alias="}, 3) == V{});
+  CHECK(run({"zt", "explain", "a"}, 2) == V{"alias", "autoboot"});
+  // Only verbs whose operand is a zone: not create, list, explain, tagadd.
+  CHECK(run({"zt", "-z", "web01", ""}, 3) == V{"boot", "halt", "update", "wait"});
 }
 
 TEST_CASE("out of range cword and empty callbacks offer nothing") {

@@ -46,6 +46,11 @@ TEST_CASE("plan_zone maps vmadm properties to kernel settings") {
   CHECK(spec->limits.io_priority == 10);
   CHECK(spec->tmpfs_bytes == 64ull << 20);
   CHECK(spec->init_argv == std::vector<std::string>{"/bin/sh", "-c", "sleep"});
+  json argv_form = doc;
+  argv_form["init_name"] = json::array({"/bin/sh", "-c", "sleep 5; echo 'done'"});
+  auto spec2 = plan_zone(argv_form, facts);
+  REQUIRE(spec2);
+  CHECK(spec2->init_argv == std::vector<std::string>{"/bin/sh", "-c", "sleep 5; echo 'done'"});
   REQUIRE(spec->filesystems.size() == 1);
   CHECK(spec->filesystems[0].read_only);
   CHECK(spec->filesystems[0].nodev);

@@ -284,6 +284,29 @@ TEST_CASE("cgroup v2: stats") {
   CHECK(s->memory_current == 123456);
   CHECK(s->pids_current == 7);
   CHECK(s->oom_kills == 2);
+  // The optional counters read 0 where the kernel has no file.
+  CHECK(s->cpu_usage_ns == 0);
+  CHECK(s->swap_current == 0);
+  t.put("zone1/memory.swap.current", "8192\n");
+  t.put("zone1/cpu.stat", "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\n");
+  t.put("zone1/io.stat", "8:0 rbytes=1000 wbytes=2000 rios=1 wios=2 dbytes=0 dios=0\n"
+                         "253:1 rbytes=10 wbytes=20 rios=1 wios=1 dbytes=0 dios=0\n");
+  s = cgroup::make_v2(t.root)->stats("zone1");
+  REQUIRE(s);
+  CHECK(s->swap_current == 8192);
+  CHECK(s->cpu_usage_ns == 1500000000ull);
+  CHECK(s->io_read_bytes == 1010);
+  CHECK(s->io_write_bytes == 2020);
+}
+
+TEST_CASE("cgroup counters' parsers") {
+  CHECK(cgroup::parse_io_stat("").read == 0);
+  CHECK(cgroup::parse_io_stat("8:0 rbytes=5 wbytes=x\n").read == 5);
+  CHECK(cgroup::parse_io_stat("8:0 rbytes=5 wbytes=x\n").write == 0);
+  auto b = cgroup::parse_blkio_service_bytes("8:0 Read 100\n8:0 Write 200\n8:0 Sync 300\n8:0 Async 0\n"
+                                             "8:0 Total 300\n8:16 Read 1\n8:16 Write 2\nTotal 303\n");
+  CHECK(b.read == 101);
+  CHECK(b.write == 202);
 }
 
 TEST_CASE("cgroup: destroy removes the subtree deepest first; missing is success") {
@@ -460,11 +483,18 @@ TEST_CASE("cgroup v1: stats and a missing required hierarchy") {
   t.put("memory/zone1/memory.usage_in_bytes", "4096\n");
   t.put("memory/zone1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
   t.put("pids/zone1/pids.current", "9\n");
+  t.put("memory/zone1/memory.memsw.usage_in_bytes", "6144\n");
+  t.put("cpuacct/zone1/cpuacct.usage", "777\n");
+  t.put("blkio/zone1/blkio.throttle.io_service_bytes", "8:0 Read 5\n8:0 Write 6\n8:0 Total 11\nTotal 11\n");
   auto s = cgroup::make_v1(t.root)->stats("zone1");
   REQUIRE(s);
   CHECK(s->memory_current == 4096);
+  CHECK(s->swap_current == 2048);
   CHECK(s->pids_current == 9);
   CHECK(s->oom_kills == 3);
+  CHECK(s->cpu_usage_ns == 777);
+  CHECK(s->io_read_bytes == 5);
+  CHECK(s->io_write_bytes == 6);
 
   TempTree only_cpu;
   only_cpu.put("cpu/cgroup.procs", "");

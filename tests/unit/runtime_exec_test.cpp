@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include "core/runtime/zone_child.hpp"
 #include "core/runtime/zone_exec.hpp"
@@ -35,6 +36,7 @@ TEST_CASE("etc_files: regenerated network identity, seeded accounts") {
   s.hostname = "web01";
   s.dns_domain = "example.com";
   s.resolvers = {"192.0.2.1", "192.0.2.2"};
+  s.brand = "image";
   auto r = etc_files(s);
   REQUIRE(r);
   auto& files = *r;
@@ -53,6 +55,19 @@ TEST_CASE("etc_files: regenerated network identity, seeded accounts") {
   CHECK(files[3].path == "/etc/passwd");
   CHECK_FALSE(files[3].regenerate);
   CHECK(files[3].content.rfind("root:x:0:0:root:/root:/bin/sh\n", 0) == 0);
+  // A sparse zone also gets the host's ld.so.cache, anew at each boot.
+  s.resolvers = {};
+  s.brand = "sparse";
+  bool host_cache = access("/etc/ld.so.cache", R_OK) == 0;
+  auto sparse = etc_files(s);
+  REQUIRE(sparse);
+  REQUIRE(sparse->size() == (host_cache ? 7u : 6u));
+  if (host_cache) {
+    CHECK(sparse->back().path == "/etc/ld.so.cache");
+    CHECK(sparse->back().regenerate);
+  }
+  s.brand = "image";
+  CHECK(etc_files(s)->size() == 6);
 }
 
 TEST_CASE("init_env is fixed and minimal") {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/store/alloc.hpp"
+#include "core/store/id_ranges.hpp"
 #include "core/store/store.hpp"
 #include "core/sys/fs.hpp"
 
@@ -61,7 +62,7 @@ TEST_CASE("create allocates distinct IPs, MACs and id ranges from the pool, then
   }
   CHECK(ips == std::set<std::string>{"10.9.0.10/24", "10.9.0.11/24", "10.9.0.12/24"});
   CHECK(macs.size() == 3);
-  CHECK(bases == std::set<uint32_t>{1u << 20, (1u << 20) + 65536, (1u << 20) + 2 * 65536});
+  CHECK(bases == std::set<uint32_t>{0x70000000u, 0x70000000u + 65536, 0x70000000u + 2 * 65536});
   auto full = st.create(zone("d"));
   REQUIRE_FALSE(full);
   CHECK(full.error().message() == "nics[0]: nic tag lan has no free address left in 10.9.0.10-10.9.0.12");
@@ -240,4 +241,38 @@ TEST_CASE("alias hints: a stale, forged or missing hint never names the wrong zo
   REQUIRE(fs::remove_tree(t.paths.aliases_dir()));
   CHECK(*st.resolve("db") == b);
   CHECK(*st.resolve("www") == a);
+}
+
+TEST_CASE("zone id ranges stay clear of host accounts, subordinate ranges and systemd's") {
+  using store::Config;
+  store::HostIds ids;
+  ids.used = store::systemd_ranges();
+  store::add_subordinate_ranges(ids, "# comment\nalice:100000:65536\nbad line\nbob:1879048192:65536\n", "/etc/subuid");
+  store::add_account_ids(ids, "root:x:0:0::/root:/bin/sh\nweird:x:1879113728:100::/:/bin/false\n", "/etc/passwd",
+                         "user");
+  // The default range runs into bob's subordinate range here.
+  auto r = store::check_id_config(Config{}, ids);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() ==
+        "[ids] first = 1879048192, ranges = 4094 (ids 1879048192-2147352575) overlap /etc/subuid: "
+        "bob:1879048192:65536: a host account or range sharing a zone's ids can read its files and signal its "
+        "processes; choose ids outside it (the default is first = 1879048192, ranges = 4094)");
+  // Without bob, the default is clear of systemd's ranges and 2^31.
+  store::HostIds clean;
+  clean.used = store::systemd_ranges();
+  CHECK(store::check_id_config(Config{}, clean));
+  Config old;
+  old.id_first = 1u << 20;  // zonekit's first default: inside systemd's container range
+  auto o = store::check_id_config(old, clean);
+  REQUIRE_FALSE(o);
+  CHECK(o.error().message().find("overlap systemd's container id range (524288-1879048191)") != std::string::npos);
+  Config high;
+  high.id_first = 0x7fff0000;
+  high.id_ranges = 2;
+  CHECK(store::check_id_config(high, clean).error().message().find("past 2^31 - 1") != std::string::npos);
+  // A zone's own range against accounts added later.
+  CHECK(store::check_zone_ids(1879048192 + 65536, 65536, ids).error().message() ==
+        "the zone's ids 1879113728-1879179263 include host user weird (uid 1879113728 in /etc/passwd), which could "
+        "read the zone's files and signal its processes; remove that account or range (or recreate the zone)");
+  CHECK(store::check_zone_ids(1879048192 + 2 * 65536, 65536, ids));
 }

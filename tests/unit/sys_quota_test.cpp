@@ -19,13 +19,43 @@ TEST_CASE("a zone's project id is its uid_base, never 0") {
   CHECK(zero.error().message() == "uid_base 0 cannot be a project id (it is every untagged file's)");
 }
 
-TEST_CASE("limits: GiB in 1 KiB quota blocks, one file per filesystem block") {
-  CHECK(limits_for(0, 4096) == Limits{});
-  CHECK(limits_for(1, 4096) == Limits{1u << 20, 262144});
-  CHECK(limits_for(10, 4096) == Limits{10u << 20, 2621440});
-  CHECK(limits_for(1, 1024) == Limits{1u << 20, 1u << 20});
-  CHECK(limits_for(1, 0) == Limits{1u << 20, 262144});  // unknown block size: 4 KiB
-  CHECK(limits_for(1048576, 4096).block_hard_kib == uint64_t{1} << 40);  // the schema's max
+TEST_CASE("limits: GiB in 1 KiB quota blocks, the zone's share of the inodes") {
+  // A filesystem that does not count inodes: one file per block.
+  FsSpace nofiles{.block_size = 4096, .blocks = 1u << 20};
+  CHECK(limits_for(0, nofiles) == Limits{});
+  CHECK(limits_for(1, nofiles) == Limits{1u << 20, 262144});
+  CHECK(limits_for(10, nofiles) == Limits{10u << 20, 2621440});
+  CHECK(limits_for(1, FsSpace{.block_size = 1024}) == Limits{1u << 20, 1u << 20});
+  CHECK(limits_for(1, FsSpace{}) == Limits{1u << 20, 262144});  // unknown block size: 4 KiB
+  // ext4's default, one inode per 16 KiB: 4 GiB has 262144 inodes, a
+  // 1 GiB quota a quarter of them, and quotas that fit fit in the inodes.
+  FsSpace ext4{.block_size = 4096, .blocks = 1u << 20, .files = 262144};
+  CHECK(limits_for(1, ext4) == Limits{1u << 20, 65536});
+  CHECK(limits_for(4, ext4) == Limits{4u << 20, 262144});
+  // Never more than one per block, however many inodes the filesystem has.
+  FsSpace dense{.block_size = 4096, .blocks = 1u << 20, .files = 1u << 24};
+  CHECK(limits_for(1, dense).inode_hard == 262144);
+  // A tiny share is still one file, and huge filesystems do not overflow.
+  CHECK(limits_for(1, FsSpace{.block_size = 4096, .blocks = uint64_t{1} << 40, .files = 1000}).inode_hard == 1);
+  FsSpace huge{.block_size = 4096, .blocks = uint64_t{1} << 40, .files = uint64_t{1} << 38};
+  CHECK(limits_for(1048576, huge) == Limits{uint64_t{1} << 40, uint64_t{1} << 36});  // the schema's max
+}
+
+TEST_CASE("below_reserve: space or inodes under the reserve, for zones") {
+  FsSpace fs{.block_size = 4096, .blocks = 100000, .blocks_avail = 5000, .files = 1000, .files_free = 50};
+  CHECK(below_reserve(fs, 5) == "");
+  CHECK(below_reserve(fs, 0) == "");
+  fs.blocks_avail = 4999;
+  CHECK(below_reserve(fs, 5) ==
+        "the store's filesystem has 19 MiB (4%) of its space free, less than the reserve of 5% ([store] reserve in "
+        "zonekit.toml)");
+  fs.blocks_avail = 50000;
+  fs.files_free = 49;
+  CHECK(below_reserve(fs, 5) ==
+        "the store's filesystem has 49 inodes (4%) free, less than the reserve of 5% ([store] reserve in "
+        "zonekit.toml)");
+  fs.files = 0;  // btrfs: no inode count
+  CHECK(below_reserve(fs, 5) == "");
 }
 
 TEST_CASE("classify: the filesystem's answer to Q_XGETQSTATV") {
