@@ -161,8 +161,22 @@ Result<std::string> extract_tar(TreeWriter& w, ByteSource& src, bool layer, cons
   archive_read_support_format_tar(a.get());
   HashingReader reader{&src, {}, std::vector<char>(kReadBuf), &on_read, {}, {}};
   const std::string prefix = shown.empty() ? "" : shown + ": ";
+  // libarchive's "Unrecognized archive format" (EILSEQ on Linux), at open
+  // or before the first entry: say what was expected, or which compression
+  // this libarchive was built without.
+  auto unrecognized = [&]() -> std::optional<Error> {
+    if (archive_errno(a.get()) != EILSEQ) return std::nullopt;
+    std::string comp = compression_of(reinterpret_cast<const unsigned char*>(reader.first_bytes.data()),
+                                      reader.first_bytes.size());
+    if (comp.empty()) return fail(prefix + "not a tar archive (plain, or compressed with gzip, xz, bzip2 or zstd)").error();
+    for (const auto& f : filters())
+      if (comp == f.name && !f.native)
+        return fail(prefix + comp + "-compressed, and this libarchive was built without " + comp).error();
+    return std::nullopt;
+  };
   if (archive_read_open(a.get(), &reader, nullptr, hashing_read, nullptr) != ARCHIVE_OK) {
     if (reader.src_error) return fail(std::move(*reader.src_error));
+    if (auto e = unrecognized()) return fail(std::move(*e));
     const char* msg = archive_error_string(a.get());
     return fail(prefix + (msg ? msg : "cannot open archive"));
   }
@@ -170,18 +184,8 @@ Result<std::string> extract_tar(TreeWriter& w, ByteSource& src, bool layer, cons
   auto r = w.extract(a.get(), layer, shown);
   if (!r) {
     if (reader.src_error) return fail(std::move(*reader.src_error));
-    // libarchive's "Unrecognized archive format" (EILSEQ on Linux) before
-    // the first entry: say what was expected.
-    if (w.entries() == entries_before && archive_errno(a.get()) == EILSEQ &&
-        compression_of(reinterpret_cast<const unsigned char*>(reader.first_bytes.data()), reader.first_bytes.size()).empty())
-      return fail(prefix + "not a tar archive (plain, or compressed with gzip, xz, bzip2 or zstd)");
-    // Say why libarchive did not recognise it when it is a compression we
-    // were built without.
-    std::string comp = compression_of(reinterpret_cast<const unsigned char*>(reader.first_bytes.data()),
-                                      reader.first_bytes.size());
-    for (const auto& f : filters())
-      if (comp == f.name && !f.native)
-        return fail(prefix + comp + "-compressed, and this libarchive was built without " + comp);
+    if (w.entries() == entries_before)
+      if (auto e = unrecognized()) return fail(std::move(*e));
     return std::unexpected(r.error());
   }
   // Hash what libarchive did not need (tar end padding) too: the digest is of the whole file.
