@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/image/image_list.hpp"
+#include "core/image/import_request.hpp"
 
 namespace zonekit::image {
 
@@ -198,7 +199,7 @@ Error UrlSource::failure() const {
   curl_easy_getinfo(easy_, CURLINFO_REDIRECT_COUNT, &redirects);
   if (redirects > 0 && rc != CURLE_TOO_MANY_REDIRECTS && rc != CURLE_UNSUPPORTED_PROTOCOL &&
       curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective)
-    msg += " (after redirects, at " + std::string(effective).substr(0, std::string(effective).find_first_of("?#")) + ")";
+    msg += " (after redirects, at " + shown_source(effective) + ")";  // without credentials or query
   return fail(msg).error();
 }
 

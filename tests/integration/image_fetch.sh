@@ -79,6 +79,11 @@ expect_rc 1 imgadm import "$S/nope.tar.gz" --cacert "$W/ca.pem"
 expect_eq "$(cat "$ZK_TMP/err")" "imgadm: import $S/nope.tar.gz: server answered HTTP 404; check the URL" "404"
 unchanged "404"
 
+# Where a redirect led is named, without credentials or query.
+expect_rc 1 imgadm import "https://user:s3cret@127.0.0.1:$SP/redirect/1/nope.tar.gz?token=t0ken" --cacert "$W/ca.pem"
+expect_eq "$(cat "$ZK_TMP/err")" "imgadm: import $S/redirect/1/nope.tar.gz: server answered HTTP 404; check the URL (after redirects, at $S/nope.tar.gz)" "404 after a redirect"
+unchanged "404 after a redirect"
+
 t0=$(date +%s%N)
 expect_rc 1 imgadm import "$S/stall/busybox-b.tar.gz" --cacert "$W/ca.pem" --timeout 2
 ms=$((($(date +%s%N) - t0) / 1000000))
