@@ -2,7 +2,7 @@
 # and install rules. Included at the end of the top-level CMakeLists.txt.
 
 set(ZONEKIT_MAN_PAGES
-  man/zlogin.1 man/zonestat.1
+  man/zlogin.1 man/zonestat.1 man/mdata-get.1 man/mdata-list.1 man/mdata-put.1 man/mdata-delete.1
   man/zonekit.toml.5
   man/imgadm.8 man/nicadm.8 man/zoneadm.8 man/zoneadmd.8 man/zonecfg.8)
 foreach(page IN LISTS ZONEKIT_MAN_PAGES)

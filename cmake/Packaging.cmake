@@ -23,4 +23,22 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion")
 
+# The Ansible collection zonekit.zones (contrib/ansible), in Ansible's
+# system collection path, so that ansible-playbook finds it once the
+# package is installed.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/contrib/ansible/ansible_collections/zonekit/zones
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/ansible/collections/ansible_collections/zonekit
+        PATTERN __pycache__ EXCLUDE PATTERN output EXCLUDE)
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "${CPACK_DEBIAN_PACKAGE_SUGGESTS}, ansible-core")
+# `cmake --build build --target ansible-collection` builds the collection
+# as a tarball for ansible-galaxy (build/zonekit-zones-<version>.tar.gz).
+find_program(ANSIBLE_GALAXY ansible-galaxy)
+if(ANSIBLE_GALAXY)
+  add_custom_target(ansible-collection
+    COMMAND ${ANSIBLE_GALAXY} collection build --force --output-path ${CMAKE_BINARY_DIR}
+            ${CMAKE_SOURCE_DIR}/contrib/ansible/ansible_collections/zonekit/zones
+    COMMENT "Building the zonekit.zones Ansible collection"
+    VERBATIM)
+endif()
+
 include(CPack)

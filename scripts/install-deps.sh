@@ -8,6 +8,7 @@ pkgs=(
   busybox-static jq iproute2 iputils-ping nftables util-linux procps
   mandoc man-db bash-completion zsh fish dpkg-dev file
   e2fsprogs xfsprogs quota python3 python3-prometheus-client openssl
+  ansible-core pylint pycodestyle yamllint python3-voluptuous
 )
 missing=()
 for p in "${pkgs[@]}"; do

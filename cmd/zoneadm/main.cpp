@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cmd/zoneadm/apply_cmd.hpp"
 #include "core/manifest/schema.hpp"
 #include "core/manifest/docs.hpp"
 #include "core/ops/cli_parse.hpp"
@@ -119,6 +120,8 @@ int main(int argc, char** argv) {
   log->add_flag("--raw", raw_log, "pass control characters through to a terminal as they are");
   auto* explain = app.add_subcommand("explain", "describe a manifest property");
   explain->add_option("property", prop, "e.g. max_physical_memory or nics.ips")->required();
+  cli::ApplyArgs apply_args;
+  auto* apply = cli::add_apply(app, apply_args);
 
   if (ops::is_complete_request(argc, argv)) return ops::run_complete(app, argc, argv, ops::store_live());
   if (argc == 3 && (std::string(argv[1]) == "-z" || std::string(argv[1]) == "--zone")) {
@@ -140,6 +143,7 @@ int main(int argc, char** argv) {
     std::cout << text;
     return 0;
   }
+  if (apply->parsed()) return cli::run_apply(apply_args);
   if (validate->parsed()) {
     auto text = cli::read_input(file);
     if (!text) return report(text.error());
@@ -168,6 +172,7 @@ int main(int argc, char** argv) {
     auto doc = ops::create(*st, *text, file == "-" ? "<stdin>" : file);
     if (!doc) return report(doc.error());
     std::cout << (*doc)["uuid"].get<std::string>() << "\n";
+    if (auto note = ops::stored_only_note(*doc); !note.empty()) cli::print_note(kTool, note);
     return 0;
   }
   if (list->parsed()) {
@@ -198,8 +203,8 @@ int main(int argc, char** argv) {
     } else {
       json j = {{"uuid", v->uuid}, {"alias", v->doc.value("alias", json())}, {"state", v->state}};
       for (const char* k : {"pid", "boot_timestamp", "boot_ms", "restarts", "exit_status", "exit_code",
-                            "exit_signal", "exit_timestamp", "error", "zonepath", "uid_base", "create_timestamp",
-                            "last_modified"})
+                            "exit_signal", "exit_timestamp", "error", "zonepath", "user_script_exit_status",
+                            "provision_error", "uid_base", "create_timestamp", "last_modified"})
         if (v->doc.contains(k)) j[k] = v->doc[k];
       if (auto usage = ops::zonestat::usage_of(*st, v->uuid); usage) j["usage"] = *usage;
       if (v->doc.contains("quota")) j["quota"] = v->doc["quota"];

@@ -59,7 +59,14 @@ Result<std::optional<ImageInfo>> with_digest(const std::string& root, const std:
   return std::optional<ImageInfo>{};
 }
 
-ImportResult existing(ImageInfo info) {
+// The image of this source already in the store. A caller that asked
+// for a uuid of its own (zoneadm apply's kind: image) gets it only if it
+// is that image: one source is never two images.
+Result<ImportResult> existing(ImageInfo info, const ImportOptions& opts) {
+  if (!opts.uuid.empty() && info.uuid != opts.uuid)
+    return fail("this source is already imported as image " + info.uuid + " (" + info.name +
+                (info.version.empty() ? "" : " " + info.version) + "), not as " + opts.uuid +
+                "; use that uuid, or delete that image first");
   ImportResult r;
   static_cast<ImageInfo&>(r) = std::move(info);
   r.existing = true;
@@ -73,10 +80,11 @@ std::string lower(std::string s) {
 
 Result<ImportResult> import_impl(const std::string& root, const std::string& source, const ImportOptions& opts) {
   SourceSpec spec = ZK_TRY(check_import(source, opts));
+  if (!opts.uuid.empty() && !is_uuid(opts.uuid))
+    return fail("uuid " + opts.uuid + " is not a lower-case UUID", ErrorKind::Invalid);
   const std::string want = opts.sha256.empty() ? "" : "sha256:" + lower(opts.sha256);
   // With --sha256 the digest is known before a byte is read.
-  if (auto found = ZK_TRY(with_digest(root, want))) return existing(std::move(*found));
-
+  if (auto found = ZK_TRY(with_digest(root, want))) return existing(std::move(*found), opts);
   ImageInfo info;
   std::unique_ptr<ByteSource> stream;
   UniqueFd src;
@@ -116,7 +124,7 @@ Result<ImportResult> import_impl(const std::string& root, const std::string& sou
     stream = ZK_TRY(UrlSource::open(spec.text, spec.shown, opts.fetch, opts.max_source_bytes));
   }
 
-  info.uuid = new_uuid();
+  info.uuid = opts.uuid.empty() ? new_uuid() : opts.uuid;
   info.created = now_iso8601();
   const std::string images = images_dir(root);
   const std::string incoming = images + "/" + kIncoming + info.uuid;
@@ -196,7 +204,7 @@ Result<ImportResult> import_impl(const std::string& root, const std::string& sou
 
   // Already there (an earlier import, or a concurrent one that finished
   // first): the unpacked copy goes, with its lock, when guard does.
-  if (auto found = ZK_TRY(with_digest(root, info.source_digest))) return existing(std::move(*found));
+  if (auto found = ZK_TRY(with_digest(root, info.source_digest))) return existing(std::move(*found), opts);
   // The tree reaches the disk before image.json makes it an image.
   {
     UniqueFd d(::open(incoming.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -206,8 +214,9 @@ Result<ImportResult> import_impl(const std::string& root, const std::string& sou
   {
     FileLock lock = ZK_TRY(lock_store(root, FileLock::Mode::Exclusive));
     // Decided under the lock the rename holds: one source, one image.
-    if (auto found = ZK_TRY(with_digest(root, info.source_digest))) return existing(std::move(*found));
+    if (auto found = ZK_TRY(with_digest(root, info.source_digest))) return existing(std::move(*found), opts);
     const std::string final_dir = images + "/" + info.uuid;
+    if (fs::exists(final_dir)) return fail("image " + info.uuid + " is already imported");
     if (::chmod(incoming.c_str(), 0755) < 0) return sys_error("chmod", incoming);
     if (::rename(incoming.c_str(), final_dir.c_str()) < 0) return sys_error("rename", final_dir);
     guard.armed = false;

@@ -51,6 +51,7 @@ struct ImportOptions {
   std::string sha256;         // expected sha256 (hex) of the source's bytes (file, stdin, download); "": unchecked
   uint64_t max_source_bytes = 16ULL << 30;  // the most read from a file, stdin or download
   FetchOptions fetch;
+  std::string uuid;           // the image's uuid (zoneadm apply's kind: image documents); default: a random one
   bool progress = false;      // call on_progress (core never prints; imgadm prints it on a tty)
   std::function<void(const ImportProgress&)> on_progress;
   Limits limits;

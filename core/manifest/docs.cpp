@@ -45,6 +45,7 @@ std::string facts(const Property& p) {
   }
   if (std::string d = default_text(p); !d.empty()) s += "; default " + d;
   if (p.required) s += "; required";
+  if (p.stored_only) s += "; stored, not acted on";
   return s + "; " + update_text(p);
 }
 
@@ -79,7 +80,8 @@ std::string template_yaml(std::string_view brand_in) {
   out += "# `zoneadm explain PROPERTY`. Uncomment and edit what you need, then\n";
   out += "# `zonecfg validate FILE` and `zoneadm create -f FILE`.\n";
   for (const Property* p : children("")) {
-    if (p->update == Update::ReadOnly || p->deprecated) continue;
+    // vmadm keys zonekit only stores mean nothing to a new manifest.
+    if (p->update == Update::ReadOnly || p->deprecated || p->stored_only) continue;
     bool active = p->in_template || (p->path == "image_uuid" && brand == kBrandImage);
     out += "\n# " + p->doc + ".\n# " + facts(*p) + ".\n";
     if (p->type == Type::ObjectList) {
@@ -296,9 +298,10 @@ std::string explain(std::string_view path_in) {
   if (p->deprecated) out += "  deprecated: normalised to the newer form at create\n";
   if (!p->example.is_null()) out += "  example: " + leaf(p->path) + ": " + yaml_flow(p->example) + "\n";
   if (p->type == Type::ObjectList) {
-    out += "  entries have:";
-    for (const Property* k : children(p->path)) out += " " + leaf(k->path);
-    out += "\n";
+    std::string acted, stored;
+    for (const Property* k : children(p->path)) (k->stored_only ? stored : acted) += " " + leaf(k->path);
+    out += "  entries have:" + acted + "\n";
+    if (!stored.empty()) out += "  stored, not acted on (vmadm):" + stored + "\n";
   }
   return out;
 }

@@ -106,10 +106,15 @@ std::vector<Property> build() {
 
       // Metadata.
       {.path = "customer_metadata", .type = Map, .update = Update::Live,
-       .doc = "Key/value data for the zone's owner", .min = 0, .max = 1024,
+       .doc = "Key/value data for the zone's owner: the zone reads it with mdata-get and changes it with "
+              "mdata-put (zoneadmd(8)); at each boot root_authorized_keys becomes /root/.ssh/authorized_keys "
+              "and user-script runs once",
+       .min = 0, .max = 1024,
        .example = {{"role", "web"}}},
       {.path = "internal_metadata", .type = Map, .update = Update::Live,
-       .doc = "Key/value data for the operator", .min = 0, .max = 1024,
+       .doc = "Key/value data for the operator; the zone reads keys ending in _pw and those of "
+              "internal_metadata_namespaces, read-only",
+       .min = 0, .max = 1024,
        .example = {{"backup", "nightly"}}},
       {.path = "tags", .type = Map, .update = Update::Live,
        .doc = "Key/value labels for finding zones (zoneadm list tags.K=V)", .min = 0, .max = 1024,
@@ -182,6 +187,138 @@ std::vector<Property> build() {
        .doc = "Extra source addresses or CIDRs the zone may send from", .min = 0, .max = 64,
        .example = json::array({"10.0.0.64/28"})},
 
+
+      // vmadm(8) properties stored verbatim and shown by get, not acted on.
+      {.path = "internal_metadata_namespaces", .type = List, .item = String, .update = Update::Live,
+       .doc = "Key prefixes (\"NS\" for keys \"NS:...\") that zones read from internal_metadata, read-only",
+       .min = 0, .max = 64, .example = json::array({"ops"})},
+      {.path = "archive_on_delete", .type = Bool, .update = Update::Live,
+       .doc = "Keep a copy of the zone's configuration when it is deleted (SmartOS)", .stored_only = true},
+      {.path = "billing_id", .type = String, .update = Update::Live,
+       .doc = "Billing identifier for external bookkeeping", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "bhyve_extra_opts", .type = String, .update = Update::Live,
+       .doc = "Extra bhyve arguments of a hardware VM (bhyve)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "boot", .type = String, .update = Update::Live,
+       .doc = "Boot order of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "bootrom", .type = String, .update = Update::Live,
+       .doc = "Boot ROM of a hardware VM (bhyve)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "cpu_type", .type = String, .update = Update::Live,
+       .doc = "Emulated CPU of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "datasets", .type = Any, .update = Update::Live,
+       .doc = "ZFS datasets delegated to the zone", .stored_only = true},
+      {.path = "delegate_dataset", .type = Bool, .update = Update::CreateOnly,
+       .doc = "Delegate a ZFS dataset to the zone (zonekit has no ZFS)", .stored_only = true},
+      {.path = "disks", .type = Any, .update = Update::Live,
+       .doc = "Virtual disks of a hardware VM (kvm, bhyve)", .stored_only = true},
+      {.path = "disk_driver", .type = String, .update = Update::Live,
+       .doc = "Default disk model of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "do_not_inventory", .type = Bool, .update = Update::Live,
+       .doc = "Hide the zone from external management tools", .stored_only = true},
+      {.path = "docker", .type = Bool, .update = Update::Live,
+       .doc = "Docker semantics for the zone (SmartOS lx)", .stored_only = true},
+      {.path = "firewall_enabled", .type = Bool, .update = Update::Live,
+       .doc = "Apply fwadm(8) firewall rules to the zone (SmartOS)", .stored_only = true},
+      {.path = "flexible_disk_size", .type = Int, .update = Update::Live,
+       .doc = "Space limit of a hardware VM's disks (bhyve)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "fs_allowed", .type = String, .update = Update::NextBoot,
+       .doc = "File system types the zone may mount (illumos zone.fs-allowed)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "indestructible_delegated", .type = Bool, .update = Update::Live,
+       .doc = "ZFS hold on the delegated dataset (SmartOS)", .stored_only = true},
+      {.path = "indestructible_zoneroot", .type = Bool, .update = Update::Live,
+       .doc = "ZFS hold on the zone root (SmartOS)", .stored_only = true},
+      {.path = "kernel_version", .type = String, .update = Update::Live,
+       .doc = "Linux version an lx zone emulates (SmartOS)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "limit_priv", .type = String, .update = Update::NextBoot,
+       .doc = "illumos privileges of the zone (zonekit uses its own capability set)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "maintain_resolvers", .type = Bool, .update = Update::Live,
+       .doc = "Rewrite resolv.conf when resolvers change (zonekit rewrites it at every boot)", .stored_only = true},
+      {.path = "max_msg_ids", .type = Int, .update = Update::Live,
+       .doc = "illumos System V message queue limit", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "max_sem_ids", .type = Int, .update = Update::Live,
+       .doc = "illumos System V semaphore limit", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "max_shm_ids", .type = Int, .update = Update::Live,
+       .doc = "illumos System V shared memory segment limit", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "max_shm_memory", .type = Int, .update = Update::Live,
+       .doc = "illumos System V shared memory limit in MiB", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "mdata_exec_timeout", .type = Int, .update = Update::CreateOnly,
+       .doc = "Timeout of SmartOS's user-script service in seconds (zonekit's user-script runs until it exits)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "nic_driver", .type = String, .update = Update::Live,
+       .doc = "Default nic model of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "nowait", .type = Bool, .update = Update::CreateOnly,
+       .doc = "Consider provisioning done at first boot (SmartOS)", .stored_only = true},
+      {.path = "owner_uuid", .type = Uuid, .update = Update::Live,
+       .doc = "Owner for external bookkeeping", .stored_only = true},
+      {.path = "package_name", .type = String, .update = Update::Live,
+       .doc = "Package name for external bookkeeping (Triton)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "package_version", .type = String, .update = Update::Live,
+       .doc = "Package version for external bookkeeping (Triton)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "qemu_extra_opts", .type = String, .update = Update::Live,
+       .doc = "Extra qemu arguments of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "qemu_opts", .type = String, .update = Update::Live,
+       .doc = "qemu arguments of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "ram", .type = Int, .update = Update::Live,
+       .doc = "Memory of a hardware VM in MiB (zonekit uses max_physical_memory; list shows it as ram)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "server_uuid", .type = Uuid, .update = Update::CreateOnly,
+       .doc = "Compute node the zone was placed on (Triton)", .stored_only = true},
+      {.path = "spice_opts", .type = String, .update = Update::Live,
+       .doc = "SPICE options of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "spice_password", .type = String, .update = Update::Live,
+       .doc = "SPICE password of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "spice_port", .type = Int, .update = Update::Live,
+       .doc = "SPICE port of a hardware VM (kvm)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "vcpus", .type = Int, .update = Update::Live,
+       .doc = "Virtual CPUs of a hardware VM", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "vga", .type = String, .update = Update::Live,
+       .doc = "Emulated graphics of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "virtio09", .type = Bool, .update = Update::Live,
+       .doc = "Show virtio 0.9 devices to a hardware VM (bhyve)", .stored_only = true},
+      {.path = "virtio1", .type = Bool, .update = Update::Live,
+       .doc = "Show virtio 1.0 devices to a hardware VM (bhyve)", .stored_only = true},
+      {.path = "virtio_txburst", .type = Int, .update = Update::Live,
+       .doc = "virtio tx burst of a hardware VM (kvm)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "virtio_txtimer", .type = Int, .update = Update::Live,
+       .doc = "virtio tx timer of a hardware VM (kvm)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "vnc_password", .type = String, .update = Update::Live,
+       .doc = "VNC password of a hardware VM", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "vnc_port", .type = Int, .update = Update::Live,
+       .doc = "VNC port of a hardware VM", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "zfs_data_compression", .type = String, .update = Update::Live,
+       .doc = "Compression of the delegated dataset (ZFS)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "zfs_data_recsize", .type = Int, .update = Update::Live,
+       .doc = "Record size of the delegated dataset (ZFS)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "zfs_filesystem_limit", .type = Int, .update = Update::Live,
+       .doc = "Limit on ZFS file systems under the zone", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "zfs_root_compression", .type = String, .update = Update::Live,
+       .doc = "Compression of the zone root (ZFS)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "zfs_root_recsize", .type = Int, .update = Update::Live,
+       .doc = "Record size of the zone root (ZFS)", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "zfs_snapshot_limit", .type = Int, .update = Update::Live,
+       .doc = "Limit on ZFS snapshots of the zone", .min = 0, .max = int64_t{1} << 40, .stored_only = true},
+      {.path = "zonename", .type = String, .update = Update::CreateOnly,
+       .doc = "illumos zone name (zonekit names zones by uuid and alias)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "zpool", .type = String, .update = Update::CreateOnly,
+       .doc = "ZFS pool of the zone (zonekit uses its store directory)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "nics[].allow_restricted_traffic", .type = Bool, .update = Update::Live,
+       .doc = "Let the nic send traffic other than IPv4, IPv6 and ARP (SmartOS)", .stored_only = true},
+      {.path = "nics[].allow_unfiltered_promisc", .type = Bool, .update = Update::Live,
+       .doc = "Let a hardware VM's nic use several MAC addresses", .stored_only = true},
+      {.path = "nics[].allowed_dhcp_cids", .type = Any, .update = Update::Live,
+       .doc = "DHCP client identifiers the nic may use", .stored_only = true},
+      {.path = "nics[].blocked_outgoing_ports", .type = Any, .update = Update::Live,
+       .doc = "Ports the nic may not send to (SmartOS)", .stored_only = true},
+      {.path = "nics[].dhcp_server", .type = Bool, .update = Update::Live,
+       .doc = "Old form of allow_dhcp_spoofing (SmartOS)", .stored_only = true},
+      {.path = "nics[].model", .type = String, .update = Update::Live,
+       .doc = "Emulated nic of a hardware VM (kvm)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "nics[].network_uuid", .type = Uuid, .update = Update::Live,
+       .doc = "Network for external bookkeeping (Triton)", .stored_only = true},
+      {.path = "nics[].vrrp_primary_ip", .type = String, .update = Update::Live,
+       .doc = "VRRP source address (SmartOS)", .min = 0, .max = 4096, .stored_only = true},
+      {.path = "nics[].vrrp_vrid", .type = Int, .update = Update::Live,
+       .doc = "VRRP virtual router id (SmartOS)", .min = 0, .max = 255, .stored_only = true},
+      {.path = "filesystems[].raw", .type = String, .update = Update::Live,
+       .doc = "Raw device of a mounted file system (illumos)", .min = 0, .max = 4096, .stored_only = true},
+
       // Read-only: assigned or derived by zonekit, shown by `zoneadm get`.
       {.path = "create_timestamp", .type = Timestamp, .update = Update::ReadOnly,
        .doc = "When the zone was created (ISO 8601 UTC)", .min = 1, .max = 64},
@@ -201,6 +338,24 @@ std::vector<Property> build() {
        .doc = "Exit status of the zone's last init (128+N for signal N)", .min = -1, .max = 255},
       {.path = "exit_timestamp", .type = Timestamp, .update = Update::ReadOnly,
        .doc = "When the zone's init last exited (ISO 8601 UTC)", .min = 1, .max = 64},
+      {.path = "hvm", .type = Bool, .update = Update::ReadOnly,
+       .doc = "Whether the zone is a hardware VM (vmadm; always false here)"},
+      {.path = "type", .type = String, .update = Update::ReadOnly,
+       .doc = "vmadm's zone type: OS for every zonekit zone", .min = 1, .max = 8},
+      {.path = "zoneid", .type = Any, .update = Update::ReadOnly, .doc = "illumos zone id (vmadm; not kept)"},
+      {.path = "zonedid", .type = Any, .update = Update::ReadOnly, .doc = "illumos zone debug id (vmadm; not kept)"},
+      {.path = "snapshots", .type = Any, .update = Update::ReadOnly, .doc = "ZFS snapshots of the zone (vmadm; not kept)"},
+      {.path = "free_space", .type = Any, .update = Update::ReadOnly, .doc = "Unallocated disk space of a bhyve VM (vmadm; not kept)"},
+      {.path = "transition_to", .type = Any, .update = Update::ReadOnly, .doc = "State a zone is moving to (vmadm; not kept)"},
+      {.path = "transition_expire", .type = Any, .update = Update::ReadOnly, .doc = "When a transition times out (vmadm; not kept)"},
+      {.path = "platform_buildstamp", .type = Any, .update = Update::ReadOnly, .doc = "SmartOS platform build (vmadm; not kept)"},
+      {.path = "zlog_mode", .type = Any, .update = Update::ReadOnly, .doc = "Log mode of a docker zone (vmadm; not kept)"},
+      {.path = "v", .type = Any, .update = Update::ReadOnly, .doc = "vmadm object version (not kept)"},
+      {.path = "user_script_exit_status", .type = Int, .update = Update::ReadOnly,
+       .doc = "Exit status of this boot's user-script (absent while it runs or when there is none)",
+       .min = -1, .max = 255},
+      {.path = "provision_error", .type = String, .update = Update::ReadOnly,
+       .doc = "Why root_authorized_keys or user-script could not be applied at this boot", .min = 0, .max = 65536},
       {.path = "uid_base", .type = Int, .update = Update::ReadOnly,
        .doc = "First host uid and gid of the zone's 65536-id range", .min = 0,
        .max = int64_t{4294967295} - 65536},
@@ -306,6 +461,7 @@ std::string scalar_type_name(Type t, const Property& p) {
     case Map: return "object of string keys to strings, numbers or booleans";
     case RouteMap: return "object of destination to gateway";
     case ObjectList: return "list of objects";
+    case Any: return "any JSON value";
   }
   return "value";
 }
@@ -325,6 +481,29 @@ std::string type_name(const Property& p) {
     return "list of " + s + "s";
   }
   return scalar_type_name(p.type, p);
+}
+
+std::vector<std::string> stored_only_keys(const nlohmann::json& doc) {
+  std::vector<std::string> out;
+  if (!doc.is_object()) return out;
+  for (const auto& p : schema()) {
+    if (!p.stored_only) continue;
+    size_t br = p.path.find("[].");
+    if (br == std::string::npos) {
+      if (doc.contains(p.path) && !doc[p.path].is_null()) out.push_back(p.path);
+      continue;
+    }
+    std::string list = p.path.substr(0, br), leaf = p.path.substr(br + 3);
+    auto it = doc.find(list);
+    if (it == doc.end() || !it->is_array()) continue;
+    for (const auto& item : *it)
+      if (item.is_object() && item.contains(leaf) && !item[leaf].is_null()) {
+        out.push_back(p.path);
+        break;
+      }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::string nearest(std::string_view name, const std::vector<std::string>& candidates) {

@@ -40,6 +40,7 @@ enum class Type {
   Map,         // flat object: string key -> string, number or bool
   RouteMap,    // object: destination CIDR/IP -> gateway IP or "nics[N]"
   ObjectList,  // array of objects; sub-properties are "<path>[].<name>"
+  Any,         // any JSON value, stored as given (vmadm properties zonekit does not act on)
 };
 
 enum class Update {
@@ -74,6 +75,9 @@ struct Property {
   bool in_template = false;      // written uncommented in `zonecfg template`
   bool deprecated = false;       // accepted, normalised to a newer form
   bool required = false;         // within its object (nics[].nic_tag)
+  // A vmadm(8) property that zonekit accepts and stores verbatim (zoneadm
+  // get shows it) but does not act on; create says which were given.
+  bool stored_only = false;
 };
 
 // THE single source of truth, in documentation order.
@@ -97,6 +101,10 @@ std::vector<std::string> property_names(bool include_read_only);
 // Human words: "integer", "list of IPv4 or IPv6 CIDRs", "live", ...
 std::string type_name(const Property& p);
 std::string_view update_name(Update u);
+
+// The top-level keys of doc that are stored but not acted on (stored_only),
+// with the nested ones as "nics[].model"; sorted, each once.
+std::vector<std::string> stored_only_keys(const nlohmann::json& doc);
 
 // The nearest of `candidates` to `name` by edit distance, or "" if none is
 // close enough to be a plausible typo.

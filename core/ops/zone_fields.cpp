@@ -7,6 +7,7 @@ using nlohmann::json;
 const std::vector<FieldInfo>& zone_fields() {
   static const std::vector<FieldInfo> f = {
       {"uuid", "UUID"},
+      {"type", "TYPE"},
       {"alias", "ALIAS"},
       {"brand", "BRAND"},
       {"ram", "RAM", true},
@@ -37,6 +38,7 @@ const std::vector<FieldInfo>& zone_fields() {
       {"tags.", "TAGS"},
       {"customer_metadata.", "CUSTOMER_METADATA"},
       {"internal_metadata.", "INTERNAL_METADATA"},
+      {"nics.", "NICS"},
   };
   return f;
 }
@@ -56,10 +58,44 @@ const json* primary_nic(const json& row) {
   return &(*it)[0];
 }
 
+// vmadm's nic fields: "ip" is the nic's first IPv4 address, without prefix.
+json nic_field(const json& nic, const std::string& key) {
+  if (!nic.is_object()) return json();
+  if (key == "ip") {
+    for (const auto& ip : nic.value("ips", json::array())) {
+      if (!ip.is_string()) continue;
+      std::string s = ip;
+      if (s.find(':') == std::string::npos) return s.substr(0, s.find('/'));
+    }
+    return json();
+  }
+  if (key == "gateway") {
+    auto gws = nic.value("gateways", json::array());
+    return gws.empty() ? json() : gws[0];
+  }
+  auto it = nic.find(key);
+  return it == nic.end() ? json() : *it;
+}
+
 }  // namespace
 
 json zone_field(const json& row, const std::string& field) {
   if (field == "ram") return row.value("max_physical_memory", json());
+  if (field == "type") return "OS";  // vmadm: OS, LX, KVM, BHYV; every zone here is an OS container
+  if (field.starts_with("nics.")) {
+    // nics.N.KEY
+    std::string rest = field.substr(5);
+    size_t dot = rest.find('.');
+    if (dot == std::string::npos || dot == 0 || dot > 3) return json();
+    size_t idx = 0;
+    for (size_t i = 0; i < dot; ++i) {
+      if (rest[i] < '0' || rest[i] > '9') return json();
+      idx = idx * 10 + size_t(rest[i] - '0');
+    }
+    auto nics = row.find("nics");
+    if (nics == row.end() || !nics->is_array() || idx >= nics->size()) return json();
+    return nic_field((*nics)[idx], rest.substr(dot + 1));
+  }
   if (field == "ip" || field == "mac" || field == "nic_tag") {
     const json* nic = primary_nic(row);
     if (!nic) return json();

@@ -19,6 +19,7 @@
 #include "core/ops/live_nics.hpp"
 #include "core/ops/zone_quota.hpp"
 #include "core/plan/zone_plan.hpp"
+#include "core/runtime/metadata_provision.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
 #include "core/store/id_ranges.hpp"
@@ -134,6 +135,15 @@ Result<json> create(store::Store& st, const std::string& text, const std::string
   return stored;
 }
 
+std::string stored_only_note(const json& stored) {
+  auto keys = manifest::stored_only_keys(stored);
+  if (keys.empty()) return "";
+  std::string name = stored.value("alias", stored.value("uuid", std::string()));
+  std::string list;
+  for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+  return "zone " + name + ": stored but not acted on: " + list;
+}
+
 std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json* derived) {
   if (!rec.error.empty()) return "corrupt";
   if (rec.incomplete) return "incomplete";
@@ -156,6 +166,12 @@ std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json*
     if (r.boot_ms >= 0) (*derived)["boot_ms"] = r.boot_ms;
     if (!r.boot_timestamp.empty()) (*derived)["restarts"] = r.restarts;
     if (q->state == "failed" && !r.error.empty()) (*derived)["error"] = r.error;
+    // This boot's metadata provisioning (runtime/metadata_provision.hpp).
+    if (q->state == "running") {
+      auto prov = runtime::read_provision_result(st.paths().run_zone_dir(rec.uuid));
+      if (prov.user_script_exit >= 0) (*derived)["user_script_exit_status"] = prov.user_script_exit;
+      if (!prov.error.empty()) (*derived)["provision_error"] = prov.error;
+    }
   }
   return q->state;
 }

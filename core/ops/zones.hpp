@@ -30,6 +30,9 @@ Result<nlohmann::json> load_manifest(const std::string& text, const std::string&
                                      const store::Store* host = nullptr);
 
 Result<nlohmann::json> create(store::Store& st, const std::string& text, const std::string& source);
+// "zone NAME: stored but not acted on: owner_uuid, nics[].model" for the
+// vmadm properties of a created zone that zonekit only stores; "" if none.
+std::string stored_only_note(const nlohmann::json& stored);
 
 Result<std::vector<ZoneView>> list(const store::Store& st);
 Result<ZoneView> view(const store::Store& st, const std::string& name);

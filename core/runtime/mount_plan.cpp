@@ -84,6 +84,8 @@ HostFacts probe_host_facts(const std::string& console_path) {
     f.top_dirs.push_back(std::move(d));
   }
   f.console_path = console_path;
+  struct stat st;
+  f.host_usr_local_sbin = lstat("/usr/local/sbin", &st) == 0 && S_ISDIR(st.st_mode);
   return f;
 }
 
@@ -194,6 +196,39 @@ std::vector<MountStep> plan_mounts(const ZoneSpec& spec, const HostFacts& facts)
     b.target = "/dev/console";
     b.attrs = kNosuid | kNoexec;
     p.push_back(b);
+  }
+
+  // The metadata doors and clients. Mount points are made without
+  // following any symlink (the image brand's root is the zone's to shape);
+  // nothing is copied into the zone's tree.
+  if (!facts.metadata_tty.empty()) {
+    MountStep f = simple(MountKind::File, "/dev/ttyS1");
+    f.mode = 0600;
+    p.push_back(f);
+    MountStep b{MountKind::BindHost};
+    b.source = facts.metadata_tty;
+    b.target = "/dev/ttyS1";
+    b.attrs = kNosuid | kNoexec;
+    p.push_back(b);
+  }
+  if (!facts.metadata_dir.empty()) {
+    MountStep b{MountKind::BindUser};
+    b.source = facts.metadata_dir;
+    b.target = "/.zonecontrol";
+    b.attrs = kRdonly | kNosuid | kNodev | kNoexec;
+    p.push_back(b);
+  }
+  if (!facts.native_sbin.empty()) {
+    MountStep b{MountKind::BindUser};
+    b.source = facts.native_sbin;
+    b.target = "/native/usr/sbin";
+    b.attrs = kRdonly | kNosuid | kNodev;
+    p.push_back(b);
+    // Sparse zones share the host's /usr: show the clients in its
+    // /usr/local/sbin through a read-only overlay (the host's files first).
+    if (!image && facts.host_usr_local_sbin && facts.native_sbin.find_first_of(",:\\") == std::string::npos)
+      p.push_back(fresh("overlay", "zkmdata", "/usr/local/sbin", MS_RDONLY | kNoSuidDev,
+                        "lowerdir=/usr/local/sbin:" + facts.native_sbin + ",userxattr"));
   }
 
   for (const auto& fsys : spec.filesystems) {

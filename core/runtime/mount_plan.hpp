@@ -51,6 +51,15 @@ struct HostFacts {
   };
   std::vector<TopDir> top_dirs;  // usr bin sbin lib lib32 lib64, in that order
   std::string console_path;      // host path of the console pty slave ("" = none)
+  // The metadata doors (metadata_door.hpp), each "" when not served:
+  std::string metadata_tty;      // host path of the pty slave that is the zone's /dev/ttyS1
+  std::string metadata_dir;      // host directory with metadata.sock -> /.zonecontrol
+  // zonekit's in-zone clients (mdata-get ...): the host directory that
+  // every zone sees read-only as /native/usr/sbin, and that sparse zones
+  // also see merged into /usr/local/sbin (on their PATH), when the host
+  // has that directory.
+  std::string native_sbin;
+  bool host_usr_local_sbin = false;
 };
 
 // Host directories shared read-only with every sparse zone.

@@ -26,6 +26,8 @@
 #include "core/runtime/attach_warmup.hpp"
 #include "core/runtime/cgroup.hpp"
 #include "core/runtime/ctl_protocol.hpp"
+#include "core/runtime/metadata_door.hpp"
+#include "core/runtime/metadata_provision.hpp"
 #include "core/runtime/network_hook.hpp"
 #include "core/runtime/rootfs.hpp"
 #include "core/runtime/run_dir.hpp"
@@ -72,6 +74,21 @@ UniqueFd open_zkinit() {
       (st.st_mode & (S_IWGRP | S_IWOTH)) || !(st.st_mode & S_IXOTH))
     return {};
   return fd;
+}
+
+// zonekit's in-zone clients (cmd/mdata), from our own directory: shown
+// read-only in every zone when root owns them and only root can change them.
+std::string native_sbin_dir() {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return {};
+  std::string path(self, static_cast<size_t>(n));
+  path = path.substr(0, path.rfind('/') + 1) + "mdata";
+  struct stat st;
+  if (lstat(path.c_str(), &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+      (st.st_mode & (S_IWGRP | S_IWOTH)))
+    return {};
+  return path;
 }
 
 struct Client {
@@ -145,6 +162,8 @@ class Supervisor {
   // console log: what zonekit did to the zone, between what the zone said.
   void note_console(const std::string& msg);
   void save_state();
+  void start_provisioning();
+  void stop_provisioning();
   void set_state(const char* s) {
     state_.state = s;
     save_state();
@@ -170,6 +189,8 @@ class Supervisor {
   int64_t kill_deadline_ = 0;
   std::deque<int64_t> restarts_;
   int exit_code_ = 0;
+  MetadataService metadata_;
+  pid_t provisioner_ = 0;
 };
 
 void Supervisor::save_state() {
@@ -219,6 +240,8 @@ Result<void> Supervisor::start() {
   init_exe_ = open_zkinit();
   ZK_TRYV(open_console());
   ZK_TRYV(open_ctl());
+  ZK_TRYVC(metadata_.open(metadata_config(spec_.zone_dir, paths_.dir, spec_.uuid, spec_.ids.host_base)),
+           "metadata");
   return boot_zone();
 }
 
@@ -273,7 +296,11 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   if (spec_.brand == "image") cfg.lower = image_lower_dir(spec_);
   cfg.hostname = spec_.hostname.empty() ? spec_.uuid.substr(0, 8) : spec_.hostname;
   cfg.domainname = spec_.dns_domain;
-  cfg.mounts = plan_mounts(spec_, probe_host_facts(slave_path_));
+  HostFacts facts = probe_host_facts(slave_path_);
+  facts.metadata_tty = metadata_.tty_path();
+  facts.metadata_dir = metadata_.socket_dir();
+  facts.native_sbin = native_sbin_dir();
+  cfg.mounts = plan_mounts(spec_, facts);
   cfg.files = ZK_TRY(etc_files(spec_));
   // Sparse zones get the host's alternatives and ld.so.cache, again only
   // when those changed since the zone last booted.
@@ -449,13 +476,47 @@ Result<void> Supervisor::boot_zone() {
   set_state("running");
   note_console("zone booted: init pid " + std::to_string(init_pid_) + " in " + std::to_string(state_.boot_ms) +
                " ms" + (state_.restarts ? " (restart " + std::to_string(state_.restarts) + ")" : ""));
+  start_provisioning();
   // Idle from here on, perhaps for months, beside a thousand others: give
   // the heap that booting used back to the kernel.
   malloc_trim(0);
   return {};
 }
 
+// root_authorized_keys and user-script, once per boot, in a child
+// (metadata_provision.hpp); its result lands in provision.json.
+void Supervisor::start_provisioning() {
+  stop_provisioning();
+  ::unlink((paths_.dir + "/provision.json").c_str());
+  const auto& doc = metadata_.manifest().get();
+  if (!doc.is_object()) return;
+  ProvisionJob job;
+  job.run_dir = paths_.dir;
+  job.init_pid = init_pid_;
+  job.zone_root = spec_.ids.host_base;
+  job.console_fd = slave_.get();
+  auto cm = doc.value("customer_metadata", nlohmann::json::object());
+  if (cm.is_object() && cm.contains("root_authorized_keys")) {
+    job.has_keys = true;
+    job.keys = metadata_text(cm["root_authorized_keys"]);
+  }
+  if (cm.is_object() && cm.contains("user-script")) {
+    job.has_script = true;
+    job.script = metadata_text(cm["user-script"]);
+  }
+  provisioner_ = start_provisioner(job);
+}
+
+void Supervisor::stop_provisioning() {
+  if (provisioner_ <= 0) return;
+  ::kill(provisioner_, SIGKILL);
+  waitpid(provisioner_, nullptr, 0);
+  provisioner_ = 0;
+}
+
 void Supervisor::teardown(const char* final_state) {
+  stop_provisioning();
+  metadata_.reset_connections();
   if (cg_ && !spec_.cgroup_path.empty()) {
     (void)cg_->kill_all(spec_.cgroup_path);
     (void)cg_->destroy(spec_.cgroup_path);
@@ -470,6 +531,7 @@ void Supervisor::teardown(const char* final_state) {
         net.nics.push_back(nic);
   state_.network_clean = teardown_network(net).has_value();
   ::unlink(paths_.ctl().c_str());
+  if (metadata_.is_open()) (void)fs::remove_tree(metadata_.socket_dir());
   state_.init_pid = 0;
   note_console(std::string("zone ") + final_state);
   set_state(final_state);
@@ -486,6 +548,7 @@ void Supervisor::on_init_exit(int status) {
   note_console(exit_text(status));
   kill_deadline_ = 0;
   if (!spec_.cgroup_path.empty()) (void)cg_->kill_all(spec_.cgroup_path);
+  stop_provisioning();
   bool again = false;
   if (reboot_requested_) {
     reboot_requested_ = false;
@@ -531,7 +594,13 @@ void Supervisor::on_sigchld() {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    if (pid == init_pid_) on_init_exit(status);
+    if (pid == init_pid_) {
+      on_init_exit(status);
+    } else if (pid == provisioner_) {
+      provisioner_ = 0;  // its result is in provision.json (zoneadm info reads it)
+    } else {
+      (void)metadata_.on_child_exit(pid, status);
+    }
   }
 }
 
@@ -658,15 +727,22 @@ Result<void> Supervisor::loop() {
     pfds.push_back({ctl_.get(), POLLIN, 0});
     pfds.push_back({master_.get(), POLLIN, 0});
     for (auto& c : clients_) pfds.push_back({c->fd.get(), POLLIN, 0});
+    const size_t clients_end = pfds.size();
+    int64_t now = mono_ms();
+    metadata_.add_pollfds(pfds, now);
     int timeout = -1;
-    if (kill_deadline_) timeout = static_cast<int>(std::max<int64_t>(0, kill_deadline_ - mono_ms()));
+    if (kill_deadline_) timeout = static_cast<int>(std::max<int64_t>(0, kill_deadline_ - now));
+    if (int md = metadata_.timeout_ms(now); md >= 0 && (timeout < 0 || md < timeout)) timeout = md;
     int r = poll(pfds.data(), pfds.size(), timeout);
     if (r < 0 && errno != EINTR) return sys_error("poll", "");
     if (kill_deadline_ && mono_ms() >= kill_deadline_) {
       kill_deadline_ = 0;
       if (init_pid_) ::kill(init_pid_, SIGKILL);
     }
-    if (r <= 0) continue;
+    if (r < 0) continue;
+    // Metadata first: its timers run even when poll only timed out.
+    metadata_.on_poll(pfds, mono_ms());
+    if (r == 0) continue;
     if (pfds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       bool chld = false;
@@ -678,7 +754,7 @@ Result<void> Supervisor::loop() {
       if (done_) break;
     }
     if (pfds[2].revents & POLLIN) pump_console();
-    for (size_t i = 0; i < clients_.size(); ++i)
+    for (size_t i = 0; i < clients_.size() && 3 + i < clients_end; ++i)
       if (pfds[3 + i].revents & (POLLIN | POLLHUP | POLLERR)) handle_client_input(*clients_[i]);
     if (done_) break;
     std::erase_if(clients_, [](const auto& c) { return !c->fd; });

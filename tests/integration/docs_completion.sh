@@ -41,7 +41,7 @@ expect_completion() {
   expect_eq "$got" "$want" "completion of '$line'"
 }
 
-expect_completion "zoneadm " create validate list get info update delete boot halt shutdown reboot wait recover log explain
+expect_completion "zoneadm " create validate list get info update delete boot halt shutdown reboot wait recover log explain apply
 expect_completion "zoneadm re" reboot recover
 expect_completion "zoneadm boot " db01 web01
 expect_completion "zoneadm boot w" web01

@@ -140,7 +140,7 @@ echo "$attempts escape attempts blocked"
 # what the zone sees instead
 expect_eq "$(zlogin $U ls /proc/self/fd | tr '\n' ' ')" "0 1 2 3 " "fds of a zlogin command"
 expect_eq "$(zlogin $U ls /dev | tr '\n' ' ')" \
-  "console fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " "zone /dev"
+  "console fd full mqueue null ptmx pts random shm stderr stdin stdout tty ttyS1 urandom zero " "zone /dev"
 expect_eq "$(zlogin $U hostname)" zone7 "zone hostname after attempts"
 leak=$(zlogin $U cat /proc/self/cgroup /proc/1/cgroup | grep -v ':/$' || true)
 [ -z "$leak" ] || zk_fail "the zone sees host cgroup paths: $leak"

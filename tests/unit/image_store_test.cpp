@@ -241,3 +241,28 @@ TEST_CASE("--max-size bounds what is read from a file") {
         "import " + tar + ": " + tar + ": larger than the 64.0K limit; raise --max-size");
   CHECK_FALSE(zk_test::lexists(s.root + "/images"));
 }
+
+TEST_CASE("a requested uuid (zoneadm apply) and one source, one image") {
+  Store s;
+  std::string tar = s.top + "/t.tar";
+  zk_test::write_file(tar, zk_test::build_tar({{.path = "f", .data = "1"}}));
+  ImportOptions o;
+  o.uuid = "5e1f0000-0000-4000-8000-000000000001";
+  auto a = image::import(s.root, tar, o);
+  REQUIRE(a);
+  CHECK(a->uuid == o.uuid);
+  CHECK_FALSE(a->existing);
+  // Again with that uuid: that image, nothing written.
+  auto again = image::import(s.root, tar, o);
+  REQUIRE(again);
+  CHECK(again->existing);
+  CHECK(again->uuid == o.uuid);
+  // The same source under another uuid is refused, naming the image it is.
+  ImportOptions other;
+  other.uuid = "5e1f0000-0000-4000-8000-000000000002";
+  auto r = image::import(s.root, tar, other);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() == "import " + tar + ": this source is already imported as image " + o.uuid +
+                                   " (t), not as " + other.uuid + "; use that uuid, or delete that image first");
+  CHECK(list(s.root)->size() == 1);
+}

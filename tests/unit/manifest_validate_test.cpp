@@ -41,7 +41,7 @@ struct Case {
 const std::vector<Case> kBadCreates = {
     {R"({"max_phisical_memory": 512})",
      {R"(max_phisical_memory: unknown property (did you mean "max_physical_memory"?))"}},
-    {R"({"zonename": "x"})", {"zonename: unknown property"}},
+    {R"({"frobnicate": "x"})", {"frobnicate: unknown property"}},
     {R"({"max_physical_memory": -5})", {"max_physical_memory: -5 is below the minimum 1"}},
     {R"({"max_physical_memory": 256.5})", {"max_physical_memory: 256.5 is not an integer"}},
     {R"({"max_physical_memory": 256.0})", {"max_physical_memory: 256.0 is not an integer"}},
