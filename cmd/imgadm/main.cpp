@@ -10,6 +10,7 @@
 
 #include "core/image/image_list.hpp"
 #include "core/image/image_store.hpp"
+#include "core/image/import_request.hpp"
 #include "core/ops/cli_parse.hpp"
 #include "core/ops/complete.hpp"
 
@@ -53,22 +54,51 @@ struct ProgressLine {
   }
 };
 
-int do_import(const std::string& source, const std::string& name, const std::string& version) {
+struct ImportArgs {
+  std::string source, name, version, sha256, cacert, max_size;
+  int timeout_s = 30;
+};
+
+int do_import(const ImportArgs& a) {
   img::ImportOptions opts;
-  opts.name = name;
-  opts.version = version;
+  opts.name = a.name;
+  opts.version = a.version;
+  opts.sha256 = a.sha256;
+  opts.fetch.cacert = a.cacert;
+  opts.fetch.timeout_s = a.timeout_s;
+  if (!a.max_size.empty()) {
+    auto max = img::parse_size(a.max_size);
+    if (!max) {
+      std::cerr << "imgadm: import: --max-size: " << max.error().message() << "\n";
+      return kExitUsage;
+    }
+    opts.max_source_bytes = *max;
+  }
+  auto spec = img::check_import(a.source, opts);
+  if (!spec) {
+    std::cerr << "imgadm: import " << img::shown_source(a.source) << ": " << spec.error().message() << "\n";
+    return kExitUsage;
+  }
   ProgressLine line;
   if (isatty(STDERR_FILENO)) {
     opts.progress = true;
     opts.on_progress = [&](const img::ImportProgress& p) { line(p); };
   }
-  auto r = img::import(store_root(), source, opts);
+  auto r = img::import(store_root(), a.source, opts);
   line.end();
   if (!r) {
     report(r.error());
     return kExitFail;  // a bad source is a failed import, not a usage error
   }
-  for (const auto& w : r->warnings) std::cerr << "imgadm: warning: " << w << "\n";
+  if (r->existing) {
+    std::string label = r->name + (r->version.empty() ? "" : " " + r->version);
+    std::cerr << "imgadm: " << spec->shown << ": already imported as " << r->uuid << " (" << label << ")";
+    if ((!a.name.empty() && a.name != r->name) || (!a.version.empty() && a.version != r->version))
+      std::cerr << "; --name and --version do not rename it (delete it and import again for that)";
+    std::cerr << "\n";
+  } else {
+    for (const auto& w : r->warnings) std::cerr << "imgadm: warning: " << w << "\n";
+  }
   std::cout << r->uuid << "\n";
   return kExitOk;
 }
@@ -77,7 +107,7 @@ int do_list(bool no_header, bool parsable, bool json, const std::string& fields_
   std::vector<std::string> fields;
   if (!fields_csv.empty()) {
     auto f = img::parse_list_fields(fields_csv);
-    if (!f) return report(f.error());
+    if (!f) return report(std::move(f.error()).wrap("list -o"));
     fields = *f;
   }
   auto images = img::list(store_root());
@@ -112,11 +142,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version,-V", std::string("imgadm (zonekit) ") + ZONEKIT_VERSION);
   app.require_subcommand(1);
 
-  std::string source, name, version;
+  ImportArgs ia;
   auto* import = app.add_subcommand("import", "Import a rootfs tarball, a directory, an OCI layout or a docker save tarball");
-  import->add_option("source", source, "FILE or DIR")->required();
-  import->add_option("--name", name, "image name (default: from the source)");
-  import->add_option("--version", version, "image version");
+  import->add_option("source", ia.source, "FILE, DIR, - (standard input) or https:// URL")->required();
+  import->add_option("--name", ia.name, "image name (default: from the source)");
+  import->add_option("--version", ia.version, "image version");
+  import->add_option("--sha256", ia.sha256, "the source's expected sha256 (64 hex digits), checked before the image appears");
+  import->add_option("--cacert", ia.cacert, "CA bundle to trust for https (default: $CURL_CA_BUNDLE, $SSL_CERT_FILE, the system's)");
+  import->add_option("--max-size", ia.max_size, "largest source to read, e.g. 512M (default 16G)");
+  import->add_option("--timeout", ia.timeout_s, "seconds to wait for a connection or for the next byte of a download (default 30)");
 
   bool no_header = false, parsable = false, json = false;
   std::string fields;
@@ -151,7 +185,7 @@ int main(int argc, char** argv) {
     std::cerr << "imgadm: list: -p and -j cannot be used together\n";
     return kExitUsage;
   }
-  if (import->parsed()) return do_import(source, name, version);
+  if (import->parsed()) return do_import(ia);
   if (list->parsed()) return do_list(no_header, parsable, json, fields);
   if (get->parsed()) return do_get(key);
   if (del->parsed()) return do_delete(key);

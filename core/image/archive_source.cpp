@@ -12,6 +12,7 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -68,27 +69,27 @@ std::string compression_of(const unsigned char* p, size_t n) {
 }
 
 struct HashingReader {
-  int fd;
+  ByteSource* src;
   Sha256 sha;
   std::vector<char> buf = std::vector<char>(kReadBuf);
   const ByteCounter* on_read;
   std::string first_bytes;  // for naming an unsupported compression
+  std::optional<Error> src_error;
 };
 
 la_ssize_t hashing_read(struct archive* a, void* client, const void** out) {
   auto* r = static_cast<HashingReader*>(client);
-  ssize_t n;
-  do n = ::read(r->fd, r->buf.data(), r->buf.size());
-  while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    archive_set_error(a, errno, "read failed");
+  auto n = r->src->read(r->buf.data(), r->buf.size());
+  if (!n) {
+    archive_set_error(a, n.error().code ? n.error().code : EIO, "%s", n.error().message().c_str());
+    r->src_error = std::move(n.error());
     return -1;
   }
-  r->sha.update(r->buf.data(), static_cast<size_t>(n));
-  if (r->first_bytes.size() < 8) r->first_bytes.append(r->buf.data(), std::min<size_t>(static_cast<size_t>(n), 8));
-  if (r->on_read && *r->on_read && n > 0) (*r->on_read)(static_cast<uint64_t>(n));
+  r->sha.update(r->buf.data(), *n);
+  if (r->first_bytes.size() < 8) r->first_bytes.append(r->buf.data(), std::min<size_t>(*n, 8));
+  if (r->on_read && *r->on_read && *n > 0) (*r->on_read)(static_cast<uint64_t>(*n));
   *out = r->buf.data();
-  return n;
+  return static_cast<la_ssize_t>(*n);
 }
 
 Result<UniqueFd> open_beneath(int dirfd, const std::string& rel) {
@@ -151,41 +152,56 @@ Result<void> extract_layers(TreeWriter& w, int dirfd, const std::vector<LayerRef
 
 }  // namespace
 
-Result<std::string> extract_tar_fd(TreeWriter& w, int fd, bool layer, const std::string& shown,
-                                   const ByteCounter& on_read) {
+Result<std::string> extract_tar(TreeWriter& w, ByteSource& src, bool layer, const std::string& shown,
+                                const ByteCounter& on_read) {
   ArchivePtr a(archive_read_new());
   if (!a) return fail("archive_read_new: out of memory");
   for (const auto& f : filters())
     if (f.native) f.support(a.get());
   archive_read_support_format_tar(a.get());
-  HashingReader reader{fd, {}, std::vector<char>(kReadBuf), &on_read, {}};
-  if (archive_read_open(a.get(), &reader, nullptr, hashing_read, nullptr) != ARCHIVE_OK) {
-    const char* msg = archive_error_string(a.get());
-    return fail((shown.empty() ? "" : shown + ": ") + (msg ? msg : "cannot open archive"));
-  }
-  auto r = w.extract(a.get(), layer, shown);
-  if (!r) {
-    // Say why libarchive did not recognise it when it is a compression we
-    // were built without.
+  HashingReader reader{&src, {}, std::vector<char>(kReadBuf), &on_read, {}, {}};
+  const std::string prefix = shown.empty() ? "" : shown + ": ";
+  // libarchive's "Unrecognized archive format" (EILSEQ on Linux), at open
+  // or before the first entry: say what was expected, or which compression
+  // this libarchive was built without.
+  auto unrecognized = [&]() -> std::optional<Error> {
+    if (archive_errno(a.get()) != EILSEQ) return std::nullopt;
     std::string comp = compression_of(reinterpret_cast<const unsigned char*>(reader.first_bytes.data()),
                                       reader.first_bytes.size());
+    if (comp.empty()) return fail(prefix + "not a tar archive (plain, or compressed with gzip, xz, bzip2 or zstd)").error();
     for (const auto& f : filters())
       if (comp == f.name && !f.native)
-        return fail((shown.empty() ? "" : shown + ": ") + comp + "-compressed, and this libarchive was built without " + comp);
+        return fail(prefix + comp + "-compressed, and this libarchive was built without " + comp).error();
+    return std::nullopt;
+  };
+  if (archive_read_open(a.get(), &reader, nullptr, hashing_read, nullptr) != ARCHIVE_OK) {
+    if (reader.src_error) return fail(std::move(*reader.src_error));
+    if (auto e = unrecognized()) return fail(std::move(*e));
+    const char* msg = archive_error_string(a.get());
+    return fail(prefix + (msg ? msg : "cannot open archive"));
+  }
+  const uint64_t entries_before = w.entries();
+  auto r = w.extract(a.get(), layer, shown);
+  if (!r) {
+    if (reader.src_error) return fail(std::move(*reader.src_error));
+    if (w.entries() == entries_before)
+      if (auto e = unrecognized()) return fail(std::move(*e));
     return std::unexpected(r.error());
   }
   // Hash what libarchive did not need (tar end padding) too: the digest is of the whole file.
   for (;;) {
-    ssize_t n = ::read(fd, reader.buf.data(), reader.buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return sys_error("read", shown.empty() ? "archive" : shown);
-    }
+    size_t n = ZK_TRY(src.read(reader.buf.data(), reader.buf.size()));
     if (n == 0) break;
-    reader.sha.update(reader.buf.data(), static_cast<size_t>(n));
+    reader.sha.update(reader.buf.data(), n);
     if (on_read) on_read(static_cast<uint64_t>(n));
   }
   return reader.sha.hex();
+}
+
+Result<std::string> extract_tar_fd(TreeWriter& w, int fd, bool layer, const std::string& shown,
+                                   const ByteCounter& on_read) {
+  FdSource src(fd, shown.empty() ? "archive" : shown);
+  return extract_tar(w, src, layer, shown, on_read);
 }
 
 Result<void> copy_directory(TreeWriter& w, const std::string& dir) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "core/image/byte_source.hpp"
 #include "core/image/tree_writer.hpp"
 #include "core/sys/result.hpp"
 
@@ -15,8 +16,13 @@ namespace zonekit::image {
 
 using ByteCounter = std::function<void(uint64_t)>;  // called with bytes just read
 
-// Extract the tar stream on fd (gzip, xz, bzip2, zstd detected by magic)
-// into w; return the sha256 hex of every byte of fd (read to its end).
+// Extract the tar stream of src (gzip, xz, bzip2, zstd detected by magic)
+// into w; return the sha256 hex of every byte of src (read to its end).
+// An error of src itself (a failed download, a size limit) is returned as
+// it is, not as libarchive's view of a truncated archive.
+Result<std::string> extract_tar(TreeWriter& w, ByteSource& src, bool layer, const std::string& shown,
+                                const ByteCounter& on_read = {});
+// The same for a file or pipe.
 Result<std::string> extract_tar_fd(TreeWriter& w, int fd, bool layer, const std::string& shown,
                                    const ByteCounter& on_read = {});
 

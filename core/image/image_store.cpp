@@ -99,8 +99,9 @@ Result<ImageInfo> find(const std::vector<ImageInfo>& images, const std::string& 
     for (const auto& i : images)
       if (i.uuid.starts_with(key)) prefixed.push_back(&i);
   if (prefixed.size() == 1) return *prefixed[0];
-  if (prefixed.size() > 1) return fail("uuid prefix '" + key + "' matches several images", ErrorKind::Invalid);
-  return fail("no such image: " + key, ErrorKind::NotFound);
+  if (prefixed.size() > 1)
+    return fail("uuid prefix '" + key + "' matches several images; give more of the uuid", ErrorKind::Invalid);
+  return fail(key + ": no such image (see imgadm list)", ErrorKind::NotFound);
 }
 
 }  // namespace detail
@@ -221,7 +222,7 @@ Result<std::vector<std::string>> users(const std::string& store_root, const std:
 
 Result<void> remove(const std::string& store_root, const std::string& uuid_or_name) {
   const std::string images = images_dir(store_root);
-  if (!fs::exists(images)) return fail("no such image: " + uuid_or_name, ErrorKind::NotFound);
+  if (!fs::exists(images)) return fail(uuid_or_name + ": no such image (see imgadm list)", ErrorKind::NotFound);
   FileLock lock = ZK_TRY(lock_store(store_root, FileLock::Mode::Exclusive));
   clean_leftovers(images);
   auto all = ZK_TRY(list_unlocked(store_root));
@@ -230,7 +231,8 @@ Result<void> remove(const std::string& store_root, const std::string& uuid_or_na
   if (!zones.empty()) {
     std::string names;
     for (const auto& z : zones) names += (names.empty() ? "" : ", ") + z;
-    return fail("image " + info.name + " (" + info.uuid + ") is used by zone" + (zones.size() > 1 ? "s" : "") + ": " + names,
+    return fail("image " + info.name + " (" + info.uuid + ") is used by zone" + (zones.size() > 1 ? "s" : "") + ": " + names +
+                    "; delete " + (zones.size() > 1 ? "them" : "it") + " first",
                 ErrorKind::Busy);
   }
   // Out of the list in one rename; the tree goes after (or, if we are

@@ -5,6 +5,12 @@
 // inside, and renames the whole directory into place, so list() never sees a
 // half image; leftovers of killed imports and deletes are removed by the
 // next import, list or delete.
+//
+// One source, one image: an import whose source_digest an image already
+// has writes nothing and returns that image. The check is made under
+// images/.lock just before the rename, so of two concurrent imports of one
+// tarball exactly one lands, and a killed import (never renamed) is never
+// taken for a complete one.
 #pragma once
 
 #include <cstdint>
@@ -33,15 +39,32 @@ struct ImportProgress {
   uint64_t total = 0;  // source bytes in all (0 when unknown, e.g. a directory)
 };
 
+// Fetching https:// (and http://) sources.
+struct FetchOptions {
+  std::string cacert;     // CA bundle; "": $CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system's
+  int timeout_s = 30;     // to connect, to wait for the next byte, to put up with under 1 KiB/s
+  int max_redirects = 5;  // https may only redirect to https
+};
+
 struct ImportOptions {
   std::string name, version;  // default: OCI ref.name / docker RepoTags "repo:tag", else the file name; version ""
+  std::string sha256;         // expected sha256 (hex) of the source's bytes (file, stdin, download); "": unchecked
+  uint64_t max_source_bytes = 16ULL << 30;  // the most read from a file, stdin or download
+  FetchOptions fetch;
   std::string uuid;           // the image's uuid (zoneadm apply's kind: image documents); default: a random one
   bool progress = false;      // call on_progress (core never prints; imgadm prints it on a tty)
   std::function<void(const ImportProgress&)> on_progress;
   Limits limits;
 };
 
-Result<ImageInfo> import(const std::string& store_root, const std::string& source, const ImportOptions& opts);
+// The image a source is in the store, and whether it was there already.
+struct ImportResult : ImageInfo {
+  bool existing = false;  // same source_digest as this image: nothing was written
+};
+
+// source: a file or directory path, "-" (stdin) or an http(s) URL; see
+// import_request.hpp for what is accepted.
+Result<ImportResult> import(const std::string& store_root, const std::string& source, const ImportOptions& opts);
 Result<std::vector<ImageInfo>> list(const std::string& store_root);  // sorted by created, then name
 // Exact uuid, else exact name (several images with that name: Invalid,
 // naming their uuids), else a unique uuid prefix. Absent: NotFound.

@@ -12,7 +12,11 @@ mkdir -p "$W"
 mkimage_rootfs "$W/rootfs"
 mkimage_targz "$W/rootfs" "$W/busybox.tar.gz"
 oci_digest=$(mkimage_oci "$W/rootfs" "$W/oci" busybox:1.36)
-tar -C "$W/oci" -cf "$W/oci.tar" .
+# Another image (one more file) as an OCI layout tarball.
+cp -a "$W/rootfs" "$W/rootfs2"
+echo 2 >"$W/rootfs2/etc/variant"
+oci2_digest=$(mkimage_oci "$W/rootfs2" "$W/oci2" busybox:2)
+tar -C "$W/oci2" -cf "$W/oci.tar" .
 tar_digest="sha256:$(sha256sum "$W/busybox.tar.gz" | cut -d' ' -f1)"
 
 # --- import -------------------------------------------------------------------
@@ -41,7 +45,7 @@ expect_eq "$(cat "$R2/etc/motd")" "welcome to a zonekit image" "OCI layer 2"
 expect_rc 0 imgadm list -H -p -o uuid,name,version,type,source_digest
 expect_eq "$(cat "$ZK_TMP/out")" "$U1:busybox:1.36-tgz:tar:${tar_digest/:/\\:}
 $U2:busybox:1.36:oci:${oci_digest/:/\\:}
-$U3:odd\\:name\\\\x:2:oci:${oci_digest/:/\\:}" "list -p"
+$U3:odd\\:name\\\\x:2:oci:${oci2_digest/:/\\:}" "list -p"
 expect_rc 0 imgadm list
 head -1 "$ZK_TMP/out" | grep -Eq '^UUID +NAME +VERSION +TYPE +SIZE +CREATED$' || zk_fail "list header: $(head -1 "$ZK_TMP/out")"
 expect_eq "$(wc -l <"$ZK_TMP/out")" 4 "list lines"
@@ -58,7 +62,7 @@ expect_rc 2 imgadm get busybox  # two images named busybox
 expect_contains "$ZK_TMP/err" "imgadm: image name 'busybox' is ambiguous:"
 expect_rc 0 imgadm get 'odd:name\x'
 expect_rc 3 imgadm get nope
-expect_eq "$(cat "$ZK_TMP/err")" "imgadm: no such image: nope" "not found message"
+expect_eq "$(cat "$ZK_TMP/err")" "imgadm: nope: no such image (see imgadm list)" "not found message"
 expect_rc 2 imgadm list -o uuid,bogus
 expect_rc 2 imgadm frobnicate
 expect_rc 1 imgadm import "$W/does-not-exist.tar"
@@ -69,7 +73,7 @@ ZU=5b0ad1e3-1111-4222-8333-444455556666
 mkdir -p "$ZONEKIT_ROOT/zones/$ZU"
 printf '{"uuid":"%s","alias":"web01","image_uuid":"%s"}\n' "$ZU" "$U1" >"$ZONEKIT_ROOT/zones/$ZU/zone.json"
 expect_rc 1 imgadm delete "$U1"
-expect_eq "$(cat "$ZK_TMP/err")" "imgadm: image busybox ($U1) is used by zone: web01" "delete refused"
+expect_eq "$(cat "$ZK_TMP/err")" "imgadm: image busybox ($U1) is used by zone: web01; delete it first" "delete refused"
 [ -d "$R1" ] || zk_fail "refused delete removed the image"
 rm -rf "$ZONEKIT_ROOT/zones/$ZU"
 expect_rc 0 imgadm delete "$U1"
@@ -98,7 +102,11 @@ fi
 # --- concurrent imports each land whole ----------------------------------------
 pids=()
 for i in 1 2 3; do
-  imgadm import "$W/busybox.tar.gz" --name "par$i" >"$W/par$i.out" 2>&1 &
+  echo "$i" >"$W/rootfs/etc/variant"
+  mkimage_targz "$W/rootfs" "$W/par$i.tar.gz"
+done
+for i in 1 2 3; do
+  imgadm import "$W/par$i.tar.gz" --name "par$i" >"$W/par$i.out" 2>&1 &
   pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p" || zk_fail "a concurrent import failed: $(cat "$W"/par*.out)"; done

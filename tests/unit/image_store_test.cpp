@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "core/image/image_store.hpp"
+#include "core/image/sha256.hpp"
 #include "core/sys/lock.hpp"
 #include "tests/unit/image_test_util.hpp"
 
@@ -14,9 +15,10 @@ struct Store {
   std::string top = zk_test::make_temp_dir();
   std::string root = top + "/store";
   ~Store() { (void)fs::remove_tree(top); }
-  ImageInfo add(const std::string& name, const std::string& version = "") {
+  ImportResult add(const std::string& name, const std::string& version = "", std::string content = "") {
     std::string tar = top + "/" + name + ".tar.gz";
-    zk_test::write_file(tar, zk_test::build_tar({{.path = "etc/os-release", .data = "ID=" + name + "\n"}}, "gzip"));
+    if (content.empty()) content = "ID=" + name + "\n";
+    zk_test::write_file(tar, zk_test::build_tar({{.path = "etc/os-release", .data = content}}, "gzip"));
     ImportOptions o;
     o.version = version;
     auto r = image::import(root, tar, o);
@@ -47,15 +49,15 @@ TEST_CASE("import names the image from the file, get finds it by uuid, name and 
   auto missing = get(s.root, "debian");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().kind == ErrorKind::NotFound);
-  CHECK(missing.error().message() == "no such image: debian");
+  CHECK(missing.error().message() == "debian: no such image (see imgadm list)");
   CHECK(*fs::read_file(rootfs_path(s.root, a.uuid) + "/etc/os-release") == "ID=alpine\n");
   CHECK(image_from_json(to_json(a))->source_digest == a.source_digest);
 }
 
 TEST_CASE("two images with one name: get by name is ambiguous, uuids still work") {
   Store s;
-  auto a = s.add("base", "1");
-  auto b = s.add("base", "2");
+  auto a = s.add("base", "1", "VERSION=1\n");
+  auto b = s.add("base", "2", "VERSION=2\n");
   auto r = get(s.root, "base");
   REQUIRE_FALSE(r);
   CHECK(r.error().kind == ErrorKind::Invalid);
@@ -77,14 +79,14 @@ TEST_CASE("users and delete: refused while zones use the image, naming them") {
   REQUIRE_FALSE(r);
   CHECK(r.error().kind == ErrorKind::Busy);
   CHECK(r.error().message() ==
-        "image web (" + a.uuid + ") is used by zones: web01, 0d5c1e4e-0000-4000-8000-000000000002");
+        "image web (" + a.uuid + ") is used by zones: web01, 0d5c1e4e-0000-4000-8000-000000000002; delete them first");
   CHECK(get(s.root, a.uuid));
 
   // A zone.json that cannot be parsed but names the image still holds it.
   REQUIRE(fs::remove_tree(s.root + "/zones/z1"));
   REQUIRE(fs::remove_tree(s.root + "/zones/z2"));
   s.zone("broken", "{\"image_uuid\": \"" + a.uuid + "\", trunc");
-  CHECK(remove(s.root, a.uuid).error().message() == "image web (" + a.uuid + ") is used by zone: broken");
+  CHECK(remove(s.root, a.uuid).error().message() == "image web (" + a.uuid + ") is used by zone: broken; delete it first");
   REQUIRE(fs::remove_tree(s.root + "/zones/broken"));
 
   REQUIRE(remove(s.root, a.uuid));
@@ -163,6 +165,104 @@ TEST_CASE("import refuses a directory holding the store, and bad names") {
   ImportOptions o;
   o.name = "bad\nname";
   CHECK(image::import(s.root, s.top + "/x.tar", o).error().message() ==
-        "import " + s.top + "/x.tar: name contains a control character");
+        "import " + s.top + "/x.tar: --name contains a control character");
   CHECK(list(s.root)->empty());
+}
+
+TEST_CASE("one source, one image: a second import of the same bytes writes nothing") {
+  Store s;
+  auto a = s.add("busybox", "1.35");
+  CHECK_FALSE(a.existing);
+  auto before = zk_test::tree(s.root);
+  ImportOptions o;
+  o.name = "other";
+  o.version = "9";
+  auto again = image::import(s.root, s.top + "/busybox.tar.gz", o);
+  REQUIRE(again);
+  CHECK(again->existing);
+  CHECK(again->uuid == a.uuid);
+  CHECK(again->name == "busybox");  // not renamed
+  CHECK(again->version == "1.35");
+  CHECK(zk_test::tree(s.root) == before);
+  CHECK(list(s.root)->size() == 1);
+  CHECK(get(s.root, "busybox")->uuid == a.uuid);
+
+  // The same bytes under another file name are the same source.
+  REQUIRE(rename((s.top + "/busybox.tar.gz").c_str(), (s.top + "/copy.tgz").c_str()) == 0);
+  CHECK(image::import(s.root, s.top + "/copy.tgz", {})->uuid == a.uuid);
+  // Other bytes are another image.
+  auto b = s.add("busybox", "1.36", "ID=busybox\nVERSION=1.36\n");
+  CHECK_FALSE(b.existing);
+  CHECK(b.uuid != a.uuid);
+  CHECK(list(s.root)->size() == 2);
+}
+
+TEST_CASE("--sha256: checked before the image appears; a known digest is not read at all") {
+  Store s;
+  std::string tar = s.top + "/t.tar";
+  std::string bytes = zk_test::build_tar({{.path = "f", .data = "1"}});
+  zk_test::write_file(tar, bytes);
+  ImportOptions o;
+  o.sha256 = std::string(64, 'a');
+  auto r = image::import(s.root, tar, o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() == "import " + tar + ": content has sha256 " + sha256_hex(bytes) + ", not the expected " +
+                                   std::string(64, 'a') + " (--sha256); nothing was imported");
+  CHECK(zk_test::names_in(s.root + "/images") == std::vector<std::string>{".lock"});
+
+  std::string upper = sha256_hex(bytes);
+  for (auto& c : upper) c = static_cast<char>(toupper(c));
+  o.sha256 = upper;  // as some sites print it
+  auto ok = image::import(s.root, tar, o);
+  REQUIRE(ok);
+  CHECK_FALSE(ok->existing);
+  CHECK(ok->source_digest == "sha256:" + sha256_hex(bytes));
+
+  // That digest is in the store: the source is not even opened.
+  auto known = image::import(s.root, s.top + "/gone.tar", o);
+  REQUIRE(known);
+  CHECK(known->existing);
+  CHECK(known->uuid == ok->uuid);
+
+  // A directory has no bytes to check.
+  REQUIRE(fs::mkdir_p(s.top + "/dir"));
+  o.sha256 = std::string(64, 'b');
+  CHECK(image::import(s.root, s.top + "/dir", o).error().message() ==
+        "import " + s.top + "/dir: --sha256 checks the bytes of a file or a download; " + s.top + "/dir is a directory");
+}
+
+TEST_CASE("--max-size bounds what is read from a file") {
+  Store s;
+  std::string tar = s.top + "/big.tar";
+  zk_test::write_file(tar, zk_test::build_tar({{.path = "f", .data = std::string(100000, 'x')}}));
+  ImportOptions o;
+  o.max_source_bytes = 64 << 10;
+  CHECK(image::import(s.root, tar, o).error().message() ==
+        "import " + tar + ": " + tar + ": larger than the 64.0K limit; raise --max-size");
+  CHECK_FALSE(zk_test::lexists(s.root + "/images"));
+}
+
+TEST_CASE("a requested uuid (zoneadm apply) and one source, one image") {
+  Store s;
+  std::string tar = s.top + "/t.tar";
+  zk_test::write_file(tar, zk_test::build_tar({{.path = "f", .data = "1"}}));
+  ImportOptions o;
+  o.uuid = "5e1f0000-0000-4000-8000-000000000001";
+  auto a = image::import(s.root, tar, o);
+  REQUIRE(a);
+  CHECK(a->uuid == o.uuid);
+  CHECK_FALSE(a->existing);
+  // Again with that uuid: that image, nothing written.
+  auto again = image::import(s.root, tar, o);
+  REQUIRE(again);
+  CHECK(again->existing);
+  CHECK(again->uuid == o.uuid);
+  // The same source under another uuid is refused, naming the image it is.
+  ImportOptions other;
+  other.uuid = "5e1f0000-0000-4000-8000-000000000002";
+  auto r = image::import(s.root, tar, other);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() == "import " + tar + ": this source is already imported as image " + o.uuid +
+                                   " (t), not as " + other.uuid + "; use that uuid, or delete that image first");
+  CHECK(list(s.root)->size() == 1);
 }
