@@ -12,6 +12,20 @@
 #include <time.h>
 #include <unistd.h>
 
+// ASan's allocator keeps freed memory in quarantine and its shadow grows
+// RSS: the bound on kept memory is checked in the plain build only.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssMeaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kRssMeaningful = false;
+#else
+constexpr bool kRssMeaningful = true;
+#endif
+#else
+constexpr bool kRssMeaningful = true;
+#endif
+
 #include <cstdlib>
 #include <string>
 
@@ -212,7 +226,7 @@ TEST_CASE("hostile clients: huge, malformed, too many, never reading") {
   for (int i = 0; i < 8; ++i) send_all(fd, chunk);
   send_all(fd, "\n");
   CHECK(read_line(fd) == "invalid command");
-  CHECK(s.rss_kib() < rss_before + 2048);  // nothing like 8 MiB kept
+  if (kRssMeaningful) CHECK(s.rss_kib() < rss_before + 2048);  // nothing like 8 MiB kept
   // Malformed frames: bad crc, bad length, bad base64.
   send_all(fd, "V2 5 00000000 hello\nV2 x y z\n");
   CHECK(read_line(fd) == "invalid command");
@@ -234,7 +248,7 @@ TEST_CASE("hostile clients: huge, malformed, too many, never reading") {
   int64_t t0 = now_ms();
   CHECK(ask(fd, "GET", "sdc:alias").payload == "web01");
   CHECK(now_ms() - t0 < 1000);
-  CHECK(s.rss_kib() < rss_before + 2048);
+  if (kRssMeaningful) CHECK(s.rss_kib() < rss_before + 2048);
 
   // At most kMaxMetadataConns sockets: the hog, fd and two more; the next
   // is closed at once.
