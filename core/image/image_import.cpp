@@ -18,6 +18,7 @@
 #include "core/image/import_request.hpp"
 #include "core/image/url_source.hpp"
 #include "core/sys/fs.hpp"
+#include "core/store/store.hpp"
 
 namespace zonekit::image {
 
@@ -125,7 +126,7 @@ Result<ImportResult> import_impl(const std::string& root, const std::string& sou
   }
 
   info.uuid = opts.uuid.empty() ? new_uuid() : opts.uuid;
-  info.created = now_iso8601();
+  info.created = store::now_iso8601();  // milliseconds: images sort in import order
   const std::string images = images_dir(root);
   const std::string incoming = images + "/" + kIncoming + info.uuid;
   IncomingGuard guard{incoming};

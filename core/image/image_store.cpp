@@ -22,18 +22,6 @@ namespace detail {
 
 std::string images_dir(const std::string& root) { return root + "/images"; }
 
-// Milliseconds, like SmartOS's published_at, so images sort in import order.
-std::string now_iso8601() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[40];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, sizeof buf - n, ".%03ldZ", ts.tv_nsec / 1000000);
-  return buf;
-}
-
 std::vector<std::string> dir_names(const std::string& dir) {
   std::vector<std::string> out;
   DIR* d = opendir(dir.c_str());

@@ -16,7 +16,6 @@ inline constexpr const char* kIncoming = ".incoming-";
 inline constexpr const char* kDeleting = ".deleting-";
 
 std::string images_dir(const std::string& root);
-std::string now_iso8601();
 std::vector<std::string> dir_names(const std::string& dir);
 // Remove what killed imports and deletes left behind. Caller holds images/.lock.
 void clean_leftovers(const std::string& images);

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/store/paths.hpp"
+#include "core/store/store.hpp"
 #include "core/sys/fs.hpp"
 #include "core/sys/lock.hpp"
 
@@ -27,17 +28,6 @@ namespace {
 enum : int { kWriteOk = 0, kWriteBusy = 10, kWriteUnreadable = 11, kWriteRefused = 12, kWriteFailed = 13 };
 
 constexpr size_t kReadChunk = 16 * 1024;
-
-std::string iso8601_ms() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[40];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, sizeof buf - n, ".%03ldZ", ts.tv_nsec / 1000000);
-  return buf;
-}
 
 void set_raw(int fd) {
   struct termios t;
@@ -60,7 +50,7 @@ void set_raw(int fd) {
   if (doc.is_discarded() || !doc.is_object()) _exit(kWriteUnreadable);
   if (metadata_check_write(doc, w).code != MdCode::Success) _exit(kWriteRefused);
   json next = metadata_apply_write(std::move(doc), w);
-  next["last_modified"] = iso8601_ms();
+  next["last_modified"] = store::now_iso8601();
   if (!fs::write_file_atomic(cfg.zone_file, next.dump(2) + "\n", 0600)) _exit(kWriteFailed);
   _exit(kWriteOk);
 }
