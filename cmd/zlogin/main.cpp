@@ -16,6 +16,7 @@
 
 #include "core/ops/complete.hpp"
 #include "core/ops/complete_live.hpp"
+#include "core/ops/zones.hpp"
 #include "core/store/store.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/runtime/stdio_relay.hpp"
@@ -178,6 +179,13 @@ int main(int argc, char** argv) {
   if (!run_dir) {
     fprintf(stderr, "zlogin: %s\n", run_dir.error().message().c_str());
     return exit_for(run_dir.error());
+  }
+  // A zone running without its zoneadmd gets a new one first (zlogin -C
+  // needs it; a command would not, so adoption failing does not stop it).
+  auto adopted = zonekit::runtime::query_adopting(*run_dir, zonekit::ops::libexec_path("zoneadmd"), 30 * 1000);
+  if (!adopted && want_console) {
+    fprintf(stderr, "zlogin: zone %s: %s\n", name.c_str(), adopted.error().message().c_str());
+    return exit_for(adopted.error());
   }
   if (want_console) {
     if (!opts.argv.empty()) {

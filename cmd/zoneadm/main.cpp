@@ -184,14 +184,25 @@ int main(int argc, char** argv) {
     auto zones = ops::list(*st);
     if (!zones) return report(zones.error());
     std::vector<json> rows;
+    // The default table marks a zone running without its zoneadmd; -o,
+    // -p, -H and -j keep the plain state (see the supervisor field).
+    const bool marked = o_fields.empty() && !lopt.json && lopt.header;
+    size_t unsupervised = 0;
     for (auto& z : *zones) {
       z.doc["state"] = z.state;
+      if (marked && z.doc.value("supervisor", "") == "none") {
+        z.doc["state"] = z.state + "*";
+        ++unsupervised;
+      }
       z.doc["zonepath"] = st->paths().zone_dir(z.uuid);
       rows.push_back(std::move(z.doc));
     }
     auto out = ops::render_list(std::move(rows), lopt, ops::zone_fields(), ops::zone_field);
     if (!out) return report(out.error());
     std::cout << *out;
+    if (unsupervised)
+      cli::print_note(kTool, "* running without its zoneadmd, which died: the next command on the zone "
+                             "(or zoneadm recover) starts one that adopts it");
     return 0;
   }
   if (get->parsed() || info->parsed()) {
@@ -202,7 +213,7 @@ int main(int argc, char** argv) {
       std::cout << v->doc.dump(2) << "\n";
     } else {
       json j = {{"uuid", v->uuid}, {"alias", v->doc.value("alias", json())}, {"state", v->state}};
-      for (const char* k : {"pid", "boot_timestamp", "boot_ms", "restarts", "exit_status", "exit_code",
+      for (const char* k : {"pid", "supervisor", "adoptions", "boot_timestamp", "boot_ms", "restarts", "exit_status", "exit_code",
                             "exit_signal", "exit_timestamp", "error", "zonepath", "user_script_exit_status",
                             "provision_error", "uid_base", "create_timestamp", "last_modified"})
         if (v->doc.contains(k)) j[k] = v->doc[k];

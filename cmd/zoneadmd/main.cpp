@@ -1,5 +1,6 @@
 // zoneadmd --run-dir DIR: the per-zone supervisor (libexec, started by
 // zoneadm boot). Exit 0 when the zone stopped cleanly, 1 on failure.
+// zoneadmd --keeper --run-dir DIR: the fd keeper a zoneadmd starts (fd_keeper.hpp).
 #include <fcntl.h>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/runtime/fd_keeper.hpp"
 #include "core/runtime/supervisor.hpp"
 
 namespace {
@@ -14,7 +16,8 @@ namespace {
 // zoneadm boot hands these over (core/runtime/supervisor_client.cpp):
 //   --notify-fd FD    closed once the zone is running or failed
 //   --attach-gate FD  at EOF once the attach warm-up ended (attach_warmup.hpp)
-constexpr const char* kUsage = "usage: zoneadmd --run-dir DIR [--notify-fd FD] [--attach-gate FD]\n";
+//   --adopt           take over the running zone of a zoneadmd that died
+constexpr const char* kUsage = "usage: zoneadmd --run-dir DIR [--notify-fd FD] [--attach-gate FD] [--adopt]\n";
 
 // Made close-on-exec: nothing zoneadmd starts inherits it.
 zonekit::UniqueFd inherited_fd(const char* text) {
@@ -28,6 +31,7 @@ zonekit::UniqueFd inherited_fd(const char* text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && strcmp(argv[1], zonekit::runtime::kKeeperFlag) == 0) zonekit::runtime::keeper_main();
   std::string run_dir;
   zonekit::runtime::SupervisorFds fds;
   for (int i = 1; i < argc; ++i) {
@@ -37,6 +41,8 @@ int main(int argc, char** argv) {
       fds.notify = inherited_fd(argv[++i]);
     } else if (strcmp(argv[i], "--attach-gate") == 0 && i + 1 < argc) {
       fds.attach_gate = inherited_fd(argv[++i]);
+    } else if (strcmp(argv[i], "--adopt") == 0) {
+      fds.adopt = true;
     } else {
       fprintf(stderr, "%s", kUsage);
       return 2;

@@ -55,11 +55,11 @@ int main(int argc, char** argv) {
     int timeout = argc > 3 ? atoi(argv[3]) : 60000;
     return report(rt::boot(*spec, zoneadmd_path(), timeout));
   }
-  if (cmd == "halt") return report(rt::halt(dir, 60000));
+  if (cmd == "halt") return report(rt::halt(dir, 60000, zoneadmd_path()));
   if (cmd == "reboot") return report(rt::reboot(dir, 60000));
   if (cmd == "shutdown") {
     if (argc < 4) return usage();
-    return report(rt::shutdown(dir, atoi(argv[3])));
+    return report(rt::shutdown(dir, atoi(argv[3]), zoneadmd_path()));
   }
   if (cmd == "status") {
     auto st = rt::query(dir);

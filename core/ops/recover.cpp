@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/net/zone_net.hpp"
+#include "core/ops/zones.hpp"
 #include "core/runtime/cgroup.hpp"
 #include "core/runtime/run_dir.hpp"
 #include "core/runtime/supervisor_client.hpp"
@@ -99,10 +100,15 @@ std::vector<Action> plan(const Facts& f) {
       out.push_back({Kind::Keep, z.uuid, z.uuid,
                      fmt::format("keep zone {} ({}, supervisor alive)", z.name,
                                  z.recorded_state.empty() ? "ready" : z.recorded_state)});
+  for (const auto& z : f.zones)
+    if (z.unsupervised)
+      out.push_back({Kind::Adopt, z.uuid, z.uuid,
+                     fmt::format("adopt zone {} ({}, supervisor dead): start a new zoneadmd", z.name,
+                                 z.recorded_state)});
   for (const auto& c : f.cgroups) {
     if (!is_uuid(c)) continue;  // only names zonekit gives
     const ZoneFact* z = find(by_uuid, c);
-    if (z && z->supervisor_alive) continue;
+    if (z && (z->supervisor_alive || z->unsupervised)) continue;
     out.push_back({Kind::RemoveCgroup, c, uuid_of(z),
                    fmt::format("kill and remove cgroup {}/{} ({})", f.cgroup_parent, c, orphan_reason(z))});
   }
@@ -110,19 +116,19 @@ std::vector<Action> plan(const Facts& f) {
     std::string key = key_of_link(l);
     if (key.empty()) continue;
     const ZoneFact* z = find(by_key, key);
-    if (z && z->supervisor_alive) continue;
+    if (z && (z->supervisor_alive || z->unsupervised)) continue;
     out.push_back({Kind::DeleteLink, l, uuid_of(z), fmt::format("delete veth {} ({})", l, orphan_reason(z))});
   }
   for (const auto& t : f.tables) {
     std::string key = key_of_table(t);
     if (key.empty()) continue;
     const ZoneFact* z = find(by_key, key);
-    if (z && z->supervisor_alive) continue;
+    if (z && (z->supervisor_alive || z->unsupervised)) continue;
     out.push_back({Kind::DeleteTable, t, uuid_of(z),
                    fmt::format("delete nft table bridge {} ({})", t, orphan_reason(z))});
   }
   for (const auto& z : f.zones)
-    if (!z.supervisor_alive && active(z.recorded_state))
+    if (!z.supervisor_alive && !z.unsupervised && active(z.recorded_state))
       out.push_back({Kind::MarkStopped, z.uuid, z.uuid,
                      fmt::format("mark zone {} stopped (was {}, supervisor dead)", z.name, z.recorded_state)});
   for (const auto& z : f.zones)
@@ -159,6 +165,7 @@ Result<Facts> gather(const store::Store& st) {
     std::string run_dir = paths.run_zone_dir(r.uuid);
     if (auto q = runtime::query(run_dir)) {
       z.supervisor_alive = q->supervisor_alive;
+      z.unsupervised = q->unsupervised;
       z.recorded_state = q->supervisor_alive ? q->state : q->run.state;
     } else {
       // Unreadable state.json: the lock alone says whether someone owns it.
@@ -207,6 +214,10 @@ struct Applier {
     switch (a.kind) {
       case Kind::Keep:
         return {};
+      case Kind::Adopt: {
+        auto q = runtime::query_adopting(paths.run_zone_dir(a.uuid), libexec_path("zoneadmd"), 30 * 1000);
+        return q ? Result<void>{} : fail(std::move(q.error()).wrap(a.text));
+      }
       case Kind::RemoveCgroup: {
         ZK_TRYV(claim(a.uuid, a.text));
         std::string path = st.config().cgroup_parent + "/" + a.object;

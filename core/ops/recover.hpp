@@ -3,7 +3,8 @@
 // <parent>/<uuid>, run directories, store staging dirs .new-/.del-, zones
 // marked incomplete), compare with the store and the supervisors' liveness,
 // and clean what no live zone owns. Zones whose supervisor is alive are
-// kept as they are.
+// kept as they are; zones that run without one (their zoneadmd died) get a
+// new zoneadmd that adopts them, and keep everything they own.
 //
 // plan() is pure (facts -> actions, one printable line each); gather()
 // reads the host; apply() carries the plan out, re-checking each zone under
@@ -26,6 +27,7 @@ struct ZoneFact {
   bool supervisor_alive = false;  // OFD lock held and pid start time matches
   std::string recorded_state;  // state.json's state ("" when none)
   bool run_state_unreadable = false;  // state.json corrupt, a symlink, ...
+  bool unsupervised = false;      // running (init alive) while its zoneadmd is dead
 };
 
 struct Facts {
@@ -40,6 +42,7 @@ struct Facts {
 
 enum class Kind {
   Keep,           // a live zone: adopted as it is
+  Adopt,          // a zone running without its zoneadmd: start one that adopts it
   DeleteLink,
   DeleteTable,
   RemoveCgroup,   // kill every process in it, then rmdir in every hierarchy
@@ -62,7 +65,7 @@ struct Action {
 // table names.
 std::string hex10(const std::string& uuid);
 
-// Pure. Order: keeps, cgroups (kills processes first), links, tables,
+// Pure. Order: keeps, adoptions, cgroups (kills processes first), links, tables,
 // state fixes, run dirs, staging, interrupted deletes.
 std::vector<Action> plan(const Facts& facts);
 

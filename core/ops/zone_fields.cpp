@@ -12,6 +12,7 @@ const std::vector<FieldInfo>& zone_fields() {
       {"brand", "BRAND"},
       {"ram", "RAM", true},
       {"state", "STATE"},
+      {"supervisor", "SUPERVISOR"},
       {"ip", "IP"},
       {"mac", "MAC"},
       {"nic_tag", "NIC_TAG"},

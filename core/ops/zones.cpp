@@ -34,6 +34,13 @@ using nlohmann::json;
 namespace {
 
 constexpr int kLockTimeoutMs = 120 * 1000;
+constexpr int kAdoptTimeoutMs = 30 * 1000;
+
+// What each command that acts on a zone goes by: a zone running without
+// its zoneadmd (it died) first gets a new one that adopts it.
+Result<runtime::ZoneStatus> acting_status(const std::string& run_dir) {
+  return runtime::query_adopting(run_dir, libexec_path("zoneadmd"), kAdoptTimeoutMs);
+}
 
 Error invalid_from(const std::vector<manifest::Diagnostic>& diags) {
   Error e;
@@ -165,6 +172,11 @@ std::string state_of(const store::Store& st, const store::ZoneRecord& rec, json*
       (*derived)["exit_signal"] = abbrev ? std::string("SIG") + abbrev : std::to_string(r.exit_signal);
     }
     if (r.boot_ms >= 0) (*derived)["boot_ms"] = r.boot_ms;
+    // A running zone's zoneadmd: "running", or "none" when it died and no
+    // command has adopted the zone since.
+    if (q->state == "running" || q->state == "shutting_down")
+      (*derived)["supervisor"] = q->unsupervised ? "none" : "running";
+    if (r.adoptions > 0) (*derived)["adoptions"] = r.adoptions;
     if (!r.boot_timestamp.empty()) (*derived)["restarts"] = r.restarts;
     if (q->state == "failed" && !r.error.empty()) (*derived)["error"] = r.error;
     // This boot's metadata provisioning (runtime/metadata_provision.hpp).
@@ -280,7 +292,7 @@ Result<UpdateResult> update(store::Store& st, const std::string& name, const jso
 
   res.next_boot = manifest::reboot_keys(res.changed);
   bool limits_changed = res.next_boot.size() < res.changed.size();
-  auto q = runtime::query(st.paths().run_zone_dir(l.uuid));
+  auto q = acting_status(st.paths().run_zone_dir(l.uuid));
   if (limits_changed && q && q->state == "running") {
     auto spec = ZK_TRY(spec_for(st, next));
     ZK_TRYV(context(runtime::apply_limits(spec.run_dir, spec.limits), zone_label(l.rec) + ": live update"));
@@ -304,7 +316,7 @@ Result<Note> boot(store::Store& st, const std::string& name, const std::string& 
   auto l = ZK_TRY(lock_and_load(st, name));
   ZK_TRYV(refuse_incomplete(l.rec, "boot"));
   std::string run_dir = st.paths().run_zone_dir(l.uuid);
-  auto q = ZK_TRY(runtime::query(run_dir));
+  auto q = ZK_TRY(acting_status(run_dir));
   if (q.state == "running") return Note{zone_label(l.rec) + " is already running"};
   // "ready": a zoneadmd still coming up or still exiting; runtime::boot
   // waits for it to settle.
@@ -348,22 +360,23 @@ Result<AutobootReport> boot_autoboot(store::Store& st, const std::string& zonead
 Result<Note> halt(store::Store& st, const std::string& name) {
   auto l = ZK_TRY(lock_and_load(st, name));
   std::string run_dir = st.paths().run_zone_dir(l.uuid);
-  auto q = ZK_TRY(runtime::query(run_dir));
+  auto q = ZK_TRY(acting_status(run_dir));
   if (!q.supervisor_alive) {
     // Nothing runs; still clean what a killed supervisor may have left.
     if (auto spec = spec_for(st, l.rec.doc)) (void)runtime::cleanup_dead(*spec);
     return Note{zone_label(l.rec) + " is not running"};
   }
-  ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000), zone_label(l.rec) + ": halt"));
+  ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000, libexec_path("zoneadmd")), zone_label(l.rec) + ": halt"));
   return Note{};
 }
 
 Result<Note> shutdown(store::Store& st, const std::string& name, int grace_seconds) {
   auto l = ZK_TRY(lock_and_load(st, name));
   std::string run_dir = st.paths().run_zone_dir(l.uuid);
-  auto q = ZK_TRY(runtime::query(run_dir));
+  auto q = ZK_TRY(acting_status(run_dir));
   if (!q.supervisor_alive) return Note{zone_label(l.rec) + " is not running"};
-  ZK_TRYV(context(runtime::shutdown(run_dir, grace_seconds), zone_label(l.rec) + ": shutdown"));
+  ZK_TRYV(context(runtime::shutdown(run_dir, grace_seconds, libexec_path("zoneadmd")),
+                  zone_label(l.rec) + ": shutdown"));
   return Note{};
 }
 
@@ -372,10 +385,11 @@ Result<Note> reboot(store::Store& st, const std::string& name, const std::string
     auto l = ZK_TRY(lock_and_load(st, name));
     ZK_TRYV(refuse_incomplete(l.rec, "reboot"));
     std::string run_dir = st.paths().run_zone_dir(l.uuid);
-    auto q = ZK_TRY(runtime::query(run_dir));
+    auto q = ZK_TRY(acting_status(run_dir));
     // Halt, then boot from the stored manifest, so that changes waiting for
     // the next boot (hostname, nics, ...) take effect.
-    if (q.supervisor_alive) ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000), zone_label(l.rec) + ": reboot"));
+    if (q.supervisor_alive)
+      ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000, libexec_path("zoneadmd")), zone_label(l.rec) + ": reboot"));
   }
   return boot(st, name, zoneadmd);
 }
@@ -390,8 +404,9 @@ Result<Note> remove(store::Store& st, const std::string& name, const fs::RemoveP
   if (rec) l.rec = std::move(*rec);
   else l.rec.uuid = l.uuid;
   std::string run_dir = st.paths().run_zone_dir(l.uuid);
-  auto q = runtime::query(run_dir);
-  if (q && q->supervisor_alive) ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000), zone_label(l.rec) + ": halt"));
+  auto q = acting_status(run_dir);
+  if (q && q->supervisor_alive)
+    ZK_TRYV(context(runtime::halt(run_dir, 60 * 1000, libexec_path("zoneadmd")), zone_label(l.rec) + ": halt"));
   if (l.rec.doc.is_object())
     if (auto spec = spec_for(st, l.rec.doc)) ZK_TRYV(context(runtime::cleanup_dead(*spec), zone_label(l.rec)));
   ZK_TRYV(fs::remove_tree(run_dir));

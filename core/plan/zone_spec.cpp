@@ -69,12 +69,13 @@ void to_json(nlohmann::json& j, const RunState& v) {
   ZK_TO(state); ZK_TO(zoneadmd_pid); ZK_TO(zoneadmd_start_time); ZK_TO(init_pid);
   ZK_TO(init_start_time); ZK_TO(boot_timestamp); ZK_TO(exit_status); ZK_TO(exit_code); ZK_TO(exit_signal);
   ZK_TO(exit_timestamp); ZK_TO(error); ZK_TO(network_clean); ZK_TO(boot_ms); ZK_TO(restarts);
+  ZK_TO(keeper_pid); ZK_TO(keeper_start_time); ZK_TO(adoptions);
 }
 void from_json(const nlohmann::json& j, RunState& v) {
   ZK_FROM(state); ZK_FROM(zoneadmd_pid); ZK_FROM(zoneadmd_start_time); ZK_FROM(init_pid);
   ZK_FROM(init_start_time); ZK_FROM(boot_timestamp); ZK_FROM(exit_status); ZK_FROM(exit_code);
   ZK_FROM(exit_signal); ZK_FROM(exit_timestamp); ZK_FROM(error); ZK_FROM(network_clean); ZK_FROM(boot_ms);
-  ZK_FROM(restarts);
+  ZK_FROM(restarts); ZK_FROM(keeper_pid); ZK_FROM(keeper_start_time); ZK_FROM(adoptions);
 }
 
 #undef ZK_TO

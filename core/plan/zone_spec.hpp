@@ -110,6 +110,9 @@ struct RunState {
   bool network_clean = false;            // teardown removed the zone's veths and table
   int64_t boot_ms = -1;                  // zoneadmd start to init started, last boot
   int restarts = 0;                      // init restarts (restart_init) since zoneadm boot
+  int keeper_pid = 0;                    // the fd keeper (core/runtime/fd_keeper.hpp)
+  uint64_t keeper_start_time = 0;
+  int adoptions = 0;                     // zoneadmds that adopted the running zone since its boot
 };
 
 void to_json(nlohmann::json& j, const IdRange& v);

@@ -162,6 +162,26 @@ Result<void> MetadataService::open(MetadataConfig cfg) {
   return {};
 }
 
+Result<void> MetadataService::adopt(MetadataConfig cfg, UniqueFd listen, UniqueFd master, UniqueFd slave) {
+  cfg_ = std::move(cfg);
+  manifest_ = ManifestCache(cfg_.zone_file);
+  char name[128];
+  if (ptsname_r(master.get(), name, sizeof name) != 0) return sys_error("ptsname", "ttyS1");
+  tty_path_ = name;
+  // Our reads and accepts must never block the loop, whatever the previous
+  // zoneadmd left set on these open files.
+  fcntl(listen.get(), F_SETFL, fcntl(listen.get(), F_GETFL) | O_NONBLOCK);
+  fcntl(master.get(), F_SETFL, fcntl(master.get(), F_GETFL) | O_NONBLOCK);
+  listen_ = std::move(listen);
+  master_ = std::move(master);
+  slave_ = std::move(slave);
+  auto pty = std::make_unique<Conn>();
+  pty->pty = true;
+  pty->io = master_.get();
+  conns_.insert(conns_.begin(), std::move(pty));
+  return {};
+}
+
 void MetadataService::refill(int64_t now) {
   if (refilled_at_ == 0) refilled_at_ = now;
   double dt = double(now - refilled_at_) / 1000.0;

@@ -89,6 +89,11 @@ class MetadataService {
 
   // Creates the socket and the pty. Nothing is served before this.
   Result<void> open(MetadataConfig cfg);
+  // Serve the doors of a previous zoneadmd (fd_keeper.hpp): its listening
+  // socket and its pty, master and slave.
+  Result<void> adopt(MetadataConfig cfg, UniqueFd listen, UniqueFd master, UniqueFd slave);
+  // The fds adopt() takes, in that order: what the keeper must hold.
+  std::vector<int> door_fds() const { return {listen_.get(), master_.get(), slave_.get()}; }
   bool is_open() const { return static_cast<bool>(listen_); }
   const std::string& tty_path() const { return tty_path_; }
   const std::string& socket_dir() const { return cfg_.socket_dir; }

@@ -20,6 +20,8 @@ struct RunPaths {
   std::string prev_state() const { return dir + "/state.prev.json"; }
   std::string lock() const { return dir + "/zoneadmd.lock"; }
   std::string ctl() const { return dir + "/ctl.sock"; }
+  std::string keeper() const { return dir + "/keeper.sock"; }  // fd_keeper.hpp
+  std::string adopt_error() const { return dir + "/adopt.error"; }  // why zoneadmd --adopt gave up
   std::string console_log() const { return dir + "/console.log"; }
   std::string seccomp() const { return dir + "/seccomp.bpf"; }  // the init's filter (zlogin loads it)
   std::string root() const { return dir + "/root"; }  // mount point of the zone's root (child ns only)

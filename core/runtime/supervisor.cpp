@@ -23,11 +23,13 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/runtime/attach_warmup.hpp"
 #include "core/runtime/cgroup.hpp"
 #include "core/runtime/ctl_protocol.hpp"
+#include "core/runtime/fd_keeper.hpp"
 #include "core/runtime/metadata_door.hpp"
 #include "core/runtime/metadata_provision.hpp"
 #include "core/runtime/network_hook.hpp"
@@ -150,6 +152,7 @@ class Supervisor {
   Supervisor(std::string run_dir, SupervisorFds fds)
       : paths_{std::move(run_dir)}, notify_(std::move(fds.notify)), attach_gate_(std::move(fds.attach_gate)) {}
   Result<void> start();
+  Result<void> adopt();
   Result<void> loop();
   int exit_code() const { return exit_code_; }
   void record_failure(const std::string& msg);
@@ -159,8 +162,15 @@ class Supervisor {
   Result<pid_t> spawn_init(AttachWarmup& warmup);
   Result<void> open_console();
   Result<void> open_ctl();
+  Result<void> block_signals();
+  void start_keeper_now();
+  void stop_keeper();
+  void on_keeper_exit();
+  void signal_init(int sig);
   void on_sigchld();
-  void on_init_exit(int status);
+  // status: as from waitpid; nullopt when init was not our child (adopted)
+  // and its status went to whoever reaps orphans.
+  void on_init_exit(std::optional<int> status);
   void teardown(const char* final_state);
   void request_halt();
   void request_shutdown(int secs);
@@ -194,6 +204,10 @@ class Supervisor {
   int64_t boot_started_ms_ = mono_ms();  // zoneadmd's start, then each boot_zone's
   std::vector<std::unique_ptr<Client>> clients_;
   pid_t init_pid_ = 0;
+  // An adopted init is not our child: a pidfd tells us of its exit.
+  UniqueFd init_pidfd_;
+  pid_t keeper_pid_ = 0;
+  UniqueFd keeper_pidfd_;
   bool stop_requested_ = false;
   bool reboot_requested_ = false;
   bool done_ = false;
@@ -212,8 +226,8 @@ void Supervisor::save_state() {
 
 void Supervisor::record_failure(const std::string& msg) {
   if (init_pid_) {
-    ::kill(init_pid_, SIGKILL);
-    waitpid(init_pid_, nullptr, 0);
+    signal_init(SIGKILL);
+    if (!init_pidfd_) waitpid(init_pid_, nullptr, 0);
     init_pid_ = 0;
   }
   state_.error = msg;  // before teardown: the "failed" state is written once, with its reason
@@ -237,8 +251,20 @@ Result<void> Supervisor::start() {
   auto me = sys::proc_stat(getpid());
   if (me) state_.zoneadmd_start_time = me->start_time;
   save_state();
+  ZK_TRYV(block_signals());
+  cg_ = ZK_TRYC(cgroup::detect(), "cgroup");
+  init_exe_ = open_zkinit();
+  ZK_TRYV(open_console());
+  ZK_TRYV(open_ctl());
+  ZK_TRYVC(metadata_.open(metadata_config(spec_.zone_dir, paths_.dir, spec_.uuid, spec_.ids.host_base)),
+           "metadata");
+  start_keeper_now();
+  save_state();  // the keeper's pid: whoever cleans up after us stops it
+  return boot_zone();
+}
 
-  // SIGCHLD and the stop signals arrive through a signalfd in the loop.
+// SIGCHLD and the stop signals arrive through a signalfd in the loop.
+Result<void> Supervisor::block_signals() {
   sigset_t set;
   sigemptyset(&set);
   for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
@@ -246,14 +272,124 @@ Result<void> Supervisor::start() {
   signal(SIGPIPE, SIG_IGN);
   sigfd_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigfd_) return sys_error("signalfd", "");
+  return {};
+}
 
+// A zoneadmd whose zone runs and whose recorded zoneadmd died: the zone's
+// processes, cgroup and network never stopped; take back the ptys and the
+// metadata socket from the keeper, watch init through a pidfd (its exit
+// status goes to the host's init now) and serve as if we had booted it.
+Result<void> Supervisor::adopt() {
+  lock_ = ZK_TRY(acquire_supervisor_lock(paths_.dir));
+  spec_ = ZK_TRY(read_spec(paths_.dir));
+  ZK_TRYV(validate_spec(spec_));
+  state_ = ZK_TRY(read_state(paths_.dir));
+  if (state_.state != "running" && state_.state != "shutting_down")
+    return fail("adopt: the zone is not running (state " + state_.state + ")", ErrorKind::Busy);
+  ZK_TRYV(block_signals());
   cg_ = ZK_TRYC(cgroup::detect(), "cgroup");
   init_exe_ = open_zkinit();
-  ZK_TRYV(open_console());
+  const MetadataConfig md = metadata_config(spec_.zone_dir, paths_.dir, spec_.uuid, spec_.ids.host_base);
+  auto kept = fetch_kept_fds(paths_.keeper());
+  std::string lost;
+  if (kept) {
+    master_ = std::move((*kept)[kConsoleMaster]);
+    slave_ = std::move((*kept)[kConsoleSlave]);
+    char name[128];
+    if (ptsname_r(master_.get(), name, sizeof name) != 0) return sys_error("ptsname", "console");
+    slave_path_ = name;
+    fcntl(master_.get(), F_SETFL, fcntl(master_.get(), F_GETFL) | O_NONBLOCK);
+    log_.reset(::open(paths_.console_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!log_) return sys_error("open", paths_.console_log());
+    struct stat st;
+    if (fstat(log_.get(), &st) == 0) log_size_ = static_cast<size_t>(st.st_size);
+    ZK_TRYVC(metadata_.adopt(md, std::move((*kept)[kMetadataListen]), std::move((*kept)[kMetadataMaster]),
+                             std::move((*kept)[kMetadataSlave])),
+             "metadata");
+    if (auto pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, state_.keeper_pid, 0)));
+        pidfd && sys::process_matches(state_.keeper_pid, state_.keeper_start_time)) {
+      keeper_pid_ = state_.keeper_pid;
+      keeper_pidfd_ = std::move(pidfd);
+    } else {
+      start_keeper_now();  // the socket answered, but not as the recorded keeper
+    }
+  } else {
+    // The keeper died too: the zone's /dev/console and /dev/ttyS1 are hung
+    // up until its next boot. The metadata socket comes back (a new one in
+    // the directory bound into the zone).
+    lost = " (keeper gone: " + kept.error().message() + "; console and /dev/ttyS1 lost until the next boot)";
+    ZK_TRYV(open_console());
+    ZK_TRYVC(metadata_.open(md), "metadata");
+    start_keeper_now();
+  }
   ZK_TRYV(open_ctl());
-  ZK_TRYVC(metadata_.open(metadata_config(spec_.zone_dir, paths_.dir, spec_.uuid, spec_.ids.host_base)),
-           "metadata");
-  return boot_zone();
+  state_.zoneadmd_pid = getpid();
+  if (auto me = sys::proc_stat(getpid())) state_.zoneadmd_start_time = me->start_time;
+  ++state_.adoptions;
+  init_pidfd_ = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, state_.init_pid, 0)));
+  const bool init_alive = init_pidfd_ && sys::process_matches(state_.init_pid, state_.init_start_time);
+  note_console("zoneadmd " + std::to_string(getpid()) + " adopted the running zone (init pid " +
+               std::to_string(state_.init_pid) + ")" + lost);
+  if (state_.state == "shutting_down") {
+    // Its stop was under way: finish it, without knowing the grace asked for.
+    stop_requested_ = true;
+    kill_deadline_ = mono_ms() + 10 * 1000;
+  }
+  if (!init_alive) {
+    init_pidfd_.reset();
+    init_pid_ = 0;
+    on_init_exit(std::nullopt);
+    return {};
+  }
+  init_pid_ = state_.init_pid;
+  save_state();  // zoneadmd_pid is ours: wakes whoever started us
+  return {};
+}
+
+// The keeper holds the ptys and the metadata socket (fd_keeper.hpp). Not
+// fatal if it cannot start: the zone then only dies with us, as it did
+// before keepers.
+void Supervisor::start_keeper_now() {
+  keeper_pidfd_.reset();
+  keeper_pid_ = 0;
+  std::vector<int> fds = {master_.get(), slave_.get()};
+  for (int fd : metadata_.door_fds()) fds.push_back(fd);
+  auto pid = start_keeper(paths_.keeper(), paths_.dir, fds);
+  if (!pid) {
+    note_console("no fd keeper: " + pid.error().message() + "; the zone will not outlive this zoneadmd");
+    state_.keeper_pid = 0;
+    return;
+  }
+  keeper_pid_ = *pid;
+  keeper_pidfd_ = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, *pid, 0)));
+  state_.keeper_pid = *pid;
+  auto st = sys::proc_stat(*pid);
+  state_.keeper_start_time = st ? st->start_time : 0;
+}
+
+void Supervisor::stop_keeper() {
+  if (keeper_pidfd_) {
+    syscall(SYS_pidfd_send_signal, keeper_pidfd_.get(), SIGKILL, nullptr, 0);
+    // Ours to reap when we started it; an adopted one goes to the host's init.
+    waitpid(keeper_pid_, nullptr, 0);
+  }
+  keeper_pidfd_.reset();
+  keeper_pid_ = 0;
+  state_.keeper_pid = 0;
+  state_.keeper_start_time = 0;
+  ::unlink(paths_.keeper().c_str());
+}
+
+void Supervisor::on_keeper_exit() {
+  waitpid(keeper_pid_, nullptr, WNOHANG);
+  note_console("fd keeper " + std::to_string(keeper_pid_) + " died; starting another");
+  start_keeper_now();
+  save_state();
+}
+
+void Supervisor::signal_init(int sig) {
+  if (init_pidfd_) syscall(SYS_pidfd_send_signal, init_pidfd_.get(), sig, nullptr, 0);
+  else if (init_pid_ > 0) ::kill(init_pid_, sig);
 }
 
 Result<void> Supervisor::open_console() {
@@ -520,6 +656,7 @@ void Supervisor::teardown(const char* final_state) {
     (void)cg_->destroy(spec_.cgroup_path);
     fault::point("halt.after_cgroup_removed");
   }
+  stop_keeper();
   // The nics of our boot and those zoneadm update added live since (it
   // rewrites spec.json): every host veth either may still have.
   ZoneSpec net = spec_;
@@ -536,14 +673,20 @@ void Supervisor::teardown(const char* final_state) {
   done_ = true;
 }
 
-void Supervisor::on_init_exit(int status) {
+void Supervisor::on_init_exit(std::optional<int> status) {
   init_pid_ = 0;
+  init_pidfd_.reset();
   state_.init_pid = 0;
-  state_.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  state_.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  state_.exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  if (status) {
+    state_.exit_status = WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
+    state_.exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+    state_.exit_signal = WIFSIGNALED(*status) ? WTERMSIG(*status) : 0;
+  } else {
+    state_.exit_status = state_.exit_code = -1;
+    state_.exit_signal = 0;
+  }
   state_.exit_timestamp = now_iso8601();
-  note_console(exit_text(status));
+  note_console(status ? exit_text(*status) : "init exited (status unknown: it was adopted, not our child)");
   kill_deadline_ = 0;
   if (!spec_.cgroup_path.empty()) (void)cg_->kill_all(spec_.cgroup_path);
   stop_provisioning();
@@ -592,7 +735,7 @@ void Supervisor::on_sigchld() {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    if (pid == init_pid_) {
+    if (pid == init_pid_ && !init_pidfd_) {
       on_init_exit(status);
     } else if (pid == provisioner_) {
       provisioner_ = 0;  // its result is in provision.json (zoneadm info reads it)
@@ -610,7 +753,7 @@ void Supervisor::request_halt() {
     return;
   }
   set_state("shutting_down");
-  ::kill(init_pid_, SIGKILL);
+  signal_init(SIGKILL);
   fault::point("halt.after_kill");
 }
 
@@ -622,8 +765,8 @@ void Supervisor::request_shutdown(int secs) {
     return;
   }
   set_state("shutting_down");
-  ::kill(init_pid_, SIGTERM);
-  ::kill(init_pid_, SIGPWR);
+  signal_init(SIGTERM);
+  signal_init(SIGPWR);
   kill_deadline_ = mono_ms() + static_cast<int64_t>(secs) * 1000;
 }
 
@@ -632,7 +775,7 @@ void Supervisor::request_reboot() {
   note_console("reboot requested");
   reboot_requested_ = true;
   set_state("shutting_down");
-  ::kill(init_pid_, SIGKILL);
+  signal_init(SIGKILL);
 }
 
 std::string Supervisor::handle_command(Client& c, const std::string& line) {
@@ -724,6 +867,9 @@ Result<void> Supervisor::loop() {
     pfds.push_back({sigfd_.get(), POLLIN, 0});
     pfds.push_back({ctl_.get(), POLLIN, 0});
     pfds.push_back({master_.get(), POLLIN, 0});
+    pfds.push_back({init_pidfd_.get(), POLLIN, 0});  // -1 (ignored) unless adopted
+    pfds.push_back({keeper_pidfd_.get(), POLLIN, 0});
+    constexpr size_t kFirstClient = 5;
     for (auto& c : clients_) pfds.push_back({c->fd.get(), POLLIN, 0});
     const size_t clients_end = pfds.size();
     int64_t now = mono_ms();
@@ -735,7 +881,7 @@ Result<void> Supervisor::loop() {
     if (r < 0 && errno != EINTR) return sys_error("poll", "");
     if (kill_deadline_ && mono_ms() >= kill_deadline_) {
       kill_deadline_ = 0;
-      if (init_pid_) ::kill(init_pid_, SIGKILL);
+      signal_init(SIGKILL);
     }
     if (r < 0) continue;
     // Metadata first: its timers run even when poll only timed out.
@@ -752,8 +898,13 @@ Result<void> Supervisor::loop() {
       if (done_) break;
     }
     if (pfds[2].revents & POLLIN) pump_console();
-    for (size_t i = 0; i < clients_.size() && 3 + i < clients_end; ++i)
-      if (pfds[3 + i].revents & (POLLIN | POLLHUP | POLLERR)) handle_client_input(*clients_[i]);
+    if (pfds[3].fd >= 0 && pfds[3].fd == init_pidfd_.get() && (pfds[3].revents & POLLIN)) {
+      on_init_exit(std::nullopt);
+      if (done_) break;
+    }
+    if (pfds[4].fd >= 0 && pfds[4].fd == keeper_pidfd_.get() && (pfds[4].revents & POLLIN)) on_keeper_exit();
+    for (size_t i = 0; i < clients_.size() && kFirstClient + i < clients_end; ++i)
+      if (pfds[kFirstClient + i].revents & (POLLIN | POLLHUP | POLLERR)) handle_client_input(*clients_[i]);
     if (done_) break;
     std::erase_if(clients_, [](const auto& c) { return !c->fd; });
     if (pfds[1].revents & POLLIN) {
@@ -783,9 +934,17 @@ void set_title_area(char* start, size_t len) {
 }
 
 int run_supervisor(const std::string& run_dir, SupervisorFds fds, std::string& err_out) {
+  const bool adopt = fds.adopt;
   Supervisor sup(run_dir, std::move(fds));
-  auto started = sup.start();
+  auto started = adopt ? sup.adopt() : sup.start();
   if (!started) {
+    if (adopt) {
+      // Leave a zone we could not adopt as it was: still running, with its
+      // state naming the dead zoneadmd (the next command tries again).
+      err_out = "adopt failed: " + started.error().message();
+      (void)fs::write_file_atomic(RunPaths{run_dir}.adopt_error(), err_out, 0600);
+      return 1;
+    }
     if (started.error().kind == ErrorKind::Busy) {
       err_out = started.error().message();
       return 1;  // the zone is someone else's: leave its state alone

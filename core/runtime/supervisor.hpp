@@ -15,6 +15,9 @@ namespace zonekit::runtime {
 struct SupervisorFds {
   UniqueFd notify;       // closed once the zone is first running, or failed
   UniqueFd attach_gate;  // read end of the attach warm-up (attach_warmup.hpp)
+  // zoneadmd --adopt: take over the running zone of a zoneadmd that died
+  // (its init, cgroup and network live on; fd_keeper.hpp holds its ptys).
+  bool adopt = false;
 };
 
 // Supervise the zone whose spec is in run_dir/spec.json until it stops.

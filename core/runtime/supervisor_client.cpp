@@ -150,13 +150,23 @@ Result<ZoneStatus> query(const std::string& run_dir) {
   st.run = ZK_TRY(read_state(run_dir));
   bool locked = supervisor_lock_held(run_dir);
   st.supervisor_alive = locked && sys::process_matches(st.run.zoneadmd_pid, st.run.zoneadmd_start_time);
+  // The zone's init outlives its zoneadmd (zone_child.cpp): a recorded
+  // running zone whose init still runs is running, supervised or not.
+  const bool init_alive = (st.run.state == "running" || st.run.state == "shutting_down") &&
+                          sys::process_matches(st.run.init_pid, st.run.init_start_time);
   if (locked && !st.supervisor_alive) {
-    // Lock held but state.json not yet rewritten by the new zoneadmd.
+    // Lock held but state.json not yet rewritten by the new zoneadmd: one
+    // booting the zone, or one adopting it.
     st.supervisor_alive = true;
-    st.state = "ready";
+    st.state = init_alive ? st.run.state : "ready";
     return st;
   }
   if (st.supervisor_alive) {
+    st.state = st.run.state;
+    return st;
+  }
+  if (init_alive) {
+    st.unsupervised = true;
     st.state = st.run.state;
     return st;
   }
@@ -190,6 +200,14 @@ Result<void> cleanup_dead(const ZoneSpec& spec) {
   if (!was_clean) ZK_TRYVC(teardown_network(spec), "zone " + spec.name + ": cleanup");
   RunPaths p{spec.run_dir};
   ::unlink(p.ctl().c_str());
+  // The fd keeper of a zoneadmd that died before its zone ran (or of a zone
+  // that died unsupervised) has nothing left to keep.
+  if (rs.keeper_pid > 0) {
+    UniqueFd keeper(static_cast<int>(syscall(SYS_pidfd_open, rs.keeper_pid, 0)));
+    if (keeper && sys::process_matches(rs.keeper_pid, rs.keeper_start_time))
+      syscall(SYS_pidfd_send_signal, keeper.get(), SIGKILL, nullptr, 0);
+  }
+  ::unlink(p.keeper().c_str());
   if (is_active(rs.state) || rs.state.empty()) {
     rs.state = "stopped";
     rs.init_pid = 0;
@@ -205,14 +223,19 @@ namespace {
 
 // Write the spec, start zoneadmd (double fork) and wait until the zone runs
 // or its boot failed. gate_fd: the attach warm-up's gate, or -1.
+// adopt: start zoneadmd --adopt for a zone that runs unsupervised; the
+// spec and state stay as they are.
 Result<void> start_zoneadmd(const ZoneSpec& spec, const std::string& zoneadmd_path, int timeout_ms,
-                            int gate_fd) {
+                            int gate_fd, bool adopt = false) {
   const std::string who = "zone " + spec.name;
-  ZK_TRYVC(write_spec(spec), who + ": boot");
   RunPaths p{spec.run_dir};
-  // Set aside, not removed: the new zoneadmd keeps the last exit of init.
-  if (::rename(p.state().c_str(), p.prev_state().c_str()) < 0) ::unlink(p.state().c_str());
-  fs::remove_stale_temps(spec.run_dir);
+  if (!adopt) {
+    ZK_TRYVC(write_spec(spec), who + ": boot");
+    // Set aside, not removed: the new zoneadmd keeps the last exit of init.
+    if (::rename(p.state().c_str(), p.prev_state().c_str()) < 0) ::unlink(p.state().c_str());
+    fs::remove_stale_temps(spec.run_dir);
+  }
+  ::unlink(p.adopt_error().c_str());
 
   // zoneadmd closes notify (its fd 3) once the zone is running or failed.
   int np[2];
@@ -248,7 +271,8 @@ Result<void> start_zoneadmd(const ZoneSpec& spec, const std::string& zoneadmd_pa
     sigprocmask(SIG_SETMASK, &none, nullptr);
     if (chdir("/") < 0) _exit(127);
     const char* argv[] = {"zoneadmd", "--run-dir", spec.run_dir.c_str(), "--notify-fd", "3",
-                          gate >= 0 ? "--attach-gate" : nullptr, "4", nullptr};
+                          adopt ? "--adopt" : gate >= 0 ? "--attach-gate" : nullptr, "4", nullptr};
+    if (adopt) argv[6] = nullptr;
     const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", fault::env_entry(), nullptr};
     execve(zoneadmd_path.c_str(), const_cast<char**>(argv), const_cast<char**>(envp));
     _exit(127);
@@ -267,6 +291,14 @@ Result<void> start_zoneadmd(const ZoneSpec& spec, const std::string& zoneadmd_pa
   int64_t deadline = mono_ms() + timeout_ms;
   for (;;) {
     auto rs = read_state(spec.run_dir);
+    // Adopted: whatever it found (init may have exited since) is its to handle.
+    if (adopt && rs && rs->zoneadmd_pid == sup) return {};
+    if (adopt && (!sys::proc_stat(sup) || sys::proc_stat(sup)->state == 'Z')) {
+      auto again = read_state(spec.run_dir);
+      if (again && again->zoneadmd_pid == sup) return {};
+      auto why = fs::read_file(p.adopt_error());
+      return fail(who + ": " + (why && !why->empty() ? *why : std::string("adopt: zoneadmd exited")));
+    }
     if (rs && rs->zoneadmd_pid == sup) {
       if (rs->state == "running") return {};
       if (rs->state == "failed")
@@ -311,6 +343,8 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
     return fail(who + ": boot operation is invalid for zones in state '" + st.state + "'",
                 ErrorKind::Busy);
   }
+  // Running without its zoneadmd: a new one adopts it, as it runs.
+  if (st.unsupervised) return start_zoneadmd(spec, zoneadmd_path, timeout_ms, -1, true);
   ZK_TRYVC(cleanup_dead(spec), who + ": boot");
   // The attach warm-up starts here, so that its grace period has run out
   // by the time zoneadmd attaches the zone's init. It holds the kernel's
@@ -325,6 +359,19 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
   auto r = start_zoneadmd(spec, zoneadmd_path, timeout_ms, warmup.gate());
   if (!r && made && !supervisor_lock_held(spec.run_dir)) (void)(*drv)->destroy(spec.cgroup_path);
   return r;
+}
+
+Result<ZoneStatus> query_adopting(const std::string& run_dir, const std::string& zoneadmd_path,
+                                  int timeout_ms) {
+  auto st = ZK_TRY(query(run_dir));
+  if (!st.unsupervised) return st;
+  // Boots, cleanups and adoptions of one zone take turns.
+  auto guard = ZK_TRY(FileLock::acquire(run_dir + "/boot.lock", FileLock::Mode::Exclusive, timeout_ms));
+  st = ZK_TRY(query(run_dir));
+  if (!st.unsupervised) return st;
+  auto spec = ZK_TRY(read_spec(run_dir));
+  ZK_TRYV(start_zoneadmd(spec, zoneadmd_path, timeout_ms, -1, true));
+  return query(run_dir);
 }
 
 Result<std::string> send_command(const std::string& run_dir, const std::string& command) {
@@ -348,7 +395,25 @@ Result<UniqueFd> open_console(const std::string& run_dir) {
 
 namespace {
 
-Result<void> stop_and_wait(const std::string& run_dir, const std::string& cmd, int timeout_ms) {
+Result<void> stop_and_wait(const std::string& run_dir, const std::string& cmd, int timeout_ms,
+                           const std::string& zoneadmd_path) {
+  Result<void> stop_once(const std::string& run_dir, const std::string& cmd, int timeout_ms);
+
+// A zone whose zoneadmd died (before or while we ask) is adopted, then
+  // asked again; a few rounds, in case zoneadmds keep dying.
+  for (int round = 0; round < 3; ++round) {
+    auto st = zoneadmd_path.empty() ? query(run_dir) : query_adopting(run_dir, zoneadmd_path, timeout_ms);
+    if (!st) return std::unexpected(st.error());
+    if (st->unsupervised) return fail("zone runs without its zoneadmd (zoneadm recover adopts it)");
+    auto r = stop_once(run_dir, cmd, timeout_ms);
+    if (!r) return r;
+    auto after = ZK_TRY(query(run_dir));
+    if (!after.unsupervised && after.state != "down") return {};
+  }
+  return fail("zone still runs: its zoneadmd died while stopping it, three times");
+}
+
+Result<void> stop_once(const std::string& run_dir, const std::string& cmd, int timeout_ms) {
   auto st = ZK_TRY(query(run_dir));
   if (!st.supervisor_alive) {
     if (st.state == "down") {
@@ -363,7 +428,12 @@ Result<void> stop_and_wait(const std::string& run_dir, const std::string& cmd, i
   }
   // A supervisor already stopping (another halt) may close the socket under
   // us: that is not a failure, the wait below decides.
+  // A zoneadmd that just took its lock binds ctl.sock a moment later.
   auto reply = send_command(run_dir, cmd);
+  for (int i = 0; i < 100 && !reply && reply.error().code == ENOENT; ++i) {
+    sleep_ms(20);
+    reply = send_command(run_dir, cmd);
+  }
   if (reply && !reply->starts_with("OK")) return fail(*reply);
   auto done = wait_for(run_dir, timeout_ms, [](const ZoneStatus& s) { return !s.supervisor_alive; },
                        "stop", Watch::Exit);
@@ -374,13 +444,13 @@ Result<void> stop_and_wait(const std::string& run_dir, const std::string& cmd, i
 
 }  // namespace
 
-Result<void> halt(const std::string& run_dir, int timeout_ms) {
-  return stop_and_wait(run_dir, "HALT", timeout_ms);
+Result<void> halt(const std::string& run_dir, int timeout_ms, const std::string& zoneadmd_path) {
+  return stop_and_wait(run_dir, "HALT", timeout_ms, zoneadmd_path);
 }
 
-Result<void> shutdown(const std::string& run_dir, int grace_seconds) {
+Result<void> shutdown(const std::string& run_dir, int grace_seconds, const std::string& zoneadmd_path) {
   return stop_and_wait(run_dir, "SHUTDOWN " + std::to_string(grace_seconds),
-                       grace_seconds * 1000 + 30000);
+                       grace_seconds * 1000 + 30000, zoneadmd_path);
 }
 
 Result<void> reboot(const std::string& run_dir, int timeout_ms) {

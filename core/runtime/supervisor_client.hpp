@@ -18,20 +18,32 @@ struct ZoneStatus {
   std::string state;
   RunState run;
   bool supervisor_alive = false;
+  // The zone runs (its init is alive) but its zoneadmd died: state says
+  // "running" (or "shutting_down") and supervisor_alive is false until
+  // adopt() starts a new zoneadmd.
+  bool unsupervised = false;
 };
 
 // Cheap; never blocks on the zone.
 Result<ZoneStatus> query(const std::string& run_dir);
+
+// The zone's status, after starting a zoneadmd that adopts it if it runs
+// unsupervised (zoneadmd --adopt). Returns the status to act on; fails
+// only when the adoption failed (the zone is then left running).
+Result<ZoneStatus> query_adopting(const std::string& run_dir, const std::string& zoneadmd_path,
+                                  int timeout_ms);
 
 // Write spec.json, clean leftovers of a dead supervisor, start zoneadmd
 // detached and wait until the zone runs (ok), failed (error with the reason)
 // or timeout. A zone already running is success.
 Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int timeout_ms);
 
-// Immediate stop: SIGKILL the zone, tear down, wait until stopped.
-Result<void> halt(const std::string& run_dir, int timeout_ms);
+// Immediate stop: SIGKILL the zone, tear down, wait until stopped. With a
+// zoneadmd_path, a zone running unsupervised (or whose zoneadmd dies while
+// stopping it) is adopted and stopped again; without, that is an error.
+Result<void> halt(const std::string& run_dir, int timeout_ms, const std::string& zoneadmd_path = {});
 // SIGTERM and SIGPWR to init, SIGKILL after grace_seconds; waits until stopped.
-Result<void> shutdown(const std::string& run_dir, int grace_seconds);
+Result<void> shutdown(const std::string& run_dir, int grace_seconds, const std::string& zoneadmd_path = {});
 // A fresh zone (new namespaces) with a new init; waits until running again.
 Result<void> reboot(const std::string& run_dir, int timeout_ms);
 // Live limit update (cgroup write); also recorded in spec.json for reboots.

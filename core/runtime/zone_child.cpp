@@ -346,6 +346,11 @@ void zone_child_main(ChildConfig& cfg) {
     }
     prctl(PR_SET_NAME, "init");
   }
+  // From here on the zone outlives its zoneadmd: a new one adopts it
+  // (fd_keeper.hpp). Had zoneadmd died before this, the boot was unfinished
+  // and the parent-death signal ended it. Cleared before seccomp, which
+  // need not allow prctl.
+  prctl(PR_SET_PDEATHSIG, 0);
   if (int r = caps::apply_in_child(); r < 0) child_fail(sync, ChildStep::Caps, -r);
   if (cfg.seccomp)
     if (int r = seccomp::load(*cfg.seccomp); r < 0) child_fail(sync, ChildStep::Seccomp, -r);

@@ -455,7 +455,8 @@ std::vector<unsigned> parse_group_members(const std::string& group, const std::s
 
 Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
   auto st = ZK_TRY(query(run_dir));
-  if (!st.supervisor_alive || st.state != "running" || st.run.init_pid <= 0)
+  // A zone whose zoneadmd died still runs: entering needs only its init.
+  if (!(st.supervisor_alive || st.unsupervised) || st.state != "running" || st.run.init_pid <= 0)
     return fail("zone is not running (state " + st.state + ")");
   auto spec = ZK_TRY(read_spec(run_dir));
   ZK_TRYV(validate_spec(spec));

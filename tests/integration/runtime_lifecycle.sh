@@ -50,26 +50,50 @@ zk_wait_gone "$init2" || zk_fail "init survived halt"
 zk_assert_clean $U "$run"
 expect_rc 0 zonectl halt "$run"   # halting a stopped zone is fine
 
-# SIGKILL of zoneadmd: the zone dies with it, status never says running,
-# and the next boot cleans up and works
+# SIGKILL of zoneadmd: the zone lives on (no parent-death signal on its
+# init; the fd keeper holds its console), status says running without a
+# supervisor, and the next boot starts a zoneadmd that adopts it
 expect_rc 0 zonectl boot "$run"
 read -r state init alive < <(zonectl status "$run")
 zpid=$(zk_field "$run" zoneadmd_pid)
+kpid=$(zk_field "$run" keeper_pid)
+[ -n "$kpid" ] && [ "$kpid" -gt 0 ] || zk_fail "no fd keeper recorded"
 kill -KILL "$zpid"
 zk_wait_gone "$zpid" || zk_fail "zoneadmd did not die"
-zk_wait_gone "$init" || zk_fail "zone init survived its supervisor"
-read -r state _ alive < <(zonectl status "$run")
-[ "$state" == down ] || [ "$state" == stopped ] || zk_fail "state after SIGKILL: $state"
-expect_eq "$alive" dead "supervisor after SIGKILL"
+sleep 0.3
+kill -0 "$init" 2>/dev/null || zk_fail "zone init died with its supervisor"
+expect_eq "$(zonectl status "$run")" "running $init dead" "status after SIGKILL of zoneadmd"
+expect_eq "$(zlogin $U hostname)" web01 "zlogin while unsupervised"
 expect_rc 0 zonectl boot "$run"
-expect_eq "$(zlogin $U hostname)" web01 "hostname after recovery"
+expect_eq "$(zonectl status "$run")" "running $init alive" "status after adoption"
+[ "$(zk_field "$run" zoneadmd_pid)" != "$zpid" ] || zk_fail "no new zoneadmd"
+expect_eq "$(zk_field "$run" adoptions)" 1 "adoptions"
+expect_eq "$(zk_field "$run" keeper_pid)" "$kpid" "the keeper is kept"
+grep -q "adopted the running zone (init pid $init)" "$run/console.log" || zk_fail "no adoption note in the console log"
 expect_rc 0 zonectl halt "$run"
+zk_wait_gone "$init" || zk_fail "init survived halt after adoption"
+zk_wait_gone "$kpid" || zk_fail "keeper survived halt"
 zk_assert_clean $U "$run"
 
-# SIGKILL then explicit cleanup (what zoneadm does for a 'down' zone)
+# SIGKILL of zoneadmd and of its keeper: the zone still runs; halt adopts
+# it (without its console) and stops it
 expect_rc 0 zonectl boot "$run"
+read -r state init alive < <(zonectl status "$run")
 zpid=$(zk_field "$run" zoneadmd_pid)
-kill -KILL "$zpid"; zk_wait_gone "$zpid"
+kpid=$(zk_field "$run" keeper_pid)
+kill -KILL "$zpid" "$kpid"; zk_wait_gone "$zpid"; zk_wait_gone "$kpid"
+kill -0 "$init" 2>/dev/null || zk_fail "zone init died with its supervisor and keeper"
+expect_rc 0 zonectl halt "$run"
+grep -q "keeper gone" "$run/console.log" || zk_fail "no note of the lost keeper"
+zk_wait_gone "$init" || zk_fail "init survived halt"
+zk_assert_clean $U "$run"
+
+# zoneadmd killed during boot, right after the clone: the unfinished zone
+# dies with it (parent-death signal), nothing is adopted
+expect_rc 1 env ZONEKIT_FAULT=boot.after_clone zonectl boot "$run"
+# (the dying child holds zoneadmd's lock until its parent-death signal lands)
+for i in $(seq 100); do read -r state _ alive < <(zonectl status "$run"); [ "$state" != ready ] && break; sleep 0.05; done
+[ "$state" == down ] || [ "$state" == stopped ] || zk_fail "state after a killed boot: $state"
 expect_rc 0 zonectl halt "$run"
 zk_assert_clean $U "$run"
 

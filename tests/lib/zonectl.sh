@@ -48,4 +48,5 @@ zk_assert_clean() {
   [ -z "$(zk_cg_dirs "$1")" ] || zk_fail "cgroup of $1 remains: $(zk_cg_dirs "$1")"
   ! grep -qs -- "$2/root" /proc/[0-9]*/mountinfo || zk_fail "a mount namespace of $1 remains"
   [ ! -e "$2/ctl.sock" ] || zk_fail "ctl.sock of $1 remains"
+  [ ! -e "$2/keeper.sock" ] || zk_fail "keeper.sock of $1 remains"
 }

@@ -48,6 +48,21 @@ TEST_CASE("recover: a running zone is kept with everything it owns") {
   CHECK(p[0].text == "keep zone web (running, supervisor alive)");
 }
 
+TEST_CASE("recover: a zone running without its zoneadmd is adopted and keeps everything it owns") {
+  Facts f;
+  f.cgroup_parent = "zonekit";
+  f.zones = {{kWeb, "web", false, false, false, "running", false, true}};
+  f.links = {"zk0123abcdefn0"};
+  f.tables = {"zk_0123abcdef"};
+  f.cgroups = {kWeb};
+  f.run_dirs = {kWeb};
+  auto p = plan(f);
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].kind == Kind::Adopt);
+  CHECK(p[0].uuid == kWeb);
+  CHECK(p[0].text == "adopt zone web (running, supervisor dead): start a new zoneadmd");
+}
+
 TEST_CASE("recover: debris of a dead supervisor and of a vanished zone, in order") {
   Facts f;
   f.cgroup_parent = "zk-test";
