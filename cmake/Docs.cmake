@@ -42,10 +42,11 @@ endforeach()
 
 # systemd unit: lib/systemd/system under the prefix (Debian's unit dir for
 # /usr). Its ExecStart names bindir under the prefix used at install time,
-# which CPack sets to /usr, so the unit is written during install.
+# which CPack sets to /usr, so the unit is written during install, straight
+# into the destination: the build tree may be read-only at install time.
 set(ZONEKIT_SYSTEMD_UNIT_DIR lib/systemd/system CACHE STRING "where the systemd unit is installed, relative to the prefix")
 install(CODE "set(_zk_unit_in [[${CMAKE_SOURCE_DIR}/packaging/zonekit-autoboot.service.in]])
-set(_zk_unit_out [[${CMAKE_BINARY_DIR}/packaging/zonekit-autoboot.service]])
+set(_zk_unit_dir [[${ZONEKIT_SYSTEMD_UNIT_DIR}]])
 set(_zk_bindir [[${CMAKE_INSTALL_BINDIR}]])")
 install(CODE [[
   if(IS_ABSOLUTE "${_zk_bindir}")
@@ -53,6 +54,12 @@ install(CODE [[
   else()
     set(ZONEKIT_BINDIR "${CMAKE_INSTALL_PREFIX}/${_zk_bindir}")
   endif()
+  if(IS_ABSOLUTE "${_zk_unit_dir}")
+    set(_zk_unit_out "$ENV{DESTDIR}${_zk_unit_dir}/zonekit-autoboot.service")
+  else()
+    set(_zk_unit_out "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}/${_zk_unit_dir}/zonekit-autoboot.service")
+  endif()
+  message(STATUS "Installing: ${_zk_unit_out}")
   configure_file("${_zk_unit_in}" "${_zk_unit_out}" @ONLY)
+  list(APPEND CMAKE_INSTALL_MANIFEST_FILES "${_zk_unit_out}")
 ]])
-install(FILES ${CMAKE_BINARY_DIR}/packaging/zonekit-autoboot.service DESTINATION ${ZONEKIT_SYSTEMD_UNIT_DIR})

@@ -183,9 +183,9 @@ int main(int argc, char** argv) {
   // A zone running without its zoneadmd gets a new one first (zlogin -C
   // needs it; a command would not, so adoption failing does not stop it).
   auto adopted = zonekit::runtime::query_adopting(*run_dir, zonekit::ops::libexec_path("zoneadmd"), 30 * 1000);
-  if (!adopted && want_console) {
+  if (!adopted) {
     fprintf(stderr, "zlogin: zone %s: %s\n", name.c_str(), adopted.error().message().c_str());
-    return exit_for(adopted.error());
+    if (want_console) return exit_for(adopted.error());
   }
   if (want_console) {
     if (!opts.argv.empty()) {

@@ -21,6 +21,7 @@ zk_inside() {
   echo "$mac ${addr% }"
 }
 zk_zoneadmd_pid() { sed -n 's/.*"zoneadmd_pid": *\([0-9]*\).*/\1/p' "$ZONEKIT_RUN/zones/$(zk_uuid "$1")/state.json"; }
+zk_keeper_pid() { sed -n 's/.*"keeper_pid": *\([0-9]*\).*/\1/p' "$ZONEKIT_RUN/zones/$(zk_uuid "$1")/state.json"; }
 zk_init_pid() { sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p' "$ZONEKIT_RUN/zones/$(zk_uuid "$1")/state.json"; }
 
 # busybox nc exits as soon as its stdin ends, which would race the data it
