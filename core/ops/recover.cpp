@@ -237,6 +237,7 @@ struct Applier {
         rs.state = "stopped";
         rs.init_pid = 0;
         ::unlink(runtime::RunPaths{run_dir}.ctl().c_str());
+        runtime::stop_dead_keeper(run_dir, rs);
         return context(runtime::write_state(run_dir, rs), a.text);
       }
       case Kind::ResetRunState: {

@@ -40,6 +40,7 @@ Result<pid_t> start_keeper(const std::string& sock_path, const std::string& run_
   int r = bind(listen_fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   umask(old);
   if (r < 0) return sys_error("bind", sock_path);
+  if (chmod(sock_path.c_str(), 0600) < 0) return sys_error("chmod", sock_path);
   if (listen(listen_fd.get(), 4) < 0) return sys_error("listen", sock_path);
   pid_t pid = fork();
   if (pid < 0) return sys_error("fork", "keeper");

@@ -84,7 +84,11 @@ class StateWaiter {
   bool pid_watched_ = false;
 };
 
+// What a dead zoneadmd may have left that cleanup_dead removes: its
+// cgroup, its sockets, its fd keeper (keeper.sock).
 bool leftovers(const std::string& run_dir) {
+  RunPaths p{run_dir};
+  if (fs::exists(p.keeper()) || fs::exists(p.ctl())) return true;
   auto spec = read_spec(run_dir);
   if (!spec || spec->cgroup_path.empty()) return false;
   auto drv = cgroup::detect();
@@ -152,20 +156,24 @@ Result<ZoneStatus> query(const std::string& run_dir) {
   st.supervisor_alive = locked && sys::process_matches(st.run.zoneadmd_pid, st.run.zoneadmd_start_time);
   // The zone's init outlives its zoneadmd (zone_child.cpp): a recorded
   // running zone whose init still runs is running, supervised or not.
-  const bool init_alive = (st.run.state == "running" || st.run.state == "shutting_down") &&
-                          sys::process_matches(st.run.init_pid, st.run.init_start_time);
-  if (locked && !st.supervisor_alive) {
-    // Lock held but state.json not yet rewritten by the new zoneadmd: one
-    // booting the zone, or one adopting it.
-    st.supervisor_alive = true;
-    st.state = init_alive ? st.run.state : "ready";
-    return st;
-  }
+  // (Read only when the supervisor is not known alive: list stays one
+  // /proc read per running zone.)
+  auto init_alive = [&] {
+    return (st.run.state == "running" || st.run.state == "shutting_down") &&
+           sys::process_matches(st.run.init_pid, st.run.init_start_time);
+  };
   if (st.supervisor_alive) {
     st.state = st.run.state;
     return st;
   }
-  if (init_alive) {
+  if (locked) {
+    // Lock held but state.json not yet rewritten by the new zoneadmd: one
+    // booting the zone, or one adopting it.
+    st.supervisor_alive = true;
+    st.state = init_alive() ? st.run.state : "ready";
+    return st;
+  }
+  if (init_alive()) {
     st.unsupervised = true;
     st.state = st.run.state;
     return st;
@@ -177,6 +185,15 @@ Result<ZoneStatus> query(const std::string& run_dir) {
     st.state = st.run.state.empty() ? "stopped" : st.run.state;
   if (st.state == "stopped" && leftovers(run_dir)) st.state = "down";
   return st;
+}
+
+void stop_dead_keeper(const std::string& run_dir, const RunState& rs) {
+  if (rs.keeper_pid > 0) {
+    UniqueFd keeper(static_cast<int>(syscall(SYS_pidfd_open, rs.keeper_pid, 0)));
+    if (keeper && sys::process_matches(rs.keeper_pid, rs.keeper_start_time))
+      syscall(SYS_pidfd_send_signal, keeper.get(), SIGKILL, nullptr, 0);
+  }
+  ::unlink(RunPaths{run_dir}.keeper().c_str());
 }
 
 Result<void> cleanup_dead(const ZoneSpec& spec) {
@@ -200,14 +217,7 @@ Result<void> cleanup_dead(const ZoneSpec& spec) {
   if (!was_clean) ZK_TRYVC(teardown_network(spec), "zone " + spec.name + ": cleanup");
   RunPaths p{spec.run_dir};
   ::unlink(p.ctl().c_str());
-  // The fd keeper of a zoneadmd that died before its zone ran (or of a zone
-  // that died unsupervised) has nothing left to keep.
-  if (rs.keeper_pid > 0) {
-    UniqueFd keeper(static_cast<int>(syscall(SYS_pidfd_open, rs.keeper_pid, 0)));
-    if (keeper && sys::process_matches(rs.keeper_pid, rs.keeper_start_time))
-      syscall(SYS_pidfd_send_signal, keeper.get(), SIGKILL, nullptr, 0);
-  }
-  ::unlink(p.keeper().c_str());
+  stop_dead_keeper(spec.run_dir, rs);
   if (is_active(rs.state) || rs.state.empty()) {
     rs.state = "stopped";
     rs.init_pid = 0;
@@ -364,7 +374,9 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
 Result<ZoneStatus> query_adopting(const std::string& run_dir, const std::string& zoneadmd_path,
                                   int timeout_ms) {
   auto st = ZK_TRY(query(run_dir));
-  if (!st.unsupervised) return st;
+  // Only root starts supervisors (and only root can see their lock: to
+  // others every zone would look unsupervised).
+  if (!st.unsupervised || geteuid() != 0) return st;
   // Boots, cleanups and adoptions of one zone take turns.
   auto guard = ZK_TRY(FileLock::acquire(run_dir + "/boot.lock", FileLock::Mode::Exclusive, timeout_ms));
   st = ZK_TRY(query(run_dir));

@@ -48,8 +48,13 @@ Result<void> shutdown(const std::string& run_dir, int grace_seconds, const std::
 Result<void> reboot(const std::string& run_dir, int timeout_ms);
 // Live limit update (cgroup write); also recorded in spec.json for reboots.
 Result<void> apply_limits(const std::string& run_dir, const CgroupLimits& limits);
-// Remove leftovers (cgroup, control socket, stale state) of a dead supervisor.
+// Remove leftovers (cgroup, control socket, fd keeper, stale state) of a
+// dead supervisor.
 Result<void> cleanup_dead(const ZoneSpec& spec);
+// The fd keeper of a zoneadmd that died before its zone ran, or of a zone
+// that died unsupervised, has nothing left to keep: kill it (if it is still
+// the recorded process) and remove its socket.
+void stop_dead_keeper(const std::string& run_dir, const RunState& rs);
 
 // Connect to ctl.sock and send one command ("HALT", "SHUTDOWN 10" ...);
 // returns the reply line without "\n" ("OK ..." or "ERR ...").

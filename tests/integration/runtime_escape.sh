@@ -133,6 +133,8 @@ denied "fds of init beyond stdio" sh -c 'ls /proc/1/fd 2>/dev/null | grep -qv -e
 nobody_ctl=$(setpriv --reuid=65534 --regid=65534 --clear-groups zlogin -C $U </dev/null 2>&1 || true)
 [[ "$nobody_ctl" == *"connect $run/ctl.sock: Permission denied"* ]] || zk_fail "ctl.sock open to others: $nobody_ctl"
 expect_eq "$(stat -c %a "$run/ctl.sock")" 600 "ctl.sock mode"
+# so is the fd keeper's (it hands out the zone's console and metadata doors)
+expect_eq "$(stat -c %a "$run/keeper.sock")" 600 "keeper.sock mode"
 
 echo "$attempts escape attempts blocked"
 [ $attempts -ge 30 ] || zk_fail "only $attempts attempts"
