@@ -14,6 +14,7 @@
 #   scripts/vm-test.sh [-B BUILD_DIR] tests/integration/quota.sh ...
 #
 # The kernel, its modules and the initramfs are kept in BUILD_DIR/vm.
+# Each test runs with ZK_SLOW=1: tests with fixed time bounds widen them.
 # Exit status: 1 if a test failed (or the VM did not finish), 77 if every
 # test skipped, else 0. Nothing is left on the host but that cache.
 set -euo pipefail
@@ -116,7 +117,7 @@ run=$cache/guest-run.sh
   echo 'mount -t cgroup2 cgroup2 /sys/fs/cgroup'
   echo 'echo "vm-test: kernel $(uname -r)"'
   for t in "${tests[@]}"; do
-    printf 'ZK_STORE_FS=%q ZK_BUILD=%q ZK_SOURCE=%q bash %q; echo "vm-test: result %s $?"\n' \
+    printf 'ZK_SLOW=1 ZK_STORE_FS=%q ZK_BUILD=%q ZK_SOURCE=%q bash %q; echo "vm-test: result %s $?"\n' \
       "${ZK_STORE_FS:-ext4}" "$build" "$here" "$t" "$(basename "$t")"
   done
   echo 'sync; echo o >/proc/sysrq-trigger; read -r -t 60 _ </dev/console'

@@ -6,6 +6,9 @@
 #     no deadlock, a valid final state, list works, and recover finds
 #     nothing to clean once the zone is stopped or gone.
 . "$(dirname "$0")/../lib/harness.sh"
+# Per-command bound: generous under software emulation (scripts/vm-test.sh).
+STORM_TIMEOUT=${ZK_SLOW:+600}
+STORM_TIMEOUT=${STORM_TIMEOUT:-120}
 
 cat > "$ZONEKIT_CONFIG" <<'TOML'
 [nic_tags.lan]
@@ -19,7 +22,7 @@ start=$(date +%s.%N)
 pids=()
 for i in $(seq 1 50); do
   echo "{\"alias\": \"p$i\", \"brand\": \"sparse\", \"nics\": [{\"nic_tag\": \"lan\"}]}" > "$ZK_TMP/p$i.json"
-  timeout 120 zoneadm create -f "$ZK_TMP/p$i.json" > "$ZK_TMP/p$i.out" 2>&1 &
+  timeout "$STORM_TIMEOUT" zoneadm create -f "$ZK_TMP/p$i.json" > "$ZK_TMP/p$i.out" 2>&1 &
   pids+=($!)
 done
 fails=0
@@ -39,7 +42,7 @@ echo "ok 50 parallel creates in ${secs}s"
 echo '{"alias": "same", "brand": "sparse"}' > "$ZK_TMP/same.json"
 pids=()
 for i in $(seq 1 10); do
-  timeout 120 zoneadm create -f "$ZK_TMP/same.json" > "$ZK_TMP/same$i.out" 2>&1 &
+  timeout "$STORM_TIMEOUT" zoneadm create -f "$ZK_TMP/same.json" > "$ZK_TMP/same$i.out" 2>&1 &
   pids+=($!)
 done
 won=0
@@ -52,7 +55,7 @@ echo "ok 10 creates of one name: one won"
 
 # Clear the 50 (also in parallel) so the lifecycle storm runs alone.
 pids=()
-for i in $(seq 1 50); do timeout 120 zoneadm delete "p$i" >/dev/null 2>&1 & pids+=($!); done
+for i in $(seq 1 50); do timeout "$STORM_TIMEOUT" zoneadm delete "p$i" >/dev/null 2>&1 & pids+=($!); done
 for p in "${pids[@]}"; do wait "$p" || zk_fail "parallel delete failed"; done
 expect_eq "$(zoneadm list -H -o alias)" same "zones after parallel deletes"
 
@@ -78,15 +81,15 @@ storm() {
   local rounds=$1 del=$2 start p rc st
   start=$(date +%s)
   pids=()
-  for w in 1 2 3 4 5 6; do timeout 120 bash -c "$(declare -f storm_worker); storm_worker $w $rounds" & pids+=($!); done
+  for w in 1 2 3 4 5 6; do timeout "$STORM_TIMEOUT" bash -c "$(declare -f storm_worker); storm_worker $w $rounds" & pids+=($!); done
   echo none > "$ZK_TMP/delrc"
   if [ -n "$del" ]; then
-    (sleep "$del"; timeout 120 zoneadm delete s >/dev/null 2>&1; echo $? > "$ZK_TMP/delrc") &
+    (sleep "$del"; timeout "$STORM_TIMEOUT" zoneadm delete s >/dev/null 2>&1; echo $? > "$ZK_TMP/delrc") &
     pids+=($!)
   fi
   for p in "${pids[@]}"; do
     rc=0; wait "$p" || rc=$?
-    [ "$rc" -ne 124 ] || zk_fail "a storm worker hit the 120 s timeout (deadlock?)"
+    [ "$rc" -ne 124 ] || zk_fail "a storm worker hit the $STORM_TIMEOUT s timeout (deadlock?)"
   done
   timeout 30 zoneadm list -H -p -o alias,state > "$ZK_TMP/final" || zk_fail "list after the storm"
   st=$(awk -F: '$1 == "s" {print $2}' "$ZK_TMP/final")
