@@ -221,7 +221,7 @@ struct Applier {
       case Kind::RemoveCgroup: {
         ZK_TRYV(claim(a.uuid, a.text));
         std::string path = st.config().cgroup_parent + "/" + a.object;
-        ZK_TRYVC(drv->kill_all(path), a.text);
+        ZK_TRYVC(drv->kill_everything(path), a.text);
         return context(drv->destroy(path), a.text);
       }
       case Kind::DeleteLink:

@@ -35,9 +35,9 @@ const std::vector<DeviceRule>& zone_devices() {
 }
 
 std::vector<FileWrite> plan_v1_devices() {
-  std::vector<FileWrite> w{{"devices/devices.deny", "a"}};
+  std::vector<FileWrite> w{{"devices/payload/devices.deny", "a"}};
   for (const auto& r : zone_devices())
-    w.push_back({"devices/devices.allow", std::string(1, r.type) + " " + std::to_string(r.major) + ":" +
+    w.push_back({"devices/payload/devices.allow", std::string(1, r.type) + " " + std::to_string(r.major) + ":" +
                                               (r.minor < 0 ? std::string("*") : std::to_string(r.minor)) + " rwm"});
   return w;
 }

@@ -1,5 +1,6 @@
 #include "core/runtime/cgroup_driver_util.hpp"
 
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,20 +18,29 @@ namespace zonekit::cgroup::detail {
 bool skippable(const FileWrite& w, const CgroupLimits& limits) {
   const std::string& file = w.file;
   if (w.value == "max" || w.value == "-1" || w.value == "max 100000") return true;
-  if (file == "cpu/cpu.cfs_period_us" && limits.cpu_cap_percent == 0) return true;
+  if ((file == "cpu/cpu.cfs_period_us" || file == "cpu/payload/cpu.cfs_period_us") && limits.cpu_cap_percent == 0)
+    return true;
   static constexpr std::array<std::string_view, 9> kOptional = {
-      "memory.swap.max",
-      "memory.oom.group",
+      "payload/memory.swap.max",
+      "payload/memory.oom.group",
       "cpu.weight",
       "io.weight",
       "io.bfq.weight",
-      "memory/memory.memsw.limit_in_bytes",
+      "memory/payload/memory.memsw.limit_in_bytes",
       "cpu/cpu.shares",
       "blkio/blkio.weight",
       "blkio/blkio.bfq.weight",
   };
   return std::find(kOptional.begin(), kOptional.end(), file) != kOptional.end();
 }
+
+std::pair<std::string, std::string> locate(const std::string& path, const std::string& file) {
+  const size_t slash = file.rfind('/');
+  if (slash == std::string::npos) return {path, file};
+  return {path + "/" + file.substr(0, slash), file.substr(slash + 1)};
+}
+
+std::string leaf(const std::string& path, const char* name) { return path + "/" + name; }
 
 void normalize_pids(std::vector<pid_t>& pids) {
   std::sort(pids.begin(), pids.end());
@@ -102,3 +112,26 @@ void kill_members(const std::vector<pid_t>& pids, const std::string& path) {
 }
 
 }  // namespace zonekit::cgroup::detail
+
+namespace zonekit::cgroup {
+
+Result<void> leave(const std::vector<std::string>& origin, const std::string& path, pid_t pid) {
+  auto failed = [&](std::unexpected<Error> e) -> Result<void> {
+    e.error().context.push_back("cgroup " + path + ": leave");
+    return e;
+  };
+  if (origin.empty()) return failed(fail("no cgroup to go back to"));
+  const std::string value = std::to_string(pid);
+  for (const auto& file : origin) {
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return failed(sys_error("open", file));
+    if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+      return failed(sys_error("write", file));
+  }
+  auto text = fs::read_file("/proc/" + value + "/cgroup", 1 << 16);
+  if (!text) return failed(std::unexpected(std::move(text.error())));
+  if (detail::in_cgroup(*text, path)) return failed(fail("pid " + value + " is still inside"));
+  return {};
+}
+
+}  // namespace zonekit::cgroup

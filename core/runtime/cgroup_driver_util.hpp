@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/runtime/cgroup.hpp"
@@ -18,6 +19,14 @@ namespace zonekit::cgroup::detail {
 // that only says "unlimited" (a cpu cap of 0 with no cpu controller). A
 // memory, pids or cpu limit that the kernel cannot enforce is an error.
 bool skippable(const FileWrite& write, const CgroupLimits& limits);
+
+// A planned file relative to a zone's node ("payload/memory.max",
+// "cpu.max") as (the directory that holds it, relative to the hierarchy;
+// its name): ("<path>/payload", "memory.max").
+std::pair<std::string, std::string> locate(const std::string& path, const std::string& file);
+
+// A leaf of the zone node path: "<path>/payload".
+std::string leaf(const std::string& path, const char* name);
 
 // Sort and deduplicate.
 void normalize_pids(std::vector<pid_t>& pids);

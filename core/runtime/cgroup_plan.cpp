@@ -4,7 +4,8 @@
 // plan layer converted MiB), max_swap being the memory+swap ceiling;
 // cpu_cap in percent of one CPU; cpu_shares and zfs_io_priority relative
 // weights whose default is 100. A zero memory or pids limit means
-// "unlimited".
+// "unlimited". Which write goes on the zone's node and which on its
+// payload leaf: see cgroup.hpp.
 //
 // memory.oom.group is written as 0: when a zone exceeds its memory the
 // kernel kills the biggest task (the hog) and the zone keeps running, as a
@@ -35,14 +36,16 @@ uint64_t memsw_bytes(const CgroupLimits& l) { return std::max(l.swap_bytes, l.me
 
 std::vector<FileWrite> plan_v2(const CgroupLimits& l) {
   std::vector<FileWrite> w;
-  w.push_back({"memory.max", l.memory_bytes ? num(l.memory_bytes) : "max"});
+  w.push_back({"payload/memory.max", l.memory_bytes ? num(l.memory_bytes) : "max"});
   // v2 limits swap alone; vmadm's max_swap includes memory.
-  w.push_back({"memory.swap.max",
+  w.push_back({"payload/memory.swap.max",
                l.memory_bytes ? num(l.swap_bytes > l.memory_bytes ? l.swap_bytes - l.memory_bytes : 0) : "max"});
-  w.push_back({"memory.oom.group", "0"});
-  w.push_back({"pids.max", l.pids_max ? num(l.pids_max) : "max"});
-  w.push_back({"cpu.max", (l.cpu_cap_percent ? num(cpu_quota_us(l.cpu_cap_percent)) : std::string("max")) + " " +
-                              num(kCpuPeriodUs)});
+  w.push_back({"payload/memory.oom.group", "0"});
+  w.push_back({"payload/pids.max", l.pids_max ? num(l.pids_max) : "max"});
+  const std::string cpu_max =
+      (l.cpu_cap_percent ? num(cpu_quota_us(l.cpu_cap_percent)) : std::string("max")) + " " + num(kCpuPeriodUs);
+  w.push_back({"cpu.max", cpu_max});
+  w.push_back({"payload/cpu.max", cpu_max});
   w.push_back({"cpu.weight", num(clamp(l.cpu_shares, 1, 10000))});
   w.push_back({"io.weight", num(clamp(l.io_priority, 1, 10000))});
   w.push_back({"io.bfq.weight", num(clamp(l.io_priority, 1, 1000))});
@@ -53,11 +56,17 @@ std::vector<FileWrite> plan_v1(const CgroupLimits& l) {
   std::vector<FileWrite> w;
   // Limit first: right at create and when lowering; a live update that
   // raises the limit above the current ceiling uses the overload below.
-  w.push_back({"memory/memory.limit_in_bytes", l.memory_bytes ? num(l.memory_bytes) : "-1"});
-  w.push_back({"memory/memory.memsw.limit_in_bytes", l.memory_bytes ? num(memsw_bytes(l)) : "-1"});
-  w.push_back({"pids/pids.max", l.pids_max ? num(l.pids_max) : "max"});
+  w.push_back({"memory/payload/memory.limit_in_bytes", l.memory_bytes ? num(l.memory_bytes) : "-1"});
+  w.push_back({"memory/payload/memory.memsw.limit_in_bytes", l.memory_bytes ? num(memsw_bytes(l)) : "-1"});
+  w.push_back({"pids/payload/pids.max", l.pids_max ? num(l.pids_max) : "max"});
+  // v1 refuses a child's quota above its parent's: payload's goes to
+  // unlimited (the node's still bounds it), then the node's, then payload's.
+  const std::string quota = l.cpu_cap_percent ? num(cpu_quota_us(l.cpu_cap_percent)) : "-1";
+  w.push_back({"cpu/payload/cpu.cfs_quota_us", "-1"});
   w.push_back({"cpu/cpu.cfs_period_us", num(kCpuPeriodUs)});
-  w.push_back({"cpu/cpu.cfs_quota_us", l.cpu_cap_percent ? num(cpu_quota_us(l.cpu_cap_percent)) : "-1"});
+  w.push_back({"cpu/cpu.cfs_quota_us", quota});
+  w.push_back({"cpu/payload/cpu.cfs_period_us", num(kCpuPeriodUs)});
+  w.push_back({"cpu/payload/cpu.cfs_quota_us", quota});
   // cpu.shares: 1024 is the kernel's default weight, vmadm's is 100.
   w.push_back({"cpu/cpu.shares", num(clamp(uint64_t{l.cpu_shares} * 1024 / 100, 2, 262144))});
   // blkio.weight (CFQ, default 500) and blkio.bfq.weight (BFQ, default 100);

@@ -74,20 +74,20 @@ class V1Driver final : public Driver {
     for (const char* c : {"memory", "pids"})
       if (!find(c)) return fail("cgroup v1: no '" + std::string(c) + "' hierarchy under " + root_);
     std::vector<std::pair<std::string, std::string>> created;  // (hierarchy root, path)
+    auto undo = [&](Error e) -> Result<void> {
+      rollback(created);
+      return std::unexpected(std::move(e).wrap("cgroup " + path));
+    };
     for (const auto& h : hierarchies_) {
       const std::string hroot = join(root_, h.dir);
-      auto made = make_dirs(hroot, path);
-      if (!made) {
-        rollback(created);
-        return std::unexpected(std::move(made.error()).wrap("cgroup " + path));
+      for (const std::string& rel : {path, leaf(path, kPayload), leaf(path, kSupervisor)}) {
+        auto made = make_dirs(hroot, rel);
+        if (!made) return undo(std::move(made.error()));
+        for (auto& m : *made) created.emplace_back(hroot, m);
+        auto init = init_levels(h, hroot, *split_path(rel));
+        if (!init) return undo(std::move(init.error()));
       }
-      for (auto& m : *made) created.emplace_back(hroot, m);
-      auto init = init_levels(h, hroot, parts);
-      if (init) init = limit_devices(h, hroot, path);
-      if (!init) {
-        rollback(created);
-        return std::unexpected(std::move(init.error()).wrap("cgroup " + path));
-      }
+      if (auto r = limit_devices(h, hroot, path); !r) return undo(std::move(r.error()));
     }
     return {};
   }
@@ -97,24 +97,23 @@ class V1Driver final : public Driver {
     for (const auto& w : writes_for(path, limits)) {
       const auto slash = w.file.find('/');
       const std::string controller = w.file.substr(0, slash);
-      const std::string file = w.file.substr(slash + 1);
       const Hierarchy* h = find(controller);
       if (!h) {
         if (skippable(w, limits)) continue;
         return fail("cgroup " + path + ": set limits: no '" + controller + "' hierarchy under " + root_);
       }
       const std::string hroot = join(root_, h->dir);
-      if (skippable(w, limits) && !file_exists(hroot, path, file)) continue;
-      ZK_TRYVC(write_file(hroot, path, file, w.value), "cgroup " + path + ": set limits");
+      auto [dir, file] = locate(path, w.file.substr(slash + 1));
+      if (skippable(w, limits) && !file_exists(hroot, dir, file)) continue;
+      ZK_TRYVC(write_file(hroot, dir, file, w.value), "cgroup " + path + ": set limits");
     }
     return {};
   }
 
-  Result<void> attach(const std::string& path, pid_t pid) override {
-    for (const auto& h : hierarchies_)
-      ZK_TRYVC(write_file(join(root_, h.dir), path, "cgroup.procs", std::to_string(pid)),
-               "cgroup " + path + ": attach");
-    return {};
+  Result<void> attach(const std::string& path, pid_t pid) override { return join_leaf(path, kPayload, pid); }
+
+  Result<void> attach_supervisor(const std::string& path, pid_t pid) override {
+    return join_leaf(path, kSupervisor, pid);
   }
 
   Result<std::vector<pid_t>> pids(const std::string& path) override {
@@ -127,37 +126,12 @@ class V1Driver final : public Driver {
 
   Result<void> kill_all(const std::string& path) override {
     ZK_TRYV(split_path(path));
-    const Hierarchy* freezer = find("freezer");
-    if (freezer) {
-      const std::string froot = join(root_, freezer->dir);
-      if (file_exists(froot, path, "freezer.state")) {
-        // Frozen tasks can neither fork nor exit, so the pids we read stay
-        // valid (no reuse) while we signal them; they die on thaw.
-        ZK_TRYVC(write_file(froot, path, "freezer.state", "FROZEN"), "cgroup " + path + ": freeze");
-        wait_for(
-            [&] {
-              auto s = read_file(froot, path, "freezer.state");
-              return s && trim(*s) == "FROZEN";
-            },
-            kFreezeTimeoutMs);
-        auto frozen = pids(path);
-        if (frozen) kill_pids(*frozen);
-        ZK_TRYVC(write_file(froot, path, "freezer.state", "THAWED"), "cgroup " + path + ": thaw");
-      }
-    }
-    std::vector<pid_t> left;
-    bool empty = wait_for(
-        [&] {
-          auto p = pids(path);
-          if (!p) return false;
-          left = std::move(*p);
-          kill_members(left, path);
-          return left.empty();
-        },
-        kKillTimeoutMs);
-    if (!empty)
-      return fail("cgroup " + path + ": " + std::to_string(left.size()) + " processes still alive after SIGKILL");
-    return {};
+    return kill_tree(leaf(path, kPayload));
+  }
+
+  Result<void> kill_everything(const std::string& path) override {
+    ZK_TRYV(split_path(path));
+    return kill_tree(path);
   }
 
   Result<void> destroy(const std::string& path) override {
@@ -178,21 +152,21 @@ class V1Driver final : public Driver {
   }
 
   Result<Stats> stats(const std::string& path) override {
+    ZK_TRYV(split_path(path));
+    const std::string payload = leaf(path, kPayload);
     Stats s;
     if (const Hierarchy* m = find("memory")) {
       const std::string mroot = join(root_, m->dir);
-      s.memory_current = parse_number(ZK_TRY(read_file(mroot, path, "memory.usage_in_bytes")));
-      if (auto oc = read_file(mroot, path, "memory.oom_control")) s.oom_kills = keyed_value(*oc, "oom_kill");
-    }
-    if (const Hierarchy* m = find("memory")) {
+      s.memory_current = parse_number(ZK_TRY(read_file(mroot, payload, "memory.usage_in_bytes")));
+      if (auto oc = read_file(mroot, payload, "memory.oom_control")) s.oom_kills = keyed_value(*oc, "oom_kill");
       // memsw counts memory plus swap: the difference is what is swapped.
-      if (auto memsw = read_file(join(root_, m->dir), path, "memory.memsw.usage_in_bytes")) {
+      if (auto memsw = read_file(mroot, payload, "memory.memsw.usage_in_bytes")) {
         uint64_t both = parse_number(*memsw);
         s.swap_current = both > s.memory_current ? both - s.memory_current : 0;
       }
     }
     if (const Hierarchy* p = find("pids"))
-      s.pids_current = parse_number(ZK_TRY(read_file(join(root_, p->dir), path, "pids.current")));
+      s.pids_current = parse_number(ZK_TRY(read_file(join(root_, p->dir), payload, "pids.current")));
     if (const Hierarchy* c = find("cpuacct"))
       if (auto usage = read_file(join(root_, c->dir), path, "cpuacct.usage")) s.cpu_usage_ns = parse_number(*usage);
     if (const Hierarchy* b = find("blkio"))
@@ -218,11 +192,66 @@ class V1Driver final : public Driver {
     return join(join(root_, h->dir), own->substr(1)) + "/cgroup.procs";
   }
 
+  std::vector<std::string> procs_files_of(const std::string& proc_cgroup) override {
+    std::vector<std::string> out;
+    for (const auto& h : hierarchies_) {
+      // A named hierarchy ("systemd") shows as "name=systemd".
+      auto cg = cgroup_of(proc_cgroup, "name=" + h.dir);
+      for (size_t i = 0; !cg && i < h.controllers.size(); ++i) cg = cgroup_of(proc_cgroup, h.controllers[i]);
+      out.push_back(join(join(root_, h.dir), cg ? cg->substr(1) : "") + "/cgroup.procs");
+    }
+    return out;
+  }
+
  private:
   const Hierarchy* find(const std::string& controller) const {
     for (const auto& h : hierarchies_)
       if (std::find(h.controllers.begin(), h.controllers.end(), controller) != h.controllers.end()) return &h;
     return nullptr;
+  }
+
+  Result<void> join_leaf(const std::string& path, const char* name, pid_t pid) {
+    ZK_TRYV(split_path(path));
+    for (const auto& h : hierarchies_)
+      ZK_TRYVC(write_file(join(root_, h.dir), leaf(path, name), "cgroup.procs", std::to_string(pid)),
+               "cgroup " + path + ": attach");
+    return {};
+  }
+
+  // Every process in the cgroup rel and below it, then wait until it is
+  // empty.
+  Result<void> kill_tree(const std::string& rel) {
+    const Hierarchy* freezer = find("freezer");
+    if (freezer) {
+      const std::string froot = join(root_, freezer->dir);
+      if (file_exists(froot, rel, "freezer.state")) {
+        // Frozen tasks can neither fork nor exit, so the pids we read stay
+        // valid (no reuse) while we signal them; they die on thaw.
+        ZK_TRYVC(write_file(froot, rel, "freezer.state", "FROZEN"), "cgroup " + rel + ": freeze");
+        wait_for(
+            [&] {
+              auto s = read_file(froot, rel, "freezer.state");
+              return s && trim(*s) == "FROZEN";
+            },
+            kFreezeTimeoutMs);
+        auto frozen = pids(rel);
+        if (frozen) kill_pids(*frozen);
+        ZK_TRYVC(write_file(froot, rel, "freezer.state", "THAWED"), "cgroup " + rel + ": thaw");
+      }
+    }
+    std::vector<pid_t> left;
+    bool empty = wait_for(
+        [&] {
+          auto p = pids(rel);
+          if (!p) return false;
+          left = std::move(*p);
+          kill_members(left, rel);
+          return left.empty();
+        },
+        kKillTimeoutMs);
+    if (!empty)
+      return fail("cgroup " + rel + ": " + std::to_string(left.size()) + " processes still alive after SIGKILL");
+    return {};
   }
 
   // Per level of the path: a new cpuset cgroup starts with no cpus and no
@@ -253,11 +282,14 @@ class V1Driver final : public Driver {
     return {};
   }
 
-  // Deny every device but the zone's few, before any process joins.
+  // Deny every device but the zone's few to payload, before any process
+  // joins.
   Result<void> limit_devices(const Hierarchy& h, const std::string& hroot, const std::string& path) {
     if (std::find(h.controllers.begin(), h.controllers.end(), "devices") == h.controllers.end()) return {};
-    for (const auto& w : plan_v1_devices())
-      ZK_TRYV(write_file(hroot, path, w.file.substr(w.file.find('/') + 1), w.value));
+    for (const auto& w : plan_v1_devices()) {
+      auto [dir, file] = locate(path, w.file.substr(w.file.find('/') + 1));
+      ZK_TRYV(write_file(hroot, dir, file, w.value));
+    }
     return {};
   }
 
@@ -266,7 +298,7 @@ class V1Driver final : public Driver {
   std::vector<FileWrite> writes_for(const std::string& path, const CgroupLimits& limits) {
     const Hierarchy* m = find("memory");
     if (!m) return plan_v1(limits);
-    auto current = read_file(join(root_, m->dir), path, "memory.memsw.limit_in_bytes");
+    auto current = read_file(join(root_, m->dir), leaf(path, kPayload), "memory.memsw.limit_in_bytes");
     if (!current) return plan_v1(limits);
     return plan_v1(limits, v1_bytes(*current));
   }

@@ -41,38 +41,44 @@ class V2Driver final : public Driver {
     auto parts = ZK_TRY(split_path(path));
     if (parts.empty()) return fail("cgroup v2: refusing to use the root cgroup", ErrorKind::Invalid);
     auto created = ZK_TRYC(make_dirs(root_, path), "cgroup " + path);
-    // Enable the controllers from the root down to the zone's parent.
+    auto undo = [&](Error e) -> Result<void> {
+      rollback(created);
+      return std::unexpected(std::move(e).wrap("cgroup " + path));
+    };
+    // Enable the controllers from the root down to the node itself, whose
+    // leaves then have them (it holds no process, so it may).
     std::string level;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      if (auto r = enable_controllers(level); !r) {
-        rollback(created);
-        return std::unexpected(std::move(r.error()).wrap("cgroup " + path));
-      }
-      level = join_rel(level, parts[i]);
+    for (size_t i = 0; i <= parts.size(); ++i) {
+      if (auto r = enable_controllers(level); !r) return undo(std::move(r.error()));
+      if (i < parts.size()) level = join_rel(level, parts[i]);
+    }
+    for (const char* name : {kPayload, kSupervisor}) {
+      auto made = make_dirs(root_, leaf(path, name));
+      if (!made) return undo(std::move(made.error()));
+      created.insert(created.end(), made->begin(), made->end());
     }
     // Deny every device but the zone's few, before any process joins.
-    auto dir = open_dir(root_, path);
-    auto devices = dir ? attach_device_program(dir->get(), join(root_, path))
-                       : Result<void>(std::unexpected(std::move(dir.error())));
-    if (!devices) {
-      rollback(created);
-      return std::unexpected(std::move(devices.error()).wrap("cgroup " + path));
-    }
+    const std::string payload = leaf(path, kPayload);
+    auto dir = open_dir(root_, payload);
+    if (!dir) return undo(std::move(dir.error()));
+    if (auto r = attach_device_program(dir->get(), join(root_, payload)); !r) return undo(std::move(r.error()));
     return {};
   }
 
   Result<void> apply(const std::string& path, const CgroupLimits& limits) override {
     ZK_TRYV(split_path(path));
     for (const auto& w : plan_v2(limits)) {
-      if (skippable(w, limits) && !file_exists(root_, path, w.file)) continue;
-      ZK_TRYVC(write_file(root_, path, w.file, w.value), "cgroup " + path + ": set limits");
+      auto [dir, file] = locate(path, w.file);
+      if (skippable(w, limits) && !file_exists(root_, dir, file)) continue;
+      ZK_TRYVC(write_file(root_, dir, file, w.value), "cgroup " + path + ": set limits");
     }
     return {};
   }
 
-  Result<void> attach(const std::string& path, pid_t pid) override {
-    ZK_TRYVC(write_file(root_, path, "cgroup.procs", std::to_string(pid)), "cgroup " + path + ": attach");
-    return {};
+  Result<void> attach(const std::string& path, pid_t pid) override { return join_leaf(path, kPayload, pid); }
+
+  Result<void> attach_supervisor(const std::string& path, pid_t pid) override {
+    return join_leaf(path, kSupervisor, pid);
   }
 
   std::string own_procs_file() override {
@@ -81,7 +87,13 @@ class V2Driver final : public Driver {
     return own ? join(root_, own->substr(1)) + "/cgroup.procs" : "";
   }
 
+  std::vector<std::string> procs_files_of(const std::string& proc_cgroup) override {
+    auto cg = cgroup_of(proc_cgroup, "");
+    return {join(root_, cg ? cg->substr(1) : "") + "/cgroup.procs"};
+  }
+
   Result<std::vector<pid_t>> pids(const std::string& path) override {
+    ZK_TRYV(split_path(path));
     std::vector<pid_t> out;
     ZK_TRYV(collect_procs(root_, path, out));
     normalize_pids(out);
@@ -90,32 +102,12 @@ class V2Driver final : public Driver {
 
   Result<void> kill_all(const std::string& path) override {
     ZK_TRYV(split_path(path));
-    if (!dir_exists(root_, path)) return {};
-    const bool has_kill = file_exists(root_, path, "cgroup.kill");
-    const bool has_freeze = file_exists(root_, path, "cgroup.freeze");
-    if (has_kill) {
-      // Kernel >= 5.14: the kernel kills the whole subtree, race-free.
-      ZK_TRYVC(write_file(root_, path, "cgroup.kill", "1"), "cgroup " + path + ": kill");
-    } else if (has_freeze) {
-      // Freeze so nothing forks or exits (pid reuse) while we signal.
-      ZK_TRYVC(write_file(root_, path, "cgroup.freeze", "1"), "cgroup " + path + ": freeze");
-      wait_for([&] { return events_value(path, "frozen") == 1; }, kFreezeTimeoutMs);
-      kill_pids(ZK_TRY(pids(path)));
-      ZK_TRYVC(write_file(root_, path, "cgroup.freeze", "0"), "cgroup " + path + ": thaw");
-    }
-    std::vector<pid_t> left;
-    bool empty = wait_for(
-        [&] {
-          auto p = pids(path);
-          if (!p) return false;
-          left = std::move(*p);
-          kill_members(left, path);  // stragglers when neither kill nor freeze exist
-          return left.empty();
-        },
-        kKillTimeoutMs);
-    if (!empty)
-      return fail("cgroup " + path + ": " + std::to_string(left.size()) + " processes still alive after SIGKILL");
-    return {};
+    return kill_tree(leaf(path, kPayload));
+  }
+
+  Result<void> kill_everything(const std::string& path) override {
+    ZK_TRYV(split_path(path));
+    return kill_tree(path);
   }
 
   Result<void> destroy(const std::string& path) override {
@@ -126,11 +118,13 @@ class V2Driver final : public Driver {
   bool exists(const std::string& path) override { return split_path(path) && dir_exists(root_, path); }
 
   Result<Stats> stats(const std::string& path) override {
+    ZK_TRYV(split_path(path));
+    const std::string payload = leaf(path, kPayload);
     Stats s;
-    s.memory_current = parse_number(ZK_TRY(read_file(root_, path, "memory.current")));
-    s.pids_current = parse_number(ZK_TRY(read_file(root_, path, "pids.current")));
-    if (auto ev = read_file(root_, path, "memory.events")) s.oom_kills = keyed_value(*ev, "oom_kill");
-    if (auto sw = read_file(root_, path, "memory.swap.current")) s.swap_current = parse_number(*sw);
+    s.memory_current = parse_number(ZK_TRY(read_file(root_, payload, "memory.current")));
+    s.pids_current = parse_number(ZK_TRY(read_file(root_, payload, "pids.current")));
+    if (auto ev = read_file(root_, payload, "memory.events")) s.oom_kills = keyed_value(*ev, "oom_kill");
+    if (auto sw = read_file(root_, payload, "memory.swap.current")) s.swap_current = parse_number(*sw);
     if (auto cpu = read_file(root_, path, "cpu.stat")) s.cpu_usage_ns = keyed_value(*cpu, "usage_usec") * 1000;
     if (auto io = read_file(root_, path, "io.stat")) {
       IoBytes b = parse_io_stat(*io);
@@ -144,6 +138,43 @@ class V2Driver final : public Driver {
 
  private:
   static std::string join_rel(const std::string& a, const std::string& b) { return a.empty() ? b : a + "/" + b; }
+
+  Result<void> join_leaf(const std::string& path, const char* name, pid_t pid) {
+    ZK_TRYV(split_path(path));
+    ZK_TRYVC(write_file(root_, leaf(path, name), "cgroup.procs", std::to_string(pid)),
+             "cgroup " + path + ": attach");
+    return {};
+  }
+
+  // Every process in the cgroup rel and below it, then wait until it is empty.
+  Result<void> kill_tree(const std::string& rel) {
+    if (!dir_exists(root_, rel)) return {};
+    const bool has_kill = file_exists(root_, rel, "cgroup.kill");
+    const bool has_freeze = file_exists(root_, rel, "cgroup.freeze");
+    if (has_kill) {
+      // Kernel >= 5.14: the kernel kills the whole subtree, race-free.
+      ZK_TRYVC(write_file(root_, rel, "cgroup.kill", "1"), "cgroup " + rel + ": kill");
+    } else if (has_freeze) {
+      // Freeze so nothing forks or exits (pid reuse) while we signal.
+      ZK_TRYVC(write_file(root_, rel, "cgroup.freeze", "1"), "cgroup " + rel + ": freeze");
+      wait_for([&] { return events_value(rel, "frozen") == 1; }, kFreezeTimeoutMs);
+      kill_pids(ZK_TRY(pids(rel)));
+      ZK_TRYVC(write_file(root_, rel, "cgroup.freeze", "0"), "cgroup " + rel + ": thaw");
+    }
+    std::vector<pid_t> left;
+    bool empty = wait_for(
+        [&] {
+          auto p = pids(rel);
+          if (!p) return false;
+          left = std::move(*p);
+          kill_members(left, rel);  // stragglers when neither kill nor freeze exist
+          return left.empty();
+        },
+        kKillTimeoutMs);
+    if (!empty)
+      return fail("cgroup " + rel + ": " + std::to_string(left.size()) + " processes still alive after SIGKILL");
+    return {};
+  }
 
   uint64_t events_value(const std::string& path, const std::string& key) {
     auto ev = read_file(root_, path, "cgroup.events");

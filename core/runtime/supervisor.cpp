@@ -197,6 +197,7 @@ class Supervisor {
   RunState state_;
   UniqueFd lock_;
   std::unique_ptr<cgroup::Driver> cg_;
+  std::vector<std::string> origin_;  // our cgroups at start: teardown leaves the zone's for them
   UniqueFd sigfd_, ctl_, master_, slave_, log_;
   std::string slave_path_;
   size_t log_size_ = 0;
@@ -288,6 +289,7 @@ Result<void> Supervisor::adopt() {
     return fail("adopt: the zone is not running (state " + state_.state + ")", ErrorKind::Busy);
   ZK_TRYV(block_signals());
   cg_ = ZK_TRYC(cgroup::detect(), "cgroup");
+  if (auto self = fs::read_file("/proc/self/cgroup", 1 << 16)) origin_ = cg_->procs_files_of(*self);
   init_exe_ = open_zkinit();
   const MetadataConfig md = metadata_config(spec_.zone_dir, paths_.dir, spec_.uuid, spec_.ids.host_base);
   auto kept = fetch_kept_fds(paths_.keeper());
@@ -571,6 +573,10 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
     }
   };
   warmup.wait();
+  // We join the zone's supervisor leaf (what we do for the zone is then on
+  // its CPU), after the warm-up: this move too finds the wait over.
+  if (auto r = cg_->attach_supervisor(spec_.cgroup_path, getpid()); !r)
+    return kill_child(std::move(r.error()).wrap("cgroup"));
   if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) {
     // A child that failed building its root is gone: its report says why.
     if (auto v = verdict(0); v && !*v) return std::move(*v);
@@ -653,6 +659,9 @@ void Supervisor::teardown(const char* final_state) {
   metadata_.reset_connections();
   if (cg_ && !spec_.cgroup_path.empty()) {
     (void)cg_->kill_all(spec_.cgroup_path);
+    // Out of the supervisor leaf, so the node can go; a helper of ours
+    // still in it goes with the rest.
+    if (cgroup::leave(origin_, spec_.cgroup_path, getpid())) (void)cg_->kill_everything(spec_.cgroup_path);
     (void)cg_->destroy(spec_.cgroup_path);
     fault::point("halt.after_cgroup_removed");
   }

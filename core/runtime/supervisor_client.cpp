@@ -202,7 +202,7 @@ Result<void> cleanup_dead(const ZoneSpec& spec) {
     return fail("zone " + spec.name + ": supervisor is alive", ErrorKind::Busy);
   auto drv = ZK_TRYC(cgroup::detect(), "cgroup");
   if (drv->exists(spec.cgroup_path)) {
-    ZK_TRYVC(drv->kill_all(spec.cgroup_path), "zone " + spec.name + ": cleanup");
+    ZK_TRYVC(drv->kill_everything(spec.cgroup_path), "zone " + spec.name + ": cleanup");
     ZK_TRYVC(drv->destroy(spec.cgroup_path), "zone " + spec.name + ": cleanup");
   }
   auto st = read_state(spec.run_dir);

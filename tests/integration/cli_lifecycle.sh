@@ -30,8 +30,8 @@ pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$ZK_TMP/info")
 zoneadm update web max_physical_memory=192 2>"$ZK_TMP/err"
 expect_contains "$ZK_TMP/err" "applied live"
 uuid=$(zoneadm list -H -o uuid alias=web)
-mem=/sys/fs/cgroup/memory/$ZONEKIT_CGROUP_PARENT/$uuid/memory.limit_in_bytes
-[ -f "$mem" ] || mem=/sys/fs/cgroup/$ZONEKIT_CGROUP_PARENT/$uuid/memory.max
+mem=/sys/fs/cgroup/memory/$ZONEKIT_CGROUP_PARENT/$uuid/payload/memory.limit_in_bytes
+[ -f "$mem" ] || mem=/sys/fs/cgroup/$ZONEKIT_CGROUP_PARENT/$uuid/payload/memory.max
 expect_eq "$(cat "$mem")" $((192 * 1024 * 1024)) "live memory limit"
 expect_rc 0 zoneadm update web max_physical_memory=192
 expect_contains "$ZK_TMP/err" "no changes"

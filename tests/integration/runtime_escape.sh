@@ -23,8 +23,8 @@ ZK_EXTRA_CLEANUP=kill_victim
 host_name=$(hostname)
 host_mounts=$(wc -l </proc/self/mountinfo)
 zoneadmd_sum=$(md5sum <"$ZK_ZONEADMD")
-pids_file=$(ls /sys/fs/cgroup/pids/"$ZONEKIT_CGROUP_PARENT"/$U/pids.max 2>/dev/null ||
-            ls /sys/fs/cgroup/"$ZONEKIT_CGROUP_PARENT"/$U/pids.max)
+pids_file=$(ls /sys/fs/cgroup/pids/"$ZONEKIT_CGROUP_PARENT"/$U/payload/pids.max 2>/dev/null ||
+            ls /sys/fs/cgroup/"$ZONEKIT_CGROUP_PARENT"/$U/payload/pids.max)
 t0=$(date +%s)
 
 host_unchanged() {

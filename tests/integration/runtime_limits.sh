@@ -9,10 +9,11 @@ run=$(ZK_MEM=$((64 << 20)) ZK_PIDS=40 zk_write_spec $U 6)
 expect_rc 0 zonectl boot "$run"
 read -r _ init _ < <(zonectl status "$run")
 
-# the cgroup file that holds a limit (v1 or v2 layout)
+# the cgroup file that holds a limit (v1 or v2 layout): memory and pids
+# are the zone's payload leaf's, zoneadmd's leaf beside it is not limited
 cg_file() {  # cg_file v1-controller v1-file v2-file
-  local d=/sys/fs/cgroup/$1/$ZONEKIT_CGROUP_PARENT/$U
-  if [ -f "$d/$2" ]; then echo "$d/$2"; else echo "/sys/fs/cgroup/$ZONEKIT_CGROUP_PARENT/$U/$3"; fi
+  local d=/sys/fs/cgroup/$1/$ZONEKIT_CGROUP_PARENT/$U/payload
+  if [ -f "$d/$2" ]; then echo "$d/$2"; else echo "/sys/fs/cgroup/$ZONEKIT_CGROUP_PARENT/$U/payload/$3"; fi
 }
 mem=$(cg_file memory memory.limit_in_bytes memory.max)
 pids=$(cg_file pids pids.max pids.max)
