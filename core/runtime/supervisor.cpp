@@ -254,6 +254,7 @@ Result<void> Supervisor::start() {
   save_state();
   ZK_TRYV(block_signals());
   cg_ = ZK_TRYC(cgroup::detect(), "cgroup");
+  if (auto self = fs::read_file("/proc/self/cgroup", 1 << 16)) origin_ = cg_->procs_files_of(*self);
   init_exe_ = open_zkinit();
   ZK_TRYV(open_console());
   ZK_TRYV(open_ctl());
@@ -290,6 +291,8 @@ Result<void> Supervisor::adopt() {
   ZK_TRYV(block_signals());
   cg_ = ZK_TRYC(cgroup::detect(), "cgroup");
   if (auto self = fs::read_file("/proc/self/cgroup", 1 << 16)) origin_ = cg_->procs_files_of(*self);
+  // Our work for the zone is the zone's, as the dead zoneadmd's was.
+  ZK_TRYVC(cg_->attach_supervisor(spec_.cgroup_path, getpid()), "cgroup");
   init_exe_ = open_zkinit();
   const MetadataConfig md = metadata_config(spec_.zone_dir, paths_.dir, spec_.uuid, spec_.ids.host_base);
   auto kept = fetch_kept_fds(paths_.keeper());
@@ -577,6 +580,9 @@ Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   // its CPU), after the warm-up: this move too finds the wait over.
   if (auto r = cg_->attach_supervisor(spec_.cgroup_path, getpid()); !r)
     return kill_child(std::move(r.error()).wrap("cgroup"));
+  // The keeper too, started before the zone's cgroup existed: it then
+  // outlives us inside the zone's node, where cleanup finds it.
+  if (keeper_pid_ > 0) (void)cg_->attach_supervisor(spec_.cgroup_path, keeper_pid_);
   if (auto r = cg_->attach(spec_.cgroup_path, pid); !r) {
     // A child that failed building its root is gone: its report says why.
     if (auto v = verdict(0); v && !*v) return std::move(*v);

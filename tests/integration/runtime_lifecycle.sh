@@ -58,6 +58,7 @@ read -r state init alive < <(zonectl status "$run")
 zpid=$(zk_field "$run" zoneadmd_pid)
 kpid=$(zk_field "$run" keeper_pid)
 [ -n "$kpid" ] && [ "$kpid" -gt 0 ] || zk_fail "no fd keeper recorded"
+grep -q "/$U/supervisor\$" "/proc/$kpid/cgroup" || zk_fail "keeper not in the zone's supervisor leaf: $(cat /proc/$kpid/cgroup)"
 kill -KILL "$zpid"
 zk_wait_gone "$zpid" || zk_fail "zoneadmd did not die"
 sleep 0.3
@@ -66,6 +67,7 @@ expect_eq "$(zonectl status "$run")" "running $init dead" "status after SIGKILL 
 expect_eq "$(zlogin $U hostname)" web01 "zlogin while unsupervised"
 expect_rc 0 zonectl boot "$run"
 expect_eq "$(zonectl status "$run")" "running $init alive" "status after adoption"
+grep -q "/$U/supervisor\$" "/proc/$(zk_field "$run" zoneadmd_pid)/cgroup" || zk_fail "adopting zoneadmd not in the supervisor leaf"
 [ "$(zk_field "$run" zoneadmd_pid)" != "$zpid" ] || zk_fail "no new zoneadmd"
 expect_eq "$(zk_field "$run" adoptions)" 1 "adoptions"
 expect_eq "$(zk_field "$run" keeper_pid)" "$kpid" "the keeper is kept"
