@@ -1,9 +1,14 @@
 // How the cost of programming one zone's anti-spoofing table depends on how
 // many other zones have tables. In a network namespace of its own (made
 // here, so the host's tables are never touched) it fills in tables for N
-// zones through the library, then times apply_antispoof + remove_antispoof
-// of one more zone, and antispoof_counters of a filled-in one, at each N.
+// zones through the library, each hooked to a host port of its own (a veth
+// made here, as zoneadmd makes them), then times apply_antispoof +
+// remove_antispoof of one more zone, and antispoof_counters of a filled-in
+// one, at each N.
 //   nft_scaling [REPS] [N...]        (default: 20 reps at 1 100 1000)
+//   nft_scaling --fill N             N zones' ports and tables in the calling
+//                                    network namespace, then exit (for
+//                                    tests/integration/net_scale.sh)
 #include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -12,11 +17,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "core/net/antispoof.hpp"
 #include "core/net/ipam.hpp"
+#include "core/sys/netlink_route.hpp"
 
 using namespace zonekit;
 using Clock = std::chrono::steady_clock;
@@ -62,9 +69,43 @@ void must(const Result<void>& r, const char* what) {
   }
 }
 
+netlink::RouteSocket route_socket() {
+  auto nl = netlink::RouteSocket::open();
+  if (!nl) {
+    std::fprintf(stderr, "nft_scaling: %s\n", nl.error().message().c_str());
+    std::exit(1);
+  }
+  return std::move(*nl);
+}
+
+// The zone's host port, a veth whose peer stays in this namespace too
+// ("p" + the port's name without "zk": no zone link name), down.
+void make_port(netlink::RouteSocket& nl, const ZoneSpec& z) {
+  const std::string& port = z.nics[0].host_ifname;
+  netlink::VethPeer peer;
+  peer.name = "p" + port.substr(2);
+  must(nl.create_veth(port, 1500, peer), "make port");
+}
+
+// One more zone: its port, then its table (the order zoneadmd keeps).
+void add_zone(netlink::RouteSocket& nl, unsigned i) {
+  auto z = zone(i);
+  make_port(nl, z);
+  must(net::apply_antispoof(z), "fill");
+}
+
+int fill(unsigned n) {
+  auto nl = route_socket();
+  auto t0 = Clock::now();
+  for (unsigned i = 0; i < n; ++i) add_zone(nl, i);
+  std::printf("nft_scaling: %u zones' ports and tables in %.0f ms\n", n, ms(Clock::now() - t0));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "--fill") == 0) return fill(unsigned(std::atoi(argv[2])));
   if (unshare(CLONE_NEWNET) != 0) {
     std::perror("nft_scaling: unshare(CLONE_NEWNET) (needs root)");
     return 1;
@@ -75,7 +116,9 @@ int main(int argc, char** argv) {
   if (sizes.empty()) sizes = {1, 100, 1000};
   std::sort(sizes.begin(), sizes.end());
 
+  auto nl = route_socket();
   const ZoneSpec extra = zone(0xfffff);
+  make_port(nl, extra);
   unsigned have = 0;
   double base_apply = 0, base_remove = 0, base_counters = 0;
   std::printf("%7s %10s %12s %12s %12s %8s %8s %8s %10s\n", "tables", "fill ms/t", "apply ms", "remove ms",
@@ -83,7 +126,7 @@ int main(int argc, char** argv) {
   for (unsigned n : sizes) {
     auto f0 = Clock::now();
     unsigned added = 0;
-    for (; have < n; ++have, ++added) must(net::apply_antispoof(zone(have)), "fill");
+    for (; have < n; ++have, ++added) add_zone(nl, have);
     double fill = added ? ms(Clock::now() - f0) / added : 0;
     std::vector<double> apply, remove, counters;
     for (int r = 0; r < reps; ++r) {

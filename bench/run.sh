@@ -3,12 +3,17 @@
 # density. Run as root from anywhere:
 #
 #   bench/run.sh [--quick] [--build DIR] [--out FILE] [--max-n N]
+#                [--density-only] [--tags T]
 #
 #   --quick    few runs and small N (finishes in well under 3 minutes)
 #   --build    zonekit build directory (default: <repo>/build)
-#   --out      results file (default: bench/RESULTS.md; --quick: none
-#              unless given)
+#   --out      results file (default: bench/RESULTS.md; --quick and
+#              --density-only: none unless given)
 #   --max-n    largest zonekit density N (default 1000; --quick 10)
+#   --density-only  only the zonekit density, straight at N = --max-n
+#   --tags     spread the density zones over T nic tags, one bridge each
+#              (default 1; a bridge takes at most 1023 ports, so 2000
+#              zones need 2: --density-only --max-n 2000 --tags 2)
 #
 # Everything happens inside a throwaway mount + network namespace made here:
 # a temporary store on a tmpfs (ZONEKIT_ROOT/RUN/CONFIG), a unique
@@ -21,21 +26,24 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(dirname "$BENCH_DIR")
-QUICK=0 BUILD=$SRC/build OUT="" MAX_N=""
+QUICK=0 BUILD=$SRC/build OUT="" MAX_N="" DENSITY_ONLY=0 TAGS=1
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
     --build) BUILD=$(cd "$2" && pwd); shift ;;
     --out) OUT=$2; shift ;;
     --max-n) MAX_N=$2; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --density-only) DENSITY_ONLY=1 ;;
+    --tags) TAGS=$2; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
 done
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
 [ -x "$BUILD/bin/zoneadm" ] || { echo "run.sh: no zoneadm in $BUILD/bin (build first)" >&2; exit 1; }
-if [ -z "$OUT" ] && [ $QUICK = 0 ]; then OUT=$BENCH_DIR/RESULTS.md; fi
+case $TAGS in [1-9]) ;; *) echo "run.sh: --tags takes 1 to 9" >&2; exit 2 ;; esac
+if [ -z "$OUT" ] && [ $QUICK = 0 ] && [ $DENSITY_ONLY = 0 ]; then OUT=$BENCH_DIR/RESULTS.md; fi
 case $OUT in ""|/*) ;; *) OUT=$PWD/$OUT ;; esac
 
 # --- outside: packages, then re-exec in private namespaces --------------------
@@ -51,6 +59,7 @@ if [ -z "${BENCH_IN_NS:-}" ]; then
   export BENCH_IN_NS=1
   args=(--build "$BUILD"); [ $QUICK = 1 ] && args+=(--quick)
   [ -n "$OUT" ] && args+=(--out "$OUT"); [ -n "$MAX_N" ] && args+=(--max-n "$MAX_N")
+  [ $DENSITY_ONLY = 1 ] && args+=(--density-only); args+=(--tags "$TAGS")
   # reaper.pl: child subreaper, so detached crun inits are reaped at once
   exec unshare --mount --net --propagation private -- "$BENCH_DIR/reaper.pl" bash "$0" "${args[@]}"
 fi
@@ -63,6 +72,7 @@ else
   WARM=3 RUNS=40 LEVELS="10 100 1000" DENSITY_NS="100 200 1000" CRUN_N=100
   : "${MAX_N:=1000}"
 fi
+[ $DENSITY_ONLY = 1 ] && DENSITY_NS=$MAX_N
 PAR=2              # boots/halts in flight at once, both runtimes (2 cores)
 STREAM_MIB=256     # bytes through zlogin z cat, against cat | cat
 DENSITY_BUDGET=300 # seconds a density boot may take; bigger N is scaled down
@@ -190,6 +200,10 @@ setup() {
   mkimage_rootfs "$T/rootfs"
   IMG=$(imgadm import "$T/rootfs" --name busybox --version 1)
   nicadm add bench --bridge zkb0 --subnet 10.90.0.0/16 --gateway 10.90.0.1 >/dev/null
+  local i
+  for i in $(seq 1 $((TAGS - 1))); do  # more tags for density: bench1 .. on zkb1 ..
+    nicadm add "bench$i" --bridge "zkb$i" --subnet "10.$((90 + i)).0.0/16" --gateway "10.$((90 + i)).0.1" >/dev/null
+  done
   printf '{"alias":"cyc","brand":"image","image_uuid":"%s","nics":[{"nic_tag":"bench"}]}\n' "$IMG" >"$BENCH_ZK_MANIFEST"
   zk_manifest() {  # ALIAS BRAND -> a networked zone manifest on stdout
     if [ "$2" = image ]; then
@@ -278,7 +292,9 @@ zk_density() {
   say "density: zonekit N=$n"
   touch "$T/duuids"; have=$(wc -l <"$T/duuids")
   if [ "$have" -lt "$n" ]; then
-    seq $((have + 1)) "$n" | xargs -P 4 -I{} sh -c 'printf "{\"alias\":\"d%s\",\"brand\":\"image\",\"image_uuid\":\"%s\",\"nics\":[{\"nic_tag\":\"bench\"}]}" {} '"$IMG"' | zoneadm create -f -' >>"$T/duuids"
+    # zone i on tag bench (i % TAGS == 0) or bench<i % TAGS>
+    seq $((have + 1)) "$n" | xargs -P 4 -I{} sh -c 't=$(({} % '"$TAGS"')); [ $t = 0 ] && t=""
+      printf "{\"alias\":\"d%s\",\"brand\":\"image\",\"image_uuid\":\"%s\",\"nics\":[{\"nic_tag\":\"bench%s\"}]}" {} '"$IMG"' "$t" | zoneadm create -f -' >>"$T/duuids"
   fi
   settle; m0=$(memsnap); cp /proc/meminfo "$T/meminfo.before"
   t0=$(now)
@@ -364,6 +380,7 @@ density() {
     last_n=$n last_t=${D[zk:$n:start]}
   done
   ZK_MAX_REACHED=${ZK_MAX_REACHED:-$last_n}
+  [ $DENSITY_ONLY = 1 ] && return 0
   crun_density "$CRUN_N"
   CRUN_DN=$CRUN_N
 }
@@ -373,6 +390,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else pr
 per() { awk -v t="$1" -v n="$2" 'BEGIN{ if (n > 0) printf "%.1f", 1000*t/n; else print "—" }'; }
 report() {
   local n k
+  [ $DENSITY_ONLY = 1 ] && { report_density; return 0; }
   echo "## Latency (ms, hyperfine: ${WARM} warm-up, ${RUNS} runs; median (min–max))"
   echo
   echo "| what | zonekit | crun | zonekit/crun | target | steal % (zk, crun) |"
@@ -396,19 +414,7 @@ report() {
   echo
   echo "Store filled with: ${CREATE_RATE:-?}. Target: list over 1000 zones ≤ 20 ms; get/boot flat."
   echo
-  echo "## Density (networked, idle; $PAR boots at a time)"
-  echo
-  echo "| runtime | N running | start all (s) | ms/zone | halt all (s) | ms/zone | MemAvailable Δ KiB/zone | slab Δ | unreclaimable | page tables + stacks | cgroup usage KiB/zone | supervisor PSS | init PSS | MemAvailable MiB before → running |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-  for k in "${DROWS[@]}"; do
-    local rt=${k%%:*} n=${k#*:}
-    echo "| $rt | ${D[$k:running]}/$n | ${D[$k:start]} | $(per "${D[$k:start]}" "$n") | ${D[$k:stop]} | $(per "${D[$k:stop]}" "$n") | ${D[$k:avail]} | ${D[$k:slab]} | ${D[$k:sunrec]} | ${D[$k:ptks]} | ${D[$k:cg]} | ${D[$k:suppss]} | ${D[$k:initpss]} | ${D[$k:used]} |"
-  done
-  echo
-  echo "Largest zonekit N reached: ${ZK_MAX_REACHED} (targets: 1000 zones, ≤ 1 MiB/zone, all booted in ≤ 20 s).${MEM_STOP:+ Memory guard stopped the boots at $MEM_STOP.}"
-  echo
-  echo "Largest /proc/meminfo changes per zone, last zonekit density set (KiB/zone): ${MEMDIFF:-?}"
-  echo
+  report_density
   echo "## Ratios zonekit/crun (lower is better for zonekit)"
   echo
   local zn=$CRUN_DN
@@ -421,6 +427,23 @@ report() {
   echo "| density halt, N=$zn | $(ratio "${D[zk:$zn:stop]}" "${D[crun:$zn:stop]}") | — |"
   echo "| memory per zone (MemAvailable), N=$zn | $(ratio "${D[zk:$zn:avail]}" "${D[crun:$zn:avail]}") | — |"
   echo "| memory per zone (slab), N=$zn | $(ratio "${D[zk:$zn:slab]}" "${D[crun:$zn:slab]}") | — |"
+}
+report_density() {
+  local k
+  echo "## Density (networked, idle; $PAR boots at a time$( [ "$TAGS" -gt 1 ] && echo "; zones spread over $TAGS nic tags, a bridge each"))"
+  echo
+  echo "| runtime | N running | start all (s) | ms/zone | halt all (s) | ms/zone | MemAvailable Δ KiB/zone | slab Δ | unreclaimable | page tables + stacks | cgroup usage KiB/zone | supervisor PSS | init PSS | MemAvailable MiB before → running |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  for k in "${DROWS[@]}"; do
+    local rt=${k%%:*} n=${k#*:} label
+    label=$rt; [ "$rt" = zk ] && [ "$TAGS" -gt 1 ] && label="zk, $TAGS nic tags"
+    echo "| $label | ${D[$k:running]}/$n | ${D[$k:start]} | $(per "${D[$k:start]}" "$n") | ${D[$k:stop]} | $(per "${D[$k:stop]}" "$n") | ${D[$k:avail]} | ${D[$k:slab]} | ${D[$k:sunrec]} | ${D[$k:ptks]} | ${D[$k:cg]} | ${D[$k:suppss]} | ${D[$k:initpss]} | ${D[$k:used]} |"
+  done
+  echo
+  echo "Largest zonekit N reached: ${ZK_MAX_REACHED} (targets: 1000 zones, ≤ 1 MiB/zone, all booted in ≤ 20 s).${MEM_STOP:+ Memory guard stopped the boots at $MEM_STOP.}"
+  echo
+  echo "Largest /proc/meminfo changes per zone, last zonekit density set (KiB/zone): ${MEMDIFF:-?}"
+  echo
 }
 commands() {
   local k
@@ -477,8 +500,7 @@ EOF
 START=$(now)
 MACHINE=$(machine)
 setup
-latency
-store_size
+if [ $DENSITY_ONLY = 0 ]; then latency; store_size; fi
 density
 TOTAL=$(elapsed "$START" "$(now)")
 TABLES=$(report)

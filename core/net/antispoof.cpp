@@ -50,6 +50,8 @@ constexpr uint32_t kTypeInteger = 4, kTypeIpv4 = 7, kTypeIpv6 = 8, kTypeIcmp6Typ
 constexpr uint8_t kIcmp6NdRouterAdvert = 134, kIcmp6NdNeighborSolicit = 135, kIcmp6NdNeighborAdvert = 136,
                   kIcmp6NdRedirect = 137, kIcmp6Mld2Report = 143;
 constexpr uint8_t kProtoUdp = 17, kProtoIcmp6 = 58;
+constexpr uint16_t kArphrdEther = 1;
+constexpr int32_t kIngressPriority = -500;   // before any hook an admin adds at the usual 0 ("filter")
 
 Bytes be16(uint16_t v) { return {uint8_t(v >> 8), uint8_t(v)}; }
 
@@ -114,10 +116,13 @@ Result<NicRules> nic_rules(const NicSpec& nic, size_t pos, const std::string& uu
 // Builds one chain's rules; every drop is counted in "<chain>_<reason>".
 class ChainBuilder {
  public:
-  ChainBuilder(nft::Table& t, const std::string& nic, const std::string& name) : t_(t), nic_(nic) {
-    t_.chains.push_back({name, std::nullopt, {}});
+  ChainBuilder(nft::Table& t, const std::string& nic, const std::string& name,
+               std::optional<nft::Hook> hook = std::nullopt)
+      : t_(t), nic_(nic) {
+    t_.chains.push_back({name, std::move(hook), {}});
     index_ = t_.chains.size() - 1;
   }
+  void add(std::vector<Expr> exprs) { t_.chains[index_].rules.push_back({std::move(exprs)}); }
   void drop(std::vector<Expr> match, const std::string& reason) {
     match.push_back(CounterRef{nic_ + "_" + reason});
     match.push_back(Verdict{Verdict::Drop, {}});
@@ -133,7 +138,6 @@ class ChainBuilder {
   }
 
  private:
-  void add(std::vector<Expr> exprs) { t_.chains[index_].rules.push_back({std::move(exprs)}); }
   nft::Table& t_;
   std::string nic_;
   size_t index_ = 0;
@@ -148,14 +152,24 @@ std::vector<Expr> operator+(std::vector<Expr> a, const std::vector<Expr>& b) {
 std::vector<Expr> is(const Payload& p, Bytes value, CmpOp op = CmpOp::Eq) { return {p, Cmp{op, std::move(value)}}; }
 std::vector<Expr> meta_is(MetaKey k, Bytes value) { return {Meta{k}, Cmp{CmpOp::Eq, std::move(value)}}; }
 
-// The dependencies nft 1.0.6 puts in front of a match, reproduced so the
-// kernel holds the same rules it held when they were text.
-const std::vector<Expr> kIsArp = is(kEtherType, kEthArp);
-const std::vector<Expr> kIsIp6Frame = is(kEtherType, kEthIp6);
+// The dependencies nft 1.0.6 puts in front of a match in the netdev family,
+// reproduced so the kernel holds what nft compiles from the rule text (and
+// `nft list` prints that text): a link-layer load needs an Ethernet device,
+// a network-layer one the frame's protocol.
+const std::vector<Expr> kIsEther = {Meta{MetaKey::IifType}, Cmp{CmpOp::Eq, nft::host_u16(kArphrdEther)}};
+const std::vector<Expr> kIsArp = meta_is(MetaKey::Protocol, kEthArp);
 const std::vector<Expr> kProtoIp = meta_is(MetaKey::Protocol, kEthIp);
 const std::vector<Expr> kProtoIp6 = meta_is(MetaKey::Protocol, kEthIp6);
 const std::vector<Expr> kL4Udp = meta_is(MetaKey::L4proto, {kProtoUdp});
 const std::vector<Expr> kL4Icmp6 = meta_is(MetaKey::L4proto, {kProtoIcmp6});
+
+std::vector<Expr> ether_is(const Payload& p, Bytes value, CmpOp op = CmpOp::Eq) { return kIsEther + is(p, std::move(value), op); }
+
+// "meta mark set meta mark | kFilteredMark": what the guard looks for.
+std::vector<Expr> mark_filtered() {
+  return {Meta{MetaKey::Mark}, nft::Bitwise{nft::host_u32(~kFilteredMark), nft::host_u32(kFilteredMark)},
+          nft::MetaSet{MetaKey::Mark}};
+}
 
 Bytes mac_bytes(const Mac& m) { return Bytes(m.begin(), m.end()); }
 
@@ -163,24 +177,35 @@ Bytes mac_bytes(const Mac& m) { return Bytes(m.begin(), m.end()); }
 // multicast frames (the group bit), as nft compiles it.
 std::vector<Expr> to_group_address() {
   Bytes group{1, 0, 0, 0, 0, 0};
-  return {kEtherDaddr, nft::Bitwise{group, {}}, Cmp{CmpOp::Eq, group}};
+  return kIsEther + std::vector<Expr>{kEtherDaddr, nft::Bitwise{group, {}}, Cmp{CmpOp::Eq, group}};
 }
 
-void emit_nic(nft::Table& t, const NicRules& r) {
+// The nic's base chain, at the ingress hook of its host port.
+void emit_base(nft::Table& t, const NicRules& r) {
   const std::string& c = r.chain;
-  {
-    ChainBuilder b(t, c, c);
-    // First, before any other check: the bridge floods these to every port
-    // and the host, so one zone must not be able to send them without bound.
-    if (r.broadcast_rate)
-      b.drop(to_group_address() + std::vector<Expr>{Limit{r.broadcast_rate, r.broadcast_rate, true}}, "flood");
-    if (r.trusted) return;
-    if (r.mac) b.drop(is(kEtherSaddr, mac_bytes(*r.mac), CmpOp::Neq), "mac");
-    b.jump(is(kEtherType, kEthArp), c + "_arp");
-    b.jump(is(kEtherType, kEthIp), c + "_ip");
-    b.jump(is(kEtherType, kEthIp6), c + "_ip6");
-    b.drop({}, "other");
-  }
+  ChainBuilder b(t, c, c, nft::Hook{"filter", 0 /* NF_NETDEV_INGRESS */, kIngressPriority, r.port});
+  // The mark first: a frame that leaves this chain by any verdict but drop
+  // has been through it, and the guard lets only such frames into a bridge.
+  b.add(mark_filtered());
+  // Then, before any other check: the bridge floods these to every port
+  // and the host, so one zone must not be able to send them without bound.
+  if (r.broadcast_rate)
+    b.drop(to_group_address() + std::vector<Expr>{Limit{r.broadcast_rate, r.broadcast_rate, true}}, "flood");
+  if (r.trusted) return;
+  if (r.mac) b.drop(ether_is(kEtherSaddr, mac_bytes(*r.mac), CmpOp::Neq), "mac");
+  // An 802.1Q/802.1ad tag reads as the ether type here even when the
+  // device carries it outside the frame (nft rebuilds the header): tagged
+  // frames end in "other".
+  b.jump(ether_is(kEtherType, kEthArp), c + "_arp");
+  b.jump(ether_is(kEtherType, kEthIp), c + "_ip");
+  b.jump(ether_is(kEtherType, kEthIp6), c + "_ip6");
+  b.drop({}, "other");
+}
+
+// The chains the base chain jumps to, per protocol.
+void emit_protocols(nft::Table& t, const NicRules& r) {
+  if (r.trusted) return;
+  const std::string& c = r.chain;
   {
     ChainBuilder b(t, c, c + "_arp");
     b.drop(kIsArp + is(kArpHtype, be16(1), CmpOp::Neq), "arp");
@@ -208,7 +233,7 @@ void emit_nic(nft::Table& t, const NicRules& r) {
     if (r.check_dhcp) {
       nft::Set types{kTypeIcmp6Type, kIcmp6Type, false, {{{kIcmp6NdRouterAdvert}}, {{kIcmp6NdRedirect}}}};
       t.sets.push_back(std::move(types));
-      b.drop(kIsIp6Frame + kL4Icmp6 + std::vector<Expr>{kIcmp6Type, nft::Lookup{t.sets.size() - 1, false}}, "ra");
+      b.drop(kProtoIp6 + kL4Icmp6 + std::vector<Expr>{kIcmp6Type, nft::Lookup{t.sets.size() - 1, false}}, "ra");
       b.drop(kL4Udp + is(kL4Sport, be16(547)), "dhcp");
     }
     if (r.check_ip) {
@@ -219,7 +244,7 @@ void emit_nic(nft::Table& t, const NicRules& r) {
                nft::match(t, kNdTarget, kTypeInteger, r.v6, false, false));
       b.accept(from_unspecified + is(kIcmp6Type, {kIcmp6Mld2Report}));
       b.drop(kProtoIp6 + nft::match(t, kIp6Saddr, kTypeIpv6, r.v6, true, true), "ip6");
-      b.drop(kIsIp6Frame + kL4Icmp6 + is(kIcmp6Type, {kIcmp6NdNeighborAdvert}) +
+      b.drop(kProtoIp6 + kL4Icmp6 + is(kIcmp6Type, {kIcmp6NdNeighborAdvert}) +
                  nft::match(t, kNdTarget, kTypeInteger, r.v6, true, false),
              "nd");
     }
@@ -253,13 +278,11 @@ Result<std::string> zone_table_name(const std::string& uuid) {
 
 Result<nft::Table> antispoof_table(const ZoneSpec& spec) {
   nft::Table t;
-  t.family = nft::Family::Bridge;
+  t.family = nft::Family::Netdev;
   t.name = ZK_TRY(zone_table_name(spec.uuid));
   std::vector<NicRules> nics;
   for (size_t i = 0; i < spec.nics.size(); ++i) {
-    const auto& nic = spec.nics[i];
-    auto r = ZK_TRY(nic_rules(nic, i, spec.uuid));
-    if (r.trusted && !r.broadcast_rate) continue;   // nothing to check
+    auto r = ZK_TRY(nic_rules(spec.nics[i], i, spec.uuid));
     for (const auto& other : nics)
       if (other.chain == r.chain || other.port == r.port)
         return invalid("nics[" + std::to_string(i) + "]: index or host_ifname used twice");
@@ -271,16 +294,33 @@ Result<nft::Table> antispoof_table(const ZoneSpec& spec) {
       for (const char* why : kReasons) t.counters.push_back(r.chain + "_" + why);
     if (r.broadcast_rate) t.counters.push_back(r.chain + "_flood");
   }
-  // Bridge prerouting at -300 (nft's "dstnat" there): before anything else
-  // sees a frame the zone sends into the bridge.
-  nft::Chain pre{"prerouting", nft::Hook{"filter", 0 /* NF_BR_PRE_ROUTING */, -300}, {}};
-  for (const auto& r : nics) {
-    Bytes name(16, 0);   // IFNAMSIZ, zero padded: an exact name match
-    std::copy(r.port.begin(), r.port.end(), name.begin());
-    pre.rules.push_back({{Meta{MetaKey::Iifname}, Cmp{CmpOp::Eq, name}, Verdict{Verdict::Jump, r.chain}}});
-  }
+  // Base chains first, as check_table wants them.
+  for (const auto& r : nics) emit_base(t, r);
+  for (const auto& r : nics) emit_protocols(t, r);
+  return t;
+}
+
+nft::Table guard_table() {
+  nft::Table t;
+  t.family = nft::Family::Bridge;
+  t.name = kGuardTable;
+  t.counters = {"unfiltered"};
+  // Bridge prerouting at -300 (nft's "dstnat" there), before the bridge
+  // forwards a frame or hands it up to the host.
+  nft::Chain pre{"prerouting", nft::Hook{"filter", 0 /* NF_BR_PRE_ROUTING */, -300, {}}, {}};
+  const std::vector<Expr> from_zone_port = {Meta{MetaKey::Iifname}, Cmp{CmpOp::Eq, Bytes{'z', 'k'}}};
+  const std::vector<Expr> mark_bit = {Meta{MetaKey::Mark}, nft::Bitwise{nft::host_u32(kFilteredMark), {}}};
+  // "iifname "zk*" meta mark & kFilteredMark == 0 counter name "unfiltered" drop"
+  pre.rules.push_back({from_zone_port + mark_bit +
+                       std::vector<Expr>{Cmp{CmpOp::Eq, nft::host_u32(0)}, CounterRef{"unfiltered"},
+                                         Verdict{Verdict::Drop, {}}}});
+  // "iifname "zk*" meta mark set meta mark & ~kFilteredMark": the bit is
+  // zonekit's business only; the host sees the frame's mark as the zone
+  // sent it (always 0: a mark never crosses network namespaces).
+  pre.rules.push_back({from_zone_port + std::vector<Expr>{Meta{MetaKey::Mark},
+                                                          nft::Bitwise{nft::host_u32(~kFilteredMark), {}},
+                                                          nft::MetaSet{MetaKey::Mark}}});
   t.chains.push_back(std::move(pre));
-  for (const auto& r : nics) emit_nic(t, r);
   return t;
 }
 

@@ -41,6 +41,7 @@ uint32_t meta_key(MetaKey k) {
     case MetaKey::Oifname: return NFT_META_OIFNAME;
     case MetaKey::Mark: return NFT_META_MARK;
     case MetaKey::NfProto: return NFT_META_NFPROTO;
+    case MetaKey::IifType: return NFT_META_IIFTYPE;
   }
   return NFT_META_PROTOCOL;
 }
@@ -261,6 +262,7 @@ void Batch::add_table(const Table& table, bool exclusive) {
         nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, chain.hook->hooknum);
         nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, chain.hook->priority);
         nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+        if (!chain.hook->device.empty()) nftnl_chain_set_str(c.get(), NFTNL_CHAIN_DEV, chain.hook->device.c_str());
       }
       nftnl_chain_nlmsg_build_payload(nlh, c.get());
       return true;

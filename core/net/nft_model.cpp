@@ -46,17 +46,30 @@ size_t meta_width(MetaKey k) {
     case MetaKey::Oifname: return 16;
     case MetaKey::Mark: return 4;
     case MetaKey::NfProto: return 1;
+    case MetaKey::IifType: return 2;
   }
   return 0;
 }
 
 constexpr size_t kMaxExprs = 32;   // nft_netlink sizes a rule's message by it
 
+// An interface name as the kernel takes it (dev_valid_name).
+bool valid_device(const std::string& s) {
+  if (s.empty() || s.size() >= 16 || s == "." || s == "..") return false;
+  return std::none_of(s.begin(), s.end(), [](char c) { return c == '/' || c == ':' || c <= ' ' || c == 0x7f; });
+}
+
 }  // namespace
 
 Bytes host_u32(uint32_t v) {
   Bytes b(4);
   std::memcpy(b.data(), &v, 4);
+  return b;
+}
+
+Bytes host_u16(uint16_t v) {
+  Bytes b(2);
+  std::memcpy(b.data(), &v, 2);
   return b;
 }
 
@@ -159,6 +172,9 @@ std::string check_table(const Table& t) {
     if (!valid_name(c.name) || chains.contains(c.name)) return "chain name \"" + c.name + "\"";
     if (c.hook && regular_seen) return "base chain " + c.name + " after a regular one";
     if (c.hook && (c.hook->type != "filter" && c.hook->type != "nat")) return "chain " + c.name + ": hook type";
+    // A netdev hook needs its device (an interface name); no other has one.
+    if (c.hook && (t.family == Family::Netdev) != !c.hook->device.empty()) return "chain " + c.name + ": hook device";
+    if (c.hook && !c.hook->device.empty() && !valid_device(c.hook->device)) return "chain " + c.name + ": hook device";
     regular_seen = regular_seen || !c.hook;
     chains[c.name] = c.hook.has_value();
   }

@@ -17,7 +17,7 @@ namespace zonekit::net::nft {
 
 using Bytes = std::vector<uint8_t>;   // network byte order, as on the wire
 
-enum class Family : uint8_t { Ip, Bridge, Inet };
+enum class Family : uint8_t { Ip, Bridge, Inet, Netdev };
 
 enum class Base : uint8_t { Link, Network, Transport };
 
@@ -34,8 +34,9 @@ struct Payload {
 };
 
 // Widths: Protocol 2, L4proto 1, NfProto 1, Iifname/Oifname 16 (IFNAMSIZ),
-// Mark 4 (host byte order, as are the ct and fib results below).
-enum class MetaKey : uint8_t { Protocol, L4proto, Iifname, Oifname, Mark, NfProto };
+// Mark 4, IifType 2 (the input device's ARPHRD_* type; host byte order, as
+// are the mark and the ct and fib results below).
+enum class MetaKey : uint8_t { Protocol, L4proto, Iifname, Oifname, Mark, NfProto, IifType };
 struct Meta {
   MetaKey key;
   bool operator==(const Meta&) const = default;
@@ -121,11 +122,14 @@ struct Rule {
   std::vector<Expr> exprs;
 };
 
-// A base chain's hook; policy is always accept.
+// A base chain's hook; policy is always accept. A netdev chain's hook is
+// on one device (hooknum 0: ingress), named here; other families' hooks
+// name none.
 struct Hook {
   std::string type;   // "filter", "nat"
   uint32_t hooknum = 0;
   int32_t priority = 0;
+  std::string device;
 };
 
 struct Chain {
@@ -188,8 +192,10 @@ std::vector<Element> interval_elements(const std::vector<Interval>& merged);
 std::vector<Expr> match(Table& table, const Payload& p, uint32_t key_type, std::vector<Interval> values, bool neq,
                         bool prefixes);
 
-// A u32 as register data: host byte order (marks, ct state, fib results).
+// A u32 or u16 as register data: host byte order (marks, ct state, fib
+// results, device types).
 Bytes host_u32(uint32_t v);
+Bytes host_u16(uint16_t v);
 
 // A table, chain or counter name: what nft's own syntax accepts unquoted
 // ([a-z_][a-z0-9_-]*), at most 64 characters.

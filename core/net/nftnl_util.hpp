@@ -33,6 +33,7 @@ inline uint16_t nfproto(Family f) {
     case Family::Ip: return NFPROTO_IPV4;
     case Family::Bridge: return NFPROTO_BRIDGE;
     case Family::Inet: return NFPROTO_INET;
+    case Family::Netdev: return NFPROTO_NETDEV;
   }
   return NFPROTO_UNSPEC;
 }
@@ -41,6 +42,7 @@ inline std::string family_name(Family f) {
     case Family::Ip: return "ip";
     case Family::Bridge: return "bridge";
     case Family::Inet: return "inet";
+    case Family::Netdev: return "netdev";
   }
   return "?";
 }

@@ -302,8 +302,9 @@ namespace {
 
 // only: nic indexes (NicSpec::index) to bring up; nullopt = all, as at boot.
 // One step of bringing a zone's network up; the order is the contract
-// (filters before any port exists, port enslaved only once the zone side is
-// configured), so it is planned purely and pinned by tests.
+// (every port made down, then the filter hooked to the ports, then each port
+// enslaved and up only once the zone side is configured), so it is planned
+// purely and pinned by tests.
 struct Step {
   enum class Kind { Filter, Loopback, Bridge, RemoveStale, Veth, ZoneLink, Port, Route };
   Kind kind;
@@ -329,15 +330,21 @@ Result<AttachPlan> plan_attach(const ZoneSpec& spec, const std::optional<std::ve
         return invalid("no nic with index " + std::to_string(idx));
   p.live = only.has_value();
   using K = Step::Kind;
-  p.steps.push_back({K::Filter});
+  std::vector<size_t> up;   // the nics to bring up
+  for (size_t i = 0; i < p.nics.size(); ++i)
+    if (!only || std::find(only->begin(), only->end(), p.nics[i].spec->index) != only->end()) up.push_back(i);
   p.steps.push_back({K::Loopback});
-  for (size_t i = 0; i < p.nics.size(); ++i) {
+  for (size_t i : up) {
     const auto& nic = p.nics[i];
-    if (only && std::find(only->begin(), only->end(), nic.spec->index) == only->end()) continue;
     if (nic.bridge_addrs.empty()) p.steps.push_back({K::Bridge, i, std::nullopt});
     for (const auto& a : nic.bridge_addrs) p.steps.push_back({K::Bridge, i, a});
     p.steps.push_back({K::RemoveStale, i});
     p.steps.push_back({K::Veth, i});
+  }
+  // The filter hooks each port's ingress, so the ports must exist; they are
+  // down and unbridged, and a veth whose host end is down delivers nothing.
+  p.steps.push_back({K::Filter});
+  for (size_t i : up) {
     p.steps.push_back({K::ZoneLink, i});
     p.steps.push_back({K::Port, i});
   }
@@ -351,9 +358,8 @@ std::string describe(const ZoneSpec& spec, const AttachPlan& p, const Step& st) 
   switch (st.kind) {
     case K::Filter: {
       std::string ports;
-      for (const auto& n : p.nics)
-        if (!(n.spec->allow_ip_spoofing && n.spec->allow_mac_spoofing)) ports += " " + n.spec->host_ifname;
-      return "filter: replace table bridge " + table + " guarding" + (ports.empty() ? " nothing" : ports);
+      for (const auto& n : p.nics) ports += " " + n.spec->host_ifname;
+      return "filter: replace table netdev " + table + " at the ingress of" + (ports.empty() ? " nothing" : ports);
     }
     case K::Loopback:
       return "zone: lo up, ping_group_range 0 2147483647";
@@ -400,12 +406,12 @@ Result<void> attach(const ZoneSpec& spec, pid_t init_pid, const std::optional<st
     for (const auto& st : plan.steps) {
       switch (st.kind) {
         case K::Filter:
-          // The host ports are matched by name, so the rules hold from the
-          // instant a port exists.
+          // Every port of the zone exists now (the new ones down), so each
+          // gets its chain in the one transaction.
           ZK_TRYV(apply_antispoof(spec));
           // At boot a failure takes the table away with the zone. When nics
           // are added to a running zone the new table still guards the old
-          // ports and must stay; rules for a missing port match nothing.
+          // ports and must stay; the chain of a port undone goes with it.
           if (!plan.live) undo.add([uuid = spec.uuid] { (void)remove_antispoof(uuid); });
           fault::point("boot.after_filter");
           break;
@@ -550,11 +556,13 @@ Result<std::vector<std::string>> list_zone_links() {
 
 Result<std::vector<std::string>> list_zone_tables() {
   auto nl = ZK_TRY(nft::Socket::open());
-  auto names = ZK_TRY(nl.table_names(nft::Family::Bridge));
   std::vector<std::string> out;
-  for (auto& n : names)
-    if (n.starts_with("zk_")) out.push_back(std::move(n));
+  // netdev: the zone tables; bridge: those of zones from before.
+  for (auto family : {nft::Family::Netdev, nft::Family::Bridge})
+    for (auto& n : ZK_TRY(nl.table_names(family)))
+      if (n.starts_with("zk_")) out.push_back(std::move(n));
   std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -568,10 +576,10 @@ Result<void> delete_zone_table(const std::string& table) {
   if (!table.starts_with("zk_") || !valid_ifname_strict(table.substr(3)))
     return invalid("\"" + table + "\" is not a zone table name");
   auto nl = ZK_TRY(nft::Socket::open());
-  if (!ZK_TRY(nl.table_exists(nft::Family::Bridge, table))) return {};
   nft::Batch batch;
-  batch.delete_table(nft::Family::Bridge, table);
-  return nl.commit(batch);
+  for (auto family : {nft::Family::Netdev, nft::Family::Bridge})
+    if (ZK_TRY(nl.table_exists(family, table))) batch.delete_table(family, table);
+  return nl.commit(batch);   // nothing to send when neither exists
 }
 
 }  // namespace zonekit::net

@@ -40,13 +40,15 @@ Result<BridgeRelease> release_bridge(const std::string& name, const std::optiona
                                      bool keep_bridge);
 
 // Bring up every nic of spec in the zone whose init is init_pid, in this order
-// per zone: validate the whole spec, install the anti-spoofing table, then per
-// nic: bridge (ensure_bridge with the nic's gateways that fall inside its
-// subnets), a stale host veth of the same name removed, veth pair created
-// with the peer directly in the zone's netns already named zone_ifname with
-// the nic's MAC and MTU, host end enslaved and up; inside the zone: lo up,
-// addr_gen_mode eui64, addresses, link up; then the default route(s) via the
-// primary nic's first gateway of each family, then spec.routes.
+// per zone: validate the whole spec, lo up in the zone, then per nic: bridge
+// (ensure_bridge with the nic's gateways that fall inside its subnets), a
+// stale host veth of the same name removed, veth pair created with the peer
+// directly in the zone's netns already named zone_ifname with the nic's MAC
+// and MTU (the host end down); then the anti-spoofing table, hooked to the
+// host ends; then per nic, inside the zone: addr_gen_mode eui64, addresses,
+// link up, and on the host: host end enslaved and up; then the default
+// route(s) via the primary nic's first gateway of each family, then
+// spec.routes.
 // All or nothing: on failure the veths made so far and the table are removed.
 Result<void> attach_zone(const ZoneSpec& spec, pid_t init_pid);
 
@@ -56,10 +58,10 @@ Result<std::vector<std::string>> describe_attach(const ZoneSpec& spec,
                                                  const std::optional<std::vector<uint32_t>>& only = std::nullopt);
 
 // A running zone gains nics: spec is the zone's new spec (old and new nics);
-// the anti-spoofing table is replaced for all of them first, then the nics
-// with these NicSpec::index values are brought up as at boot (routes that are
-// already there are kept). On failure the new veths are removed; the new
-// table stays (it still guards the old ports).
+// the nics with these NicSpec::index values are brought up as at boot, the
+// anti-spoofing table replaced for all of them once their veths exist
+// (routes that are already there are kept). On failure the new veths are
+// removed; the new table stays (it still guards the old ports).
 Result<void> attach_nics(const ZoneSpec& spec, pid_t init_pid, const std::vector<uint32_t>& nic_indexes);
 // A running zone loses nics: their host veths are deleted, then the table is
 // replaced for spec, the zone's new spec without them. Idempotent.
@@ -70,13 +72,15 @@ Result<void> detach_nics(const ZoneSpec& spec, const std::vector<std::string>& h
 Result<void> detach_zone(const ZoneSpec& spec);
 
 // For crash recovery: host links named "zk..." that are veths (zone host ends),
-// and bridge-family nft tables named "zk_..." (sorted; one GETTABLE dump).
+// and nft tables named "zk_..." of the netdev family, or the bridge family
+// (zones from before; sorted, each name once; one GETTABLE dump a family).
 Result<std::vector<std::string>> list_zone_links();
 Result<std::vector<std::string>> list_zone_tables();
 // Delete one zone host link by name (only a veth named "zk..."; anything
 // else is refused as Invalid); success if it does not exist.
 Result<void> delete_link(const std::string& name);
-// Delete one zone table by name ("zk_0123456789"); success if missing.
+// Delete one zone table by name ("zk_0123456789"), of either family;
+// success if missing.
 Result<void> delete_zone_table(const std::string& table);
 
 }  // namespace zonekit::net

@@ -125,7 +125,7 @@ std::vector<Action> plan(const Facts& f) {
     const ZoneFact* z = find(by_key, key);
     if (z && (z->supervisor_alive || z->unsupervised)) continue;
     out.push_back({Kind::DeleteTable, t, uuid_of(z),
-                   fmt::format("delete nft table bridge {} ({})", t, orphan_reason(z))});
+                   fmt::format("delete nft table {} ({})", t, orphan_reason(z))});
   }
   for (const auto& z : f.zones)
     if (!z.supervisor_alive && !z.unsupervised && active(z.recorded_state))

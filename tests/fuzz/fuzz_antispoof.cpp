@@ -3,9 +3,10 @@
 // overlong). antispoof_table must refuse, or produce a table that passes
 // check_table (every jump, counter and set reference resolves, every
 // compare and set key has its register's width, sets are well-formed
-// interval encodings), whose names are plain nft identifiers, whose port
-// matches name only this zone's own host links, and which the netlink
+// interval encodings), whose names are plain nft identifiers, whose hooks
+// are each on one of this zone's own host links, and which the netlink
 // batch builder accepts.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -33,17 +34,20 @@ struct Reader {
 void check(const ZoneSpec& spec, const net::nft::Table& t) {
   if (!net::nft::check_table(t).empty()) abort();
   if (t.name != *net::zone_table_name(spec.uuid)) abort();
-  // The prerouting jumps: one per port, each an exact, zero-padded name of
-  // one of this zone's host links.
-  if (t.chains.empty() || !t.chains[0].hook || t.chains[0].hook->priority != -300) abort();
-  for (const auto& rule : t.chains[0].rules) {
-    const auto& name = std::get<net::nft::Cmp>(rule.exprs.at(1)).data;
-    std::string port(name.begin(), name.end());
-    port = port.substr(0, port.find('\0'));
+  // One base chain per nic, first, each at the ingress of exactly one of
+  // this zone's host links (as zonekit names them), each port once.
+  size_t hooked = 0;
+  std::vector<std::string> ports;
+  for (const auto& c : t.chains) {
+    if (!c.hook) continue;
+    ++hooked;
+    if (c.hook->hooknum != 0 || c.hook->priority != -500) abort();
     bool ours = false;
-    for (const auto& n : spec.nics) ours = ours || port == host_ifname(spec.uuid, n.index);
-    if (!ours || name.size() != 16) abort();
+    for (const auto& n : spec.nics) ours = ours || c.hook->device == host_ifname(spec.uuid, n.index);
+    if (!ours || std::find(ports.begin(), ports.end(), c.hook->device) != ports.end()) abort();
+    ports.push_back(c.hook->device);
   }
+  if (hooked != spec.nics.size()) abort();
   net::nft::Batch b;
   b.add_table(t);
   if (b.error() || b.messages() == 0) abort();

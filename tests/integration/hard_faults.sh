@@ -7,8 +7,9 @@
 #     and none of the first three without a running zone;
 #   - the zone is absent, incomplete (then delete works) or consistent
 #     (boot works); re-creating the same alias works;
-#   - at boot.after_veth (process frozen there) the zone's anti-spoofing
-#     table already exists and the new host port is neither up nor bridged.
+#   - at boot.after_filter (process frozen there) the zone's anti-spoofing
+#     chain is hooked at the new host port's ingress, and that port is
+#     neither up nor bridged (it was made down, before the filter).
 . "$(dirname "$0")/../lib/harness.sh"
 
 cat > "$ZONEKIT_CONFIG" <<'TOML'
@@ -23,7 +24,7 @@ uuid_of() { zoneadm list -H -p -o uuid alias="$1"; }
 state_of() { zoneadm list -H -p -o state alias="$1"; }
 hex10() { echo "$1" | tr -d - | cut -c1-10; }
 zone_veths() { ip -o link show type veth | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^zk' || true; }
-zone_tables() { nft list tables bridge | awk '{print $3}' | grep '^zk_' || true; }
+zone_tables() { nft list tables | awk '{print $3}' | grep '^zk_' || true; }
 cg_zone_dirs() {
   local h d
   for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
@@ -103,7 +104,7 @@ for step in create.after_intent create.after_staging create.after_publish; do
 done
 
 # --- boot: zoneadmd (or the zone's first process) dies ---------------------
-for step in boot.after_cgroup boot.after_filter boot.after_veth boot.after_clone boot.after_pivot; do
+for step in boot.after_cgroup boot.after_veth boot.after_filter boot.after_clone boot.after_pivot; do
   expect_rc 0 zoneadm create -f "$ZK_TMP/f1.json"
   env ZONEKIT_FAULT=$step zoneadm boot f1 >"$ZK_TMP/bootout" 2>&1 || true
   if [ $step == boot.after_pivot ]; then
@@ -120,11 +121,11 @@ for step in boot.after_cgroup boot.after_filter boot.after_veth boot.after_clone
   walked=$((walked + 1))
 done
 
-# --- boot.after_veth, frozen: the filter is in place before the port -------
+# --- boot.after_filter, frozen: the filter is in place before the port is up
 expect_rc 0 zoneadm create -f "$ZK_TMP/f1.json"
 u=$(uuid_of f1)
 port=zk$(hex10 "$u")n0
-env ZONEKIT_FAULT=boot.after_veth:stop zoneadm boot f1 >"$ZK_TMP/bootout" 2>&1 &
+env ZONEKIT_FAULT=boot.after_filter:stop zoneadm boot f1 >"$ZK_TMP/bootout" 2>&1 &
 bootpid=$!
 zpid=""
 for i in $(seq 1 200); do
@@ -133,14 +134,15 @@ for i in $(seq 1 200); do
   zpid=""
   sleep 0.05
 done
-[ -n "$zpid" ] || zk_fail "zoneadmd never stopped at boot.after_veth"
-ip -o link show "$port" > "$ZK_TMP/port" || zk_fail "after_veth: host port $port missing"
-nft list table bridge "zk_$(hex10 "$u")" >/dev/null || zk_fail "after_veth: port $port exists before its nft table"
-if grep -q 'master' "$ZK_TMP/port"; then zk_fail "after_veth: port bridged before the zone side is set"; fi
-if grep -q '[<,]UP[,>]' "$ZK_TMP/port"; then zk_fail "after_veth: port up before the zone side is set"; fi
+[ -n "$zpid" ] || zk_fail "zoneadmd never stopped at boot.after_filter"
+ip -o link show "$port" > "$ZK_TMP/port" || zk_fail "after_filter: host port $port missing"
+chain=$(nft list chain netdev "zk_$(hex10 "$u")" n0 2>&1 || true)
+grep -qF "hook ingress device \"$port\"" <<<"$chain" || zk_fail "after_filter: no chain at the ingress of $port: $chain"
+if grep -q 'master' "$ZK_TMP/port"; then zk_fail "after_filter: port bridged before the zone side is set"; fi
+if grep -q '[<,]UP[,>]' "$ZK_TMP/port"; then zk_fail "after_filter: port up before the zone side is set"; fi
 kill -KILL "$zpid"
 wait "$bootpid" || true
-recover_after boot.after_veth:stop
+recover_after boot.after_filter:stop
 
 # --- halt: zoneadmd dies while stopping a running zone ---------------------
 # The fault is in zoneadmd, which inherits it from the boot that started it.
@@ -192,7 +194,8 @@ check_invariants "delete of an incomplete zone"
 U=cccccccc-0000-4000-8000-00000000dead
 mkdir -p "$ZONEKIT_RUN/zones/$U" "$ZONEKIT_ROOT/zones/.new-$U" "$ZONEKIT_ROOT/zones/.del-$U"
 ip link add "zkcccccccc00n0" type veth peer name zkpeer0
-nft add table bridge zk_cccccccc00
+nft add table netdev zk_cccccccc00
+nft add table bridge zk_cccccccc00   # a zone's table as earlier versions made it
 # in every hierarchy zonekit uses (where earlier boots made the parent)
 dirs=$(zk_cgroup_dirs)
 [ -n "$dirs" ] || zk_fail "no cgroup parent directories after the boots"
@@ -200,7 +203,7 @@ for d in $dirs; do mkdir "$d/$U"; done
 expect_rc 0 zoneadm recover -n
 cp "$ZK_TMP/out" "$ZK_TMP/orphans"
 expect_contains "$ZK_TMP/orphans" "delete veth zkcccccccc00n0 (no zone)"
-expect_contains "$ZK_TMP/orphans" "delete nft table bridge zk_cccccccc00 (no zone)"
+expect_contains "$ZK_TMP/orphans" "delete nft table zk_cccccccc00 (no zone)"
 expect_contains "$ZK_TMP/orphans" "kill and remove cgroup $ZONEKIT_CGROUP_PARENT/$U (no zone)"
 expect_contains "$ZK_TMP/orphans" "remove run directory $U (no zone)"
 expect_contains "$ZK_TMP/orphans" "remove interrupted create .new-$U"

@@ -107,7 +107,7 @@ storm() {
   expect_rc 0 zoneadm recover -n
   expect_eq "$(cat "$ZK_TMP/out")" "nothing to recover" "recover after the storm"
   [ -z "$(ip -o link show type veth | grep ' zk')" ] || zk_fail "veth left after the storm"
-  [ -z "$(nft list tables bridge | grep zk_)" ] || zk_fail "nft table left after the storm"
+  [ -z "$(nft list tables | grep zk_)" ] || zk_fail "nft table left after the storm"
 }
 storm 40 ""
 storm 40 3
@@ -134,7 +134,7 @@ for i in $(seq 1 20); do
 done
 expect_eq "$(zoneadm list -H -o state alias=k)" stopped "state after the kills"
 [ -z "$(ip -o link show type veth | grep ' zk')" ] || zk_fail "veth left after the kills"
-[ -z "$(nft list tables bridge | grep zk_)" ] || zk_fail "nft table left after the kills"
+[ -z "$(nft list tables | grep zk_)" ] || zk_fail "nft table left after the kills"
 [ -z "$(zk_cgroups_left)" ] ||
   zk_fail "cgroup left after the kills"
 expect_rc 0 zoneadm delete k

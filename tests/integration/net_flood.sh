@@ -38,7 +38,7 @@ echo "broadcast, default limit: sent $sent, delivered $got" >&2
 [ "$got" -le 1500 ] || zk_fail "broadcast flood delivered $got frames (limit 300/s)"
 [ "$got" -ge 300 ] || zk_fail "broadcast delivered only $got frames: limited, not blocked"
 [ "$(zk_counter z1 n0_flood)" -gt 10000 ] || zk_fail "n0_flood counted $(zk_counter z1 n0_flood)"
-chain=$(nft list chain bridge "$(zk_table z1)" n0)
+chain=$(nft list chain netdev "$(zk_table z1)" n0)
 grep -qF 'limit rate over 300/second burst 300 packets' <<<"$chain" || zk_fail "no default limit rule: $chain"
 
 # unicast between the same two zones is not limited
@@ -60,7 +60,7 @@ expect_rc 0 zoneadm update z1 -f - <<<"{\"update_nics\": [{\"mac\": \"$MAC1\", \
 read -r sent got < <(flood 255.255.255.255)
 echo "broadcast, no limit: sent $sent, delivered $got" >&2
 [ "$got" -gt 5000 ] || zk_fail "broadcast_rate 0 still limits: $got frames"
-chain=$(nft list chain bridge "$(zk_table z1)" n0)
+chain=$(nft list chain netdev "$(zk_table z1)" n0)
 grep -q limit <<<"$chain" && zk_fail "a limit rule with broadcast_rate 0: $chain"
 
 # bad values are refused

@@ -34,7 +34,7 @@ zk_send z1 10.67.0.1 6000 via-net1 || zk_fail "TCP over net1"
 zk_wait_listener
 expect_eq "$(cat "$ZK_TMP/gw")" via-net1 "data over net1"
 # the new port is guarded: a foreign source on net1 is dropped and counted
-nft list chain bridge "$T1" n1 >/dev/null || zk_fail "no filter chain for net1"
+nft list chain netdev "$T1" n1 >/dev/null || zk_fail "no filter chain for net1"
 before=$(zk_counter z1 n1_ip)
 in_ns z1 ip addr add 10.67.0.250/32 dev net1
 in_ns z1 ping -c1 -W1 -I 10.67.0.250 10.67.0.1 >/dev/null 2>&1 && zk_fail "spoofed source on net1 got through"
@@ -57,7 +57,7 @@ expect_rc 0 zoneadm update z1 -f - <<<"{\"remove_nics\": [\"$MACB\"]}"
 expect_contains "$ZK_TMP/err" "applied live: "
 zlogin z1 ip link show net1 >/dev/null 2>&1 && zk_fail "net1 still in the zone"
 ip link show "$HOST1" >/dev/null 2>&1 && zk_fail "host end $HOST1 remains"
-nft list chain bridge "$T1" n1 >/dev/null 2>&1 && zk_fail "filter chain for net1 remains"
+nft list chain netdev "$T1" n1 >/dev/null 2>&1 && zk_fail "filter chain for net1 remains"
 expect_eq "$(zk_inside z1 net0)" "$(zk_mac z1) $(zk_ip z1)/24" "net0 after remove"
 zlogin z1 ping -c1 -W2 10.66.0.1 >/dev/null || zk_fail "net0 after remove"
 nicadm show lan2 | grep -q "z1 " && zk_fail "z1 still allocated on lan2"
@@ -79,7 +79,7 @@ expect_rc 0 zoneadm update z1 -f - <<<'{"add_nics": [{"nic_tag": "lan2"}]}'
 zlogin z1 ping -c1 -W2 "${IP2B%/*}" >/dev/null || zk_fail "z1 net1 -> z2 net1"
 expect_rc 0 zoneadm halt z1
 ip link show "$HOST1" >/dev/null 2>&1 && zk_fail "host end $HOST1 remains after halt"
-nft list table bridge "$T1" >/dev/null 2>&1 && zk_fail "table $T1 remains after halt"
+nft list table netdev "$T1" >/dev/null 2>&1 && zk_fail "table $T1 remains after halt"
 
 # a zone booted without nics gains one live and loses it again; halt after
 # a live add leaves no table either
@@ -93,10 +93,10 @@ expect_eq "$(zlogin z3 ip -4 route show default)" "default via 10.66.0.1 dev net
 zlogin z3 ping -c1 -W2 10.66.0.1 >/dev/null || zk_fail "z3 -> gateway after live add"
 expect_rc 0 zoneadm update z3 -f - <<<"{\"remove_nics\": [\"$(zk_mac z3)\"]}"
 zlogin z3 ip link show net0 >/dev/null 2>&1 && zk_fail "z3 net0 remains"
-nft list table bridge "$T3" >/dev/null 2>&1 && zk_fail "table $T3 remains after its last nic went"
+nft list table netdev "$T3" >/dev/null 2>&1 && zk_fail "table $T3 remains after its last nic went"
 expect_rc 0 zoneadm update z3 -f - <<<'{"add_nics": [{"nic_tag": "lan"}]}'
 expect_rc 0 zoneadm halt z3
-nft list table bridge "$T3" >/dev/null 2>&1 && zk_fail "table $T3 remains after halt"
+nft list table netdev "$T3" >/dev/null 2>&1 && zk_fail "table $T3 remains after halt"
 
 expect_rc 0 zoneadm delete z1
 expect_rc 0 zoneadm delete z2

@@ -87,7 +87,7 @@ for p in $pids; do for i in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; 
 for l in $(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^zk' | grep -v '^zkbr'); do
   ip link del "$l" 2>/dev/null || true
 done
-for t in $(nft list tables bridge | awk '$3 ~ /^zk_/ {print $3}'); do nft delete table bridge "$t"; done
+nft list tables | awk '$3 ~ /^zk_/ {print $2, $3}' | while read -r f t; do nft delete table "$f" "$t"; done
 for d in $(zk_cgroup_dirs); do
   p=$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)
   [ -z "$p" ] || kill -KILL $p

@@ -12,7 +12,9 @@ zk_ip() { zoneadm get "$1" | jq -r '.nics[0].ips[0]' | cut -d/ -f1; }
 zk_mac() { zoneadm get "$1" | jq -r '.nics[0].mac'; }
 zk_table() { echo "zk_$(zk_uuid "$1" | tr -d - | cut -c1-10)"; }
 # zk_counter ZONE NAME: packets counted by the zone's anti-spoofing counter.
-zk_counter() { nft list counter bridge "$(zk_table "$1")" "$2" | awk '/packets/ {print $2}'; }
+zk_counter() { nft list counter netdev "$(zk_table "$1")" "$2" | awk '/packets/ {print $2}'; }
+# zk_unfiltered: frames from zone ports the guard dropped (they missed their filter).
+zk_unfiltered() { nft list counter bridge zonekit_guard unfiltered | awk '/packets/ {print $2}'; }
 # zk_inside ZONE IFACE: "MAC IP/PREFIX" of the zone's interface, as the zone sees it.
 zk_inside() {
   local mac addr
@@ -73,7 +75,7 @@ zk_send() { zlogin "$1" sh -c "echo $4 | busybox nc -w 2 $2 $3"; }
 zk_assert_no_leftovers() {
   local links tables
   links=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^zk' | grep -v '^zkbr' || true)
-  tables=$(nft list tables bridge | grep ' zk_' || true)
+  tables=$(nft list tables | grep ' zk_' || true)
   [ -z "$links" ] || zk_fail "zone links remain: $links"
   [ -z "$tables" ] || zk_fail "zone tables remain: $tables"
 }

@@ -3,10 +3,14 @@
 // list` must print exactly the text below. That text was recorded once
 // (nft 1.0.6) from the implementation that sent the rule text through
 // libnftables, and checked against what the header of
-// core/net/antispoof.hpp describes (nft prints bridge priority -300 as
-// "dstnat", and one-element sets without braces); the flood limit's line
-// (first in each nic chain) was added later, as nft prints that rule text.
-// Any other implementation must make the kernel hold the same tables.
+// core/net/antispoof.hpp describes (nft prints one-element sets without
+// braces); the flood limit's line (first in each nic chain, after the mark)
+// was added later, as nft prints that rule text; the move from bridge
+// prerouting to netdev ingress (the hook line and the mark in each nic's
+// chain, base chains first) was made to the text and checked with nft by
+// tests/unit/golden/record_antispoof_bytecode.sh, which records what nft
+// compiles it to. Any other implementation must make the kernel hold the
+// same tables.
 #include <doctest/doctest.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -48,7 +52,7 @@ struct Golden {
 
 const Golden kGolden[] = {
     {"one_nic", one_nic_spec(),
-     R"NFT(table bridge zk_1b2e4f8a0c {
+     R"NFT(table netdev zk_1b2e4f8a0c {
 	counter n0_mac {
 		packets 0 bytes 0
 	}
@@ -85,12 +89,9 @@ const Golden kGolden[] = {
 		packets 0 bytes 0
 	}
 
-	chain prerouting {
-		type filter hook prerouting priority dstnat; policy accept;
-		iifname "zk1b2e4f8a0cn0" jump n0
-	}
-
 	chain n0 {
+		type filter hook ingress device "zk1b2e4f8a0cn0" priority -500; policy accept;
+		meta mark set meta mark | 0x02000000
 		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n0_flood" drop
 		ether saddr != 02:11:22:33:44:55 counter name "n0_mac" drop
 		ether type arp jump n0_arp
@@ -127,7 +128,7 @@ const Golden kGolden[] = {
 }
 )NFT"},
     {"two_nics", two_nic_spec(),
-     R"NFT(table bridge zk_1b2e4f8a0c {
+     R"NFT(table netdev zk_1b2e4f8a0c {
 	counter n0_mac {
 		packets 0 bytes 0
 	}
@@ -200,19 +201,25 @@ const Golden kGolden[] = {
 		packets 0 bytes 0
 	}
 
-	chain prerouting {
-		type filter hook prerouting priority dstnat; policy accept;
-		iifname "zk1b2e4f8a0cn0" jump n0
-		iifname "zk1b2e4f8a0cn1" jump n1
-	}
-
 	chain n0 {
+		type filter hook ingress device "zk1b2e4f8a0cn0" priority -500; policy accept;
+		meta mark set meta mark | 0x02000000
 		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n0_flood" drop
 		ether saddr != 02:11:22:33:44:55 counter name "n0_mac" drop
 		ether type arp jump n0_arp
 		ether type ip jump n0_ip
 		ether type ip6 jump n0_ip6
 		counter name "n0_other" drop
+	}
+
+	chain n1 {
+		type filter hook ingress device "zk1b2e4f8a0cn1" priority -500; policy accept;
+		meta mark set meta mark | 0x02000000
+		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n1_flood" drop
+		ether type arp jump n1_arp
+		ether type ip jump n1_ip
+		ether type ip6 jump n1_ip6
+		counter name "n1_other" drop
 	}
 
 	chain n0_arp {
@@ -241,14 +248,6 @@ const Golden kGolden[] = {
 		accept
 	}
 
-	chain n1 {
-		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n1_flood" drop
-		ether type arp jump n1_arp
-		ether type ip jump n1_ip
-		ether type ip6 jump n1_ip6
-		counter name "n1_other" drop
-	}
-
 	chain n1_arp {
 		arp htype != 1 counter name "n1_arp" drop
 		arp ptype != ip counter name "n1_arp" drop
@@ -273,7 +272,7 @@ const Golden kGolden[] = {
 }
 )NFT"},
     {"ip_spoofing", ip_spoofing_spec(),
-     R"NFT(table bridge zk_1b2e4f8a0c {
+     R"NFT(table netdev zk_1b2e4f8a0c {
 	counter n0_mac {
 		packets 0 bytes 0
 	}
@@ -310,12 +309,9 @@ const Golden kGolden[] = {
 		packets 0 bytes 0
 	}
 
-	chain prerouting {
-		type filter hook prerouting priority dstnat; policy accept;
-		iifname "zk1b2e4f8a0cn0" jump n0
-	}
-
 	chain n0 {
+		type filter hook ingress device "zk1b2e4f8a0cn0" priority -500; policy accept;
+		meta mark set meta mark | 0x02000000
 		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n0_flood" drop
 		ether saddr != 02:11:22:33:44:55 counter name "n0_mac" drop
 		ether type arp jump n0_arp
@@ -346,7 +342,7 @@ const Golden kGolden[] = {
 }
 )NFT"},
     {"mac_spoofing", mac_spoofing_spec(),
-     R"NFT(table bridge zk_1b2e4f8a0c {
+     R"NFT(table netdev zk_1b2e4f8a0c {
 	counter n0_mac {
 		packets 0 bytes 0
 	}
@@ -383,12 +379,9 @@ const Golden kGolden[] = {
 		packets 0 bytes 0
 	}
 
-	chain prerouting {
-		type filter hook prerouting priority dstnat; policy accept;
-		iifname "zk1b2e4f8a0cn0" jump n0
-	}
-
 	chain n0 {
+		type filter hook ingress device "zk1b2e4f8a0cn0" priority -500; policy accept;
+		meta mark set meta mark | 0x02000000
 		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n0_flood" drop
 		ether type arp jump n0_arp
 		ether type ip jump n0_ip
@@ -423,7 +416,7 @@ const Golden kGolden[] = {
 }
 )NFT"},
     {"dhcp_spoofing", dhcp_spoofing_spec(),
-     R"NFT(table bridge zk_1b2e4f8a0c {
+     R"NFT(table netdev zk_1b2e4f8a0c {
 	counter n0_mac {
 		packets 0 bytes 0
 	}
@@ -460,12 +453,9 @@ const Golden kGolden[] = {
 		packets 0 bytes 0
 	}
 
-	chain prerouting {
-		type filter hook prerouting priority dstnat; policy accept;
-		iifname "zk1b2e4f8a0cn0" jump n0
-	}
-
 	chain n0 {
+		type filter hook ingress device "zk1b2e4f8a0cn0" priority -500; policy accept;
+		meta mark set meta mark | 0x02000000
 		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n0_flood" drop
 		ether saddr != 02:11:22:33:44:55 counter name "n0_mac" drop
 		ether type arp jump n0_arp
@@ -499,7 +489,7 @@ const Golden kGolden[] = {
 }
 )NFT"},
     {"ipv6_cidrs", ipv6_cidrs_spec(),
-     R"NFT(table bridge zk_1b2e4f8a0c {
+     R"NFT(table netdev zk_1b2e4f8a0c {
 	counter n0_mac {
 		packets 0 bytes 0
 	}
@@ -536,12 +526,9 @@ const Golden kGolden[] = {
 		packets 0 bytes 0
 	}
 
-	chain prerouting {
-		type filter hook prerouting priority dstnat; policy accept;
-		iifname "zk1b2e4f8a0cn0" jump n0
-	}
-
 	chain n0 {
+		type filter hook ingress device "zk1b2e4f8a0cn0" priority -500; policy accept;
+		meta mark set meta mark | 0x02000000
 		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n0_flood" drop
 		ether saddr != 02:11:22:33:44:55 counter name "n0_mac" drop
 		ether type arp jump n0_arp
@@ -578,7 +565,7 @@ const Golden kGolden[] = {
 }
 )NFT"},
     {"ipv6_only", ipv6_only_spec(),
-     R"NFT(table bridge zk_1b2e4f8a0c {
+     R"NFT(table netdev zk_1b2e4f8a0c {
 	counter n0_mac {
 		packets 0 bytes 0
 	}
@@ -615,12 +602,9 @@ const Golden kGolden[] = {
 		packets 0 bytes 0
 	}
 
-	chain prerouting {
-		type filter hook prerouting priority dstnat; policy accept;
-		iifname "zk1b2e4f8a0cn0" jump n0
-	}
-
 	chain n0 {
+		type filter hook ingress device "zk1b2e4f8a0cn0" priority -500; policy accept;
+		meta mark set meta mark | 0x02000000
 		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n0_flood" drop
 		ether saddr != 02:11:22:33:44:55 counter name "n0_mac" drop
 		ether type arp jump n0_arp
@@ -657,31 +641,38 @@ const Golden kGolden[] = {
 }
 )NFT"},
     {"trusted", trusted_spec(),
-     R"NFT(table bridge zk_1b2e4f8a0c {
+     R"NFT(table netdev zk_1b2e4f8a0c {
 	counter n0_flood {
 		packets 0 bytes 0
 	}
 
-	chain prerouting {
-		type filter hook prerouting priority dstnat; policy accept;
-		iifname "zk1b2e4f8a0cn0" jump n0
-	}
-
 	chain n0 {
+		type filter hook ingress device "zk1b2e4f8a0cn0" priority -500; policy accept;
+		meta mark set meta mark | 0x02000000
 		ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 300/second burst 300 packets counter name "n0_flood" drop
 	}
 }
 )NFT"},
     {"no_nics", spec_with({}),
-     R"NFT(table bridge zk_1b2e4f8a0c {
-	chain prerouting {
-		type filter hook prerouting priority dstnat; policy accept;
-	}
+     R"NFT(table netdev zk_1b2e4f8a0c {
 }
 )NFT"},
 };
 
 }  // namespace
+
+constexpr const char* kGuardListing = R"NFT(table bridge zonekit_guard {
+	counter unfiltered {
+		packets 0 bytes 0
+	}
+
+	chain prerouting {
+		type filter hook prerouting priority dstnat; policy accept;
+		iifname "zk*" meta mark & 0x02000000 == 0x00000000 counter name "unfiltered" drop
+		iifname "zk*" meta mark set meta mark & 0xfdffffff
+	}
+}
+)NFT";
 
 TEST_CASE("golden: nft lists every table exactly as it listed the text rules") {
   if (geteuid() != 0) {
@@ -689,14 +680,19 @@ TEST_CASE("golden: nft lists every table exactly as it listed the text rules") {
     return;
   }
   in_private_netns([]() -> Check {
+    // The host ports the chains hook (netdev chains need their device).
+    for (const char* port : {"zk1b2e4f8a0cn0", "zk1b2e4f8a0cn1", "zk9999000000n0"})
+      EXPECT(run(std::string("ip link add ") + port + " type veth peer name p" + port).empty());
     // Another zone's table is there all along and must stay as it is.
     auto other = one_nic_spec();
     other.uuid = "99990000-0000-4000-8000-000000000000";
     other.nics[0].host_ifname = host_ifname(other.uuid, 0);
     EXPECT_OK(apply_antispoof(other));
-    const std::string other_listing = run("nft list table bridge zk_9999000000");
+    const std::string other_listing = run("nft list table netdev zk_9999000000");
+    // The first filter made the guard.
+    EXPECT_EQ(run("nft list table bridge zonekit_guard"), std::string(kGuardListing));
     for (const auto& g : kGolden) {
-      const std::string list = "nft list table bridge zk_1b2e4f8a0c";
+      const std::string list = "nft list table netdev zk_1b2e4f8a0c";
       EXPECT_OK(apply_antispoof(g.spec));
       EXPECT_EQ(std::string(g.name) + ":\n" + run(list), std::string(g.name) + ":\n" + g.listing);
       // Replacing (add, delete, define in one batch) gives the same table.
@@ -713,12 +709,14 @@ TEST_CASE("golden: nft lists every table exactly as it listed the text rules") {
       EXPECT(run(list).find("No such file or directory") != std::string::npos);
       EXPECT(antispoof_counters(g.spec.uuid).error().kind == ErrorKind::NotFound);
     }
-    EXPECT_EQ(run("nft list table bridge zk_9999000000"), other_listing);
+    EXPECT_EQ(run("nft list table netdev zk_9999000000"), other_listing);
     EXPECT(antispoof_counters(other.uuid)->size() == 9);
     EXPECT((*list_zone_tables() == std::vector<std::string>{"zk_9999000000"}));
     EXPECT_OK(delete_zone_table("zk_9999000000"));
     EXPECT_OK(delete_zone_table("zk_9999000000"));
     EXPECT(list_zone_tables()->empty());
+    // The guard stays: it is shared, and without zones it has nothing to do.
+    EXPECT_EQ(run("nft list table bridge zonekit_guard"), std::string(kGuardListing));
     return {};
   });
 }

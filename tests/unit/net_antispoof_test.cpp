@@ -133,26 +133,60 @@ TEST_CASE("antispoof_table: the batch is, expression by expression, what nft com
 TEST_CASE("antispoof_table: tables, chains and counters of a 2-nic zone") {
   auto t = antispoof_table(two_nic_spec());
   REQUIRE(t);
-  CHECK(t->family == nft::Family::Bridge);
+  CHECK(t->family == nft::Family::Netdev);
   CHECK(t->name == "zk_1b2e4f8a0c");
   std::vector<std::string> names;
   for (const auto& c : t->chains) names.push_back(c.name);
-  CHECK(names == std::vector<std::string>{"prerouting", "n0", "n0_arp", "n0_ip", "n0_ip6", "n1", "n1_arp", "n1_ip",
-                                          "n1_ip6"});
-  REQUIRE(t->chains[0].hook);
-  CHECK(t->chains[0].hook->type == "filter");
-  CHECK(t->chains[0].hook->priority == -300);
+  CHECK(names == std::vector<std::string>{"n0", "n1", "n0_arp", "n0_ip", "n0_ip6", "n1_arp", "n1_ip", "n1_ip6"});
+  // Each nic's chain at the ingress of its own host port, nothing else hooked.
+  for (size_t i = 0; i < 2; ++i) {
+    REQUIRE(t->chains[i].hook);
+    CHECK(t->chains[i].hook->type == "filter");
+    CHECK(t->chains[i].hook->hooknum == 0);
+    CHECK(t->chains[i].hook->priority == -500);
+    CHECK(t->chains[i].hook->device == "zk1b2e4f8a0cn" + std::to_string(i));
+  }
+  for (size_t i = 2; i < t->chains.size(); ++i) CHECK(!t->chains[i].hook);
   CHECK(t->counters.size() == 18);
   CHECK(t->counters.front() == "n0_mac");
   CHECK(t->counters[8] == "n0_flood");
   CHECK(t->counters.back() == "n1_flood");
-  // nic 1 may spoof its MAC: no MAC rule in its chain, the flood limit, 3
-  // jumps and the drop.
-  CHECK(chain(*t, "n1")->rules.size() == 5);
-  CHECK(chain(*t, "n0")->rules.size() == 6);
+  // Every nic chain marks the frame first (the guard lets only marked ones
+  // into a bridge): meta mark set meta mark | 0x02000000.
+  for (const char* c : {"n0", "n1"})
+    CHECK(chain(*t, c)->rules.front().exprs ==
+          std::vector<nft::Expr>{nft::Meta{nft::MetaKey::Mark},
+                                 nft::Bitwise{nft::host_u32(~kFilteredMark), nft::host_u32(kFilteredMark)},
+                                 nft::MetaSet{nft::MetaKey::Mark}});
+  // nic 1 may spoof its MAC: no MAC rule in its chain; the mark, the flood
+  // limit, 3 jumps and the drop.
+  CHECK(chain(*t, "n1")->rules.size() == 6);
+  CHECK(chain(*t, "n0")->rules.size() == 7);
   // allow_dhcp_spoofing: no RA/redirect or DHCPv6 rule on nic 1.
   CHECK(chain(*t, "n1_ip6")->rules.size() == 5);
   CHECK(chain(*t, "n0_ip6")->rules.size() == 7);
+}
+
+TEST_CASE("guard_table: one bridge prerouting chain that drops unmarked frames of zone ports") {
+  auto t = guard_table();
+  CHECK(nft::check_table(t) == "");
+  CHECK(t.family == nft::Family::Bridge);
+  CHECK(t.name == "zonekit_guard");
+  CHECK(t.counters == std::vector<std::string>{"unfiltered"});
+  REQUIRE(t.chains.size() == 1);
+  REQUIRE(t.chains[0].hook);
+  CHECK(t.chains[0].hook->hooknum == 0);   // NF_BR_PRE_ROUTING
+  CHECK(t.chains[0].hook->priority == -300);
+  REQUIRE(t.chains[0].rules.size() == 2);
+  const auto& drop = t.chains[0].rules[0].exprs;
+  CHECK(std::get<nft::Cmp>(drop[1]).data == nft::Bytes{'z', 'k'});   // a name prefix
+  CHECK(std::get<nft::Bitwise>(drop[3]).mask == nft::host_u32(kFilteredMark));
+  CHECK(std::get<nft::Cmp>(drop[4]) == nft::Cmp{nft::CmpOp::Eq, nft::host_u32(0)});
+  CHECK(std::get<nft::Verdict>(drop.back()).kind == nft::Verdict::Drop);
+  // The bit is cleared on what passes.
+  const auto& clear = t.chains[0].rules[1].exprs;
+  CHECK(std::get<nft::Bitwise>(clear[3]).mask == nft::host_u32(~kFilteredMark));
+  CHECK(std::holds_alternative<nft::MetaSet>(clear.back()));
 }
 
 TEST_CASE("antispoof_table: allowed_ips are merged before they become set elements") {
@@ -178,23 +212,24 @@ TEST_CASE("antispoof_table: allowed_ips are merged before they become set elemen
                                        {{192, 169, 0, 0}, true, false}});
 }
 
-TEST_CASE("antispoof_table: a nic allowed to spoof IP and MAC has only the flood limit") {
+TEST_CASE("antispoof_table: a nic allowed to spoof IP and MAC has only the mark and the flood limit") {
   auto s = two_nic_spec();
   s.nics[1].allow_ip_spoofing = true;
   auto t = antispoof_table(s);
   REQUIRE(t);
   REQUIRE(chain(*t, "n1"));
-  CHECK(chain(*t, "n1")->rules.size() == 1);
+  CHECK(chain(*t, "n1")->rules.size() == 2);
   CHECK(chain(*t, "n1_ip") == nullptr);
-  CHECK(t->chains[0].rules.size() == 2);
   CHECK(t->counters.size() == 10);
   CHECK(t->counters.back() == "n1_flood");
-  // ... and with broadcast_rate 0, nothing at all.
+  // ... and with broadcast_rate 0, only the mark: its frames still reach
+  // the bridge past the guard.
   s.nics[1].broadcast_rate = 0;
   t = antispoof_table(s);
   REQUIRE(t);
-  CHECK(chain(*t, "n1") == nullptr);
-  CHECK(t->chains[0].rules.size() == 1);
+  REQUIRE(chain(*t, "n1"));
+  CHECK(chain(*t, "n1")->hook->device == "zk1b2e4f8a0cn1");
+  CHECK(chain(*t, "n1")->rules.size() == 1);
   CHECK(t->counters.size() == 9);
 }
 
@@ -203,19 +238,22 @@ TEST_CASE("antispoof_table: broadcast and multicast frames beyond broadcast_rate
   s.nics[0].broadcast_rate = 50;
   auto t = antispoof_table(s);
   REQUIRE(t);
-  const auto& first = chain(*t, "n0")->rules.front().exprs;
-  // ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 limit rate over 50/second burst 50 packets
-  REQUIRE(first.size() == 6);
-  CHECK(std::get<nft::Payload>(first[0]) == nft::Payload{nft::Base::Link, 0, 6});
-  CHECK(std::get<nft::Bitwise>(first[1]).mask == nft::Bytes{1, 0, 0, 0, 0, 0});
-  CHECK(std::get<nft::Cmp>(first[2]) == nft::Cmp{nft::CmpOp::Eq, {1, 0, 0, 0, 0, 0}});
-  CHECK(std::get<nft::Limit>(first[3]) == nft::Limit{50, 50, true});
-  CHECK(std::get<nft::CounterRef>(first[4]).name == "n0_flood");
-  CHECK(std::get<nft::Verdict>(first[5]).kind == nft::Verdict::Drop);
+  const auto& first = chain(*t, "n0")->rules[1].exprs;   // right after the mark
+  // meta iiftype ether ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00
+  //   limit rate over 50/second burst 50 packets
+  REQUIRE(first.size() == 8);
+  CHECK(std::get<nft::Meta>(first[0]) == nft::Meta{nft::MetaKey::IifType});
+  CHECK(std::get<nft::Cmp>(first[1]) == nft::Cmp{nft::CmpOp::Eq, nft::host_u16(1)});
+  CHECK(std::get<nft::Payload>(first[2]) == nft::Payload{nft::Base::Link, 0, 6});
+  CHECK(std::get<nft::Bitwise>(first[3]).mask == nft::Bytes{1, 0, 0, 0, 0, 0});
+  CHECK(std::get<nft::Cmp>(first[4]) == nft::Cmp{nft::CmpOp::Eq, {1, 0, 0, 0, 0, 0}});
+  CHECK(std::get<nft::Limit>(first[5]) == nft::Limit{50, 50, true});
+  CHECK(std::get<nft::CounterRef>(first[6]).name == "n0_flood");
+  CHECK(std::get<nft::Verdict>(first[7]).kind == nft::Verdict::Drop);
   s.nics[0].broadcast_rate = 0;
   t = antispoof_table(s);
   REQUIRE(t);
-  CHECK(chain(*t, "n0")->rules.size() == 5);
+  CHECK(chain(*t, "n0")->rules.size() == 6);
   CHECK(std::find(t->counters.begin(), t->counters.end(), "n0_flood") == t->counters.end());
 }
 

@@ -98,7 +98,7 @@ ZoneSpec zone_spec(const std::string& uuid, const std::string& ip4, const std::s
 long counter(const std::string& uuid, const std::string& name) {
   auto all = antispoof_counters(uuid);
   if (!all || !all->contains(name)) return -1;
-  auto out = run("nft list counter bridge " + *zone_table_name(uuid) + " " + name);
+  auto out = run("nft list counter netdev " + *zone_table_name(uuid) + " " + name);
   auto p = out.find("packets ");
   if (p == std::string::npos || std::stol(out.substr(p + 8)) != long(all->at(name))) return -2;
   return long(all->at(name));
@@ -194,7 +194,7 @@ TEST_CASE("live: attach_zone configures both ends, zones talk, detach cleans up"
     EXPECT_OK(detach_zone(sa));
     EXPECT(!ok("ip link show " + sa.nics[0].host_ifname));
     EXPECT(!ok(a.in() + "ip link show net0"));
-    EXPECT(!ok("nft list table bridge zk_aaaa000100"));
+    EXPECT(!ok("nft list table netdev zk_aaaa000100"));
     EXPECT(antispoof_counters(kUuidA).error().kind == ErrorKind::NotFound);
     EXPECT(antispoof_counters(kUuidB)->size() == 9);
     EXPECT(ok("ip link show zkbr0"));
@@ -273,7 +273,7 @@ TEST_CASE("live: a failed attach leaves nothing behind") {
     EXPECT(rb.error().message() ==
            "zone zaaaa: network: nics[0].host_ifname: \"x\" accept #\" is not a valid interface name");
     EXPECT(!ok("ip link show zkbr0"));
-    EXPECT(!ok("nft list table bridge zk_aaaa000100"));
+    EXPECT(!ok("nft list table netdev zk_aaaa000100"));
     auto vlan = zone_spec(kUuidA, "10.99.0.10");
     vlan.nics[0].vlan_id = 10;
     EXPECT(attach_zone(vlan, a.pid).error().message() ==
@@ -298,7 +298,7 @@ TEST_CASE("live: a failed attach leaves nothing behind") {
            "zone zaaaa: network: bridge notabridge0: a link of that name exists and is not a bridge");
     EXPECT(!ok("ip link show " + s.nics[0].host_ifname));
     EXPECT(!ok(a.in() + "ip link show net0"));
-    EXPECT(!ok("nft list table bridge zk_aaaa000100"));
+    EXPECT(!ok("nft list table netdev zk_aaaa000100"));
     EXPECT(list_zone_links()->empty());
     // Host links that are not zone veths are never deleted.
     EXPECT(delete_link("notabridge0").error().message() ==
@@ -452,7 +452,7 @@ TEST_CASE("live: nics added to and removed from a running zone") {
     EXPECT(has(run(a.in() + "ip route show default"), "default via 10.99.0.1 dev net0"));
     EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.98.0.1"));
     EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.1"));
-    EXPECT(has(run("nft list table bridge zk_aaaa000100"), "jump n1"));
+    EXPECT(has(run("nft list table netdev zk_aaaa000100"), "hook ingress device \"" + n1.host_ifname + "\""));
     // The new port is guarded too.
     EXPECT(ok(a.in() + "ip addr add 10.98.0.66/24 dev net1"));
     EXPECT(!ok(a.in() + "busybox ping -c1 -W2 -I 10.98.0.66 10.98.0.1"));
@@ -461,9 +461,9 @@ TEST_CASE("live: nics added to and removed from a running zone") {
     EXPECT_OK(detach_nics(before, {n1.host_ifname}));
     EXPECT_OK(detach_nics(before, {n1.host_ifname}));
     EXPECT(!ok(a.in() + "ip link show net1"));
-    EXPECT(!has(run("nft list table bridge zk_aaaa000100"), "n1"));
+    EXPECT(!has(run("nft list table netdev zk_aaaa000100"), "chain n1"));
     EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.1"));
-    EXPECT(has(run("nft list table bridge zk_aaaa000100"), "jump n0"));
+    EXPECT(has(run("nft list table netdev zk_aaaa000100"), "hook ingress device \"zkaaaa000100n0\""));
     return {};
   });
 }
@@ -482,6 +482,130 @@ TEST_CASE("live: a zone in its own user namespace (netns owned by it) is attache
     EXPECT(ok(a.in() + "busybox ping -c1 -W2 10.99.0.1"));
     EXPECT_OK(detach_zone(sa));
     EXPECT(!ok(a.in() + "ip link show net0"));
+    return {};
+  });
+}
+
+namespace {
+
+// Packets of a named counter, as nft lists it; -1 if there is none.
+long nft_counter(const std::string& family_table, const std::string& name) {
+  auto out = run("nft list counter " + family_table + " " + name);
+  auto p = out.find("packets ");
+  return p == std::string::npos ? -1 : std::stol(out.substr(p + 8));
+}
+
+double seconds_since(const struct timespec& t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return double(t1.tv_sec - t0.tv_sec) + double(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+TEST_CASE("live: replacing a zone's table under a flood leaves no instant without its filter") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  in_private_netns([]() -> Check {
+    FakeZone a;
+    EXPECT(a.pid > 0);
+    auto spec = zone_spec(kUuidA, "10.99.0.10");
+    EXPECT_OK(attach_zone(spec, a.pid));
+    // The spoofed frames that arrive at the port (before its filter), and
+    // those that get past the filter and the guard (bridge prerouting, after
+    // both). The zone's own counters start again with each table.
+    EXPECT(ok("nft add table netdev watch && nft add counter netdev watch arrived && "
+              "nft add chain netdev watch in '{ type filter hook ingress device zkaaaa000100n0 priority -1000; }' && "
+              "nft add rule netdev watch in ip saddr 10.99.0.50 counter name arrived"));
+    EXPECT(ok("nft add table bridge watch && nft add counter bridge watch spoofed && "
+              "nft add chain bridge watch pre '{ type filter hook prerouting priority 0; }' && "
+              "nft add rule bridge watch pre ip saddr 10.99.0.50 counter name spoofed"));
+    // No ARP on the way: echo requests go out at once, from the zone's own
+    // address and from a spoofed one, as fast as they can for 3 s.
+    auto bridge = run("ip -o link show zkbr0");
+    auto at = bridge.find("link/ether ");
+    EXPECT(at != std::string::npos);
+    auto mac = bridge.substr(at + 11, 17);
+    EXPECT(ok(a.in() + "ip neigh replace 10.99.0.1 lladdr " + mac + " dev net0 nud permanent"));
+    EXPECT(ok(a.in() + "ip addr add 10.99.0.50/32 dev net0"));
+    std::string own = "/tmp/zk-net-live-flood-" + std::to_string(getpid());
+    struct Unlink {
+      std::string path;
+      ~Unlink() { unlink(path.c_str()); }
+    } unlink_own{own};
+    std::system(("timeout 20 " + a.in() + "ping -q -f -i 0.002 -w 3 -I 10.99.0.50 10.99.0.1 >/dev/null 2>&1 &").c_str());
+    std::system(("timeout 20 " + a.in() + "ping -q -f -w 3 10.99.0.1 >" + own + " 2>&1 &").c_str());
+    usleep(200000);
+    // Replace the table as fast as it goes, its rules changing each time.
+    int replaced = 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (seconds_since(t0) < 2.5) {
+      auto s = spec;
+      if (replaced % 2) s.nics[0].allowed_ips = {"10.99.0.60"};
+      EXPECT_OK(apply_antispoof(s));
+      ++replaced;
+    }
+    std::string stats;
+    for (int i = 0; i < 200 && !has(stats, "received"); ++i, usleep(100000)) stats = run("cat " + own);
+    auto summary = stats.find("---");
+    fprintf(stderr, "[net_live] %d table replacements under a flood of %ld spoofed frames; own address: %s",
+            replaced, nft_counter("netdev watch", "arrived"),
+            stats.substr(summary == std::string::npos ? 0 : summary).c_str());
+    EXPECT(replaced >= 20);
+    EXPECT(nft_counter("bridge watch", "spoofed") == 0);
+    // Every frame met a filter: the guard never saw one without the mark.
+    EXPECT(nft_counter("bridge zonekit_guard", "unfiltered") == 0);
+    EXPECT(nft_counter("netdev watch", "arrived") > 100);
+    auto rx = stats.find(" received");
+    EXPECT(rx != std::string::npos);
+    auto comma = stats.rfind(", ", rx);
+    EXPECT(std::stol(stats.substr(comma + 2)) > 100);
+    return {};
+  });
+}
+
+TEST_CASE("live: a zone's bridge table of before goes with its next filter; the guard waits for the last") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  in_private_netns([]() -> Check {
+    // Two zones booted by an earlier version: a bridge table each, with the
+    // counters of the same names.
+    for (const char* hex : {"aaaa000100", "bbbb000200"}) {
+      std::string t = std::string("bridge zk_") + hex;
+      EXPECT(ok("nft add table " + t + " && nft add counter " + t + " n0_ip && nft add chain " + t +
+                " prerouting '{ type filter hook prerouting priority -300; }'"));
+      EXPECT(ok(std::string("ip link add zk") + hex + "n0 type veth peer name p" + hex));
+    }
+    const char* kUuidC = "cccc0003-0000-4000-8000-000000000003";
+    EXPECT(ok("ip link add zkcccc000300n0 type veth peer name pc"));
+    // A zone of now boots meanwhile: its table, but no guard yet (it would
+    // cut the other two off: their frames carry no mark).
+    EXPECT_OK(apply_antispoof(zone_spec(kUuidC, "10.99.0.12")));
+    EXPECT(!ok("nft list table bridge zonekit_guard"));
+    EXPECT((*list_zone_tables() == std::vector<std::string>{"zk_aaaa000100", "zk_bbbb000200", "zk_cccc000300"}));
+    EXPECT(antispoof_counters(kUuidB)->size() == 1);   // read where it is
+    // A's filter applied again (an update after the upgrade): its bridge
+    // table goes in the same transaction.
+    EXPECT_OK(apply_antispoof(zone_spec(kUuidA, "10.99.0.10")));
+    EXPECT(ok("nft list table netdev zk_aaaa000100"));
+    EXPECT(!ok("nft list table bridge zk_aaaa000100"));
+    EXPECT(!ok("nft list table bridge zonekit_guard"));   // B is left
+    // B halts: its table of before is removed; the next filter makes the guard.
+    EXPECT_OK(remove_antispoof(kUuidB));
+    EXPECT(!ok("nft list table bridge zk_bbbb000200"));
+    EXPECT(antispoof_counters(kUuidB).error().kind == ErrorKind::NotFound);
+    EXPECT_OK(apply_antispoof(zone_spec(kUuidA, "10.99.0.10")));
+    EXPECT(ok("nft list table bridge zonekit_guard"));
+    // Recovery deletes a name in both families.
+    EXPECT(ok("nft add table bridge zk_dddd000400 && nft add table netdev zk_dddd000400"));
+    EXPECT((*list_zone_tables() == std::vector<std::string>{"zk_aaaa000100", "zk_cccc000300", "zk_dddd000400"}));
+    EXPECT_OK(delete_zone_table("zk_dddd000400"));
+    EXPECT(!ok("nft list table bridge zk_dddd000400") && !ok("nft list table netdev zk_dddd000400"));
     return {};
   });
 }

@@ -1,5 +1,6 @@
-// The order attach_zone works in, pinned without root: filters before any
-// port exists, the zone side configured before the port joins the bridge.
+// The order attach_zone works in, pinned without root: every port made
+// (down) before the filter that hooks their ingress, the filter before any
+// port comes up, the zone side configured before its port joins the bridge.
 #include <doctest/doctest.h>
 
 #include "core/net/zone_net.hpp"
@@ -43,17 +44,17 @@ TEST_CASE("describe_attach: the order of a boot") {
   auto steps = describe_attach(spec());
   REQUIRE(steps);
   CHECK(*steps == std::vector<std::string>{
-                      "filter: replace table bridge zk_aaaa000100 guarding zkaaaa000100n0",
                       "zone: lo up, ping_group_range 0 2147483647",
                       "host: bridge zkbr0 (create if missing, mtu 1500) with address 10.99.0.1/24",
                       "host: bridge zkbr0 (create if missing, mtu 1500) with address fd99::1/64",
                       "host: remove stale link zkaaaa000100n0 if present",
                       "host: veth zkaaaa000100n0 <-> zone net0 mac 02:00:00:00:00:0a mtu 1500",
-                      "zone: net0 eui64 link-local, address 10.99.0.10/24, address fd99::10/64, up",
-                      "host: zkaaaa000100n0 master zkbr0, up",
                       "host: bridge zkbr1 (create if missing, mtu 9000) with address 10.98.0.1/24",
                       "host: remove stale link zkaaaa000100n1 if present",
                       "host: veth zkaaaa000100n1 <-> zone net1 mac 02:00:00:00:00:0b mtu 9000",
+                      "filter: replace table netdev zk_aaaa000100 at the ingress of zkaaaa000100n0 zkaaaa000100n1",
+                      "zone: net0 eui64 link-local, address 10.99.0.10/24, address fd99::10/64, up",
+                      "host: zkaaaa000100n0 master zkbr0, up",
                       "zone: net1 eui64 link-local, address 10.98.0.10/24, up",
                       "host: zkaaaa000100n1 master zkbr1, up",
                       "zone: route default via 10.98.0.1 dev net1",
@@ -65,9 +66,12 @@ TEST_CASE("describe_attach: the order of a boot") {
 TEST_CASE("describe_attach: adding one nic to a running zone") {
   auto steps = describe_attach(spec(), std::vector<uint32_t>{1});
   REQUIRE(steps);
-  CHECK(steps->size() == 10);   // filter, lo, bridge, stale, veth, zone, port, 3 routes
-  CHECK((*steps)[0] == "filter: replace table bridge zk_aaaa000100 guarding zkaaaa000100n0");
-  CHECK((*steps)[2] == "host: bridge zkbr1 (create if missing, mtu 9000) with address 10.98.0.1/24");
+  CHECK(steps->size() == 10);   // lo, bridge, stale, veth, filter, zone, port, 3 routes
+  CHECK((*steps)[1] == "host: bridge zkbr1 (create if missing, mtu 9000) with address 10.98.0.1/24");
+  CHECK((*steps)[3] == "host: veth zkaaaa000100n1 <-> zone net1 mac 02:00:00:00:00:0b mtu 9000");
+  // The new table covers the running nic's port too (it replaces the old one).
+  CHECK((*steps)[4] == "filter: replace table netdev zk_aaaa000100 at the ingress of zkaaaa000100n0 zkaaaa000100n1");
+  CHECK((*steps)[6] == "host: zkaaaa000100n1 master zkbr1, up");
   CHECK(describe_attach(spec(), std::vector<uint32_t>{4}).error().message() ==
         "zone web01: network: no nic with index 4");
 }
