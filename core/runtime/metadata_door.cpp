@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/runtime/run_dir.hpp"
 #include "core/store/paths.hpp"
 #include "core/store/store.hpp"
 #include "core/sys/fs.hpp"
@@ -392,7 +393,10 @@ void MetadataService::start_writer(Conn& c, int64_t now) {
     c.out_since = now;
     return;
   }
-  if (pid == 0) run_writer(cfg_, w);
+  if (pid == 0) {
+    close_supervisor_lock_in_child();
+    run_writer(cfg_, w);
+  }
   write_tokens_ -= 1;
   writer_ = pid;
   writer_deadline_ = now + kMetadataWriterKillMs;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/runtime/run_dir.hpp"
 #include "core/runtime/zone_exec.hpp"
 #include "core/sys/fd.hpp"
 #include "core/sys/fs.hpp"
@@ -111,6 +112,7 @@ pid_t start_provisioner(const ProvisionJob& job) {
   ::unlink(result_path.c_str());
   pid_t pid = fork();
   if (pid != 0) return pid < 0 ? 0 : pid;
+  close_supervisor_lock_in_child();
 
   // The child: stdout and stderr are the zone's console, stdin an empty
   // pipe (no host file, not even /dev/null, reaches the zone); nothing

@@ -40,6 +40,17 @@ Result<void> write_state(const std::string& run_dir, const RunState& st) {
   return fs::write_file_atomic(p.state(), nlohmann::json(st).dump(2) + "\n", 0644);
 }
 
+namespace {
+// The fd acquire_supervisor_lock() returned last (one supervisor per
+// process): what close_supervisor_lock_in_child() closes.
+volatile int g_supervisor_lock_fd = -1;
+}  // namespace
+
+void close_supervisor_lock_in_child() {
+  if (g_supervisor_lock_fd >= 0) ::close(g_supervisor_lock_fd);
+  g_supervisor_lock_fd = -1;
+}
+
 Result<UniqueFd> acquire_supervisor_lock(const std::string& run_dir) {
   RunPaths p{run_dir};
   UniqueFd fd(::open(p.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -57,6 +68,7 @@ Result<UniqueFd> acquire_supervisor_lock(const std::string& run_dir) {
     }
     return e;
   }
+  g_supervisor_lock_fd = fd.get();
   return fd;
 }
 

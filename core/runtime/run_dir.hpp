@@ -38,6 +38,12 @@ Result<void> write_state(const std::string& run_dir, const RunState& st);
 Result<UniqueFd> acquire_supervisor_lock(const std::string& run_dir);
 // Whether some process holds the supervisor lock (never takes it).
 bool supervisor_lock_held(const std::string& run_dir);
+// A process zoneadmd forks shares the lock's open file description, so an
+// OFD lock outlives zoneadmd for as long as any child keeps the fd: the zone
+// child (until its close_range), the provisioner, the metadata writer. The
+// next zoneadmd (adoption) would find the zone "supervised". Each forked
+// child calls this first; async-signal-safe.
+void close_supervisor_lock_in_child();
 
 // What the runtime relies on before acting on a spec: absolute dirs, a
 // relative cgroup path without "..", a uid range that is not the host's root.

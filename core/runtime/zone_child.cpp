@@ -25,6 +25,7 @@
 #include "core/runtime/caps.hpp"
 #include "core/runtime/init_loop.hpp"
 #include "core/runtime/mount_apply.hpp"
+#include "core/runtime/run_dir.hpp"
 #include "core/sys/fault.hpp"
 
 namespace zonekit::runtime {
@@ -235,6 +236,7 @@ void reset_signals() {
 void zone_child_main(ChildConfig& cfg) {
   int sync = cfg.sync_fd;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  close_supervisor_lock_in_child();
   // Continue, with the image's id-shifted tree attached for the image brand.
   ChildMsg go{};
   char ctrl[CMSG_SPACE(sizeof(int))]{};

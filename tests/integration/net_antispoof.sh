@@ -180,7 +180,7 @@ fi
 # passes: the drop is the guard's.
 unshare --net sleep 600 &
 rogue=$!
-stop_rogue() { kill "$rogue" 2>/dev/null; wait "$rogue" 2>/dev/null; return 0; }
+stop_rogue() { kill "$rogue" 2>/dev/null || true; wait "$rogue" 2>/dev/null || true; }
 ZK_EXTRA_CLEANUP=stop_rogue
 for i in $(seq 1 100); do [ "$(readlink /proc/$rogue/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.05; done
 ip link add zkdeadbeef00n0 type veth peer name eth0 netns $rogue
