@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/net/antispoof.hpp"
 #include "core/ops/zones.hpp"
 #include "core/plan/zone_spec.hpp"
 #include "core/sys/fs.hpp"
@@ -189,7 +190,7 @@ std::optional<json> usage_of(const store::Store& st, const std::string& uuid) {
   auto s = sample(st, {uuid});
   if (!s || s->zones.size() != 1 || !s->zones[0].measured) return std::nullopt;
   const ZoneSample& z = s->zones[0];
-  return json{{"cpu_seconds", double(z.cg.cpu_usage_ns) / 1e9},
+  json out = {{"cpu_seconds", double(z.cg.cpu_usage_ns) / 1e9},
               {"memory_bytes", z.cg.memory_current},
               {"memory_limit_bytes", z.mem_limit},
               {"swap_bytes", z.cg.swap_current},
@@ -202,6 +203,11 @@ std::optional<json> usage_of(const store::Store& st, const std::string& uuid) {
               {"net_tx_packets", z.net.tx_packets},
               {"disk_read_bytes", z.cg.io_read_bytes},
               {"disk_written_bytes", z.cg.io_write_bytes}};
+  // Frames the anti-spoofing filter dropped, per counter ("n0_ip": 3): one
+  // request for this zone's table, which stays cheap with thousands of
+  // zones (the nft command builds a cache of every table first).
+  if (auto drops = net::antispoof_counters(uuid)) out["antispoof_drops"] = *drops;
+  return out;
 }
 
 std::vector<json> rows(const Sample& a, const Sample& b) {

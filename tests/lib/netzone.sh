@@ -12,7 +12,12 @@ zk_ip() { zoneadm get "$1" | jq -r '.nics[0].ips[0]' | cut -d/ -f1; }
 zk_mac() { zoneadm get "$1" | jq -r '.nics[0].mac'; }
 zk_table() { echo "zk_$(zk_uuid "$1" | tr -d - | cut -c1-10)"; }
 # zk_counter ZONE NAME: packets counted by the zone's anti-spoofing counter.
-zk_counter() { nft list counter netdev "$(zk_table "$1")" "$2" | awk '/packets/ {print $2}'; }
+# Read from the table, not with `nft list counter`: nft 1.0.6 fills a cache of
+# every table for that, which takes minutes with a thousand zone tables.
+zk_counter() {
+  nft list table netdev "$(zk_table "$1")" |
+    awk -v n="$2" '$1 == "counter" && $2 == n { f = 1; next } f && /packets/ { print $2; exit }'
+}
 # zk_unfiltered: frames from zone ports the guard dropped (they missed their filter).
 zk_unfiltered() { nft list counter bridge zonekit_guard unfiltered | awk '/packets/ {print $2}'; }
 # zk_inside ZONE IFACE: "MAC IP/PREFIX" of the zone's interface, as the zone sees it.
