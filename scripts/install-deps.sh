@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libyaml-cpp-dev libfmt-dev libtoml11-dev doctest-dev nlohmann-json3-dev
-  libseccomp-dev libcap-dev libmnl-dev libnftnl-dev libarchive-dev libcurl4-openssl-dev
+  libseccomp-dev libcap-dev libsystemd-dev libmnl-dev libnftnl-dev libarchive-dev libcurl4-openssl-dev
   busybox-static jq iproute2 iputils-ping nftables util-linux procps
   mandoc man-db bash-completion zsh fish dpkg-dev file
   e2fsprogs xfsprogs quota python3 python3-prometheus-client openssl
