@@ -43,7 +43,9 @@ grep -qx "0::/machine.slice/$UNIT/zone/supervisor" /proc/$zp/cgroup || zk_fail "
 grep -qx "0::/machine.slice/$UNIT/zone/payload" /proc/$init/cgroup || zk_fail "init not in payload: $(cat /proc/$init/cgroup)"
 expect_eq "$(zlogin sd1 cat /sys/fs/cgroup/memory.max)" $((96 << 20)) "the zone sees its limit"
 zoneadm info sd1 >"$ZK_TMP/info" || zk_fail "zoneadm info"
-zonestat -H sd1 1 1 >"$ZK_TMP/zonestat" 2>&1 || { cat "$ZK_TMP/zonestat" >&2; zk_fail "zonestat"; }
+# zonestat reads the zone's counters where its spec puts the cgroup.
+lwps=$(zonestat -j -z sd1 0.5 1 | jq -r '.[0].lwps')
+[ "$lwps" != null ] && [ "$lwps" -ge 1 ] || zk_fail "zonestat measured no lwps in the scope ($lwps)"
 
 # kill -9 of zoneadmd: the scope and the zone live on; the next command adopts.
 kill -KILL "$zp"
