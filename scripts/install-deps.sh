@@ -10,6 +10,10 @@ pkgs=(
   e2fsprogs xfsprogs quota python3 python3-prometheus-client openssl
   ansible-core pylint pycodestyle yamllint python3-voluptuous
 )
+# scripts/vm-test.sh --systemd: the guest boots this host's root (read-only)
+# with Debian's systemd as its pid 1, so its files must be here; this
+# host's own boot is not changed (no systemd-sysv: its init stays).
+if [ "${1:-}" = --vm-systemd ]; then pkgs=(systemd dbus); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
