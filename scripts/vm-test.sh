@@ -60,7 +60,7 @@ moddir=$kroot/lib/modules/$kver
 # initramfs: busybox, the modules the tests need (with their dependencies,
 # read from each module's .modinfo) and an init that switches to the host's
 # root over 9p.
-initrd=$cache/initrd-$kver-sd.gz
+initrd=$cache/initrd-$kver-sd3.gz
 if [ ! -f "$initrd" ]; then
   stage=$(mktemp -d "$cache/initrd.XXXXXX")
   mkdir -p "$stage"/{bin,mods,proc,sys,dev,host}
@@ -102,10 +102,12 @@ for m in $(cat /modules.order); do insmod /mods/$m.ko 2>/dev/null; done  # a few
 run=$(sed -n 's/.*zkvm=\([^ ]*\).*/\1/p' /proc/cmdline)
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=loose,msize=512000,ro host /host ||
   { echo "vm-test: cannot mount the host's root"; echo o >/proc/sysrq-trigger; }
-for d in proc sys dev; do mount --move /$d /host/$d; done
 units=$(sed -n 's/.*zkunits=\([^ ]*\).*/\1/p' /proc/cmdline)
+for d in proc sys dev; do mount --move /$d /host/$d; done
 # systemd finds the test's unit in its own directory, before its defaults.
-[ -n "$units" ] && exec env SYSTEMD_UNIT_PATH="$units:" switch_root /host /lib/systemd/systemd
+# (It takes the unit from its arguments: the shared root has /.dockerenv,
+# so systemd believes it runs in a container and ignores /proc/cmdline.)
+[ -n "$units" ] && exec env SYSTEMD_UNIT_PATH="$units:" switch_root /host /lib/systemd/systemd --unit=zk-test.service
 exec switch_root /host /bin/bash "$run"
 EOF
   chmod +x "$stage/init"
