@@ -22,7 +22,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$here/build
 if [ "${1:-}" = -B ]; then build=$(cd "$2" && pwd); shift 2; fi
-[ $# -gt 0 ] || { echo "usage: $0 [-B BUILD_DIR] TEST.sh ..." >&2; exit 2; }
+# --systemd: Debian's systemd is the guest's pid 1 (installed on this host
+# only as files: its own boot is not changed), and the tests run in a
+# oneshot unit, as on a systemd host (runtime_systemd.sh needs it).
+sd=0
+if [ "${1:-}" = --systemd ]; then sd=1; shift; fi
+[ $# -gt 0 ] || { echo "usage: $0 [-B BUILD_DIR] [--systemd] TEST.sh ..." >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "vm-test: needs root (the guest's tests run as root over a passthrough 9p share)" >&2; exit 2; }
 [ "$(uname -m)" = x86_64 ] || { echo "vm-test: x86_64 only" >&2; exit 2; }
 tests=()
@@ -55,7 +60,7 @@ moddir=$kroot/lib/modules/$kver
 # initramfs: busybox, the modules the tests need (with their dependencies,
 # read from each module's .modinfo) and an init that switches to the host's
 # root over 9p.
-initrd=$cache/initrd-$kver.gz
+initrd=$cache/initrd-$kver-sd3.gz
 if [ ! -f "$initrd" ]; then
   stage=$(mktemp -d "$cache/initrd.XXXXXX")
   mkdir -p "$stage"/{bin,mods,proc,sys,dev,host}
@@ -97,7 +102,12 @@ for m in $(cat /modules.order); do insmod /mods/$m.ko 2>/dev/null; done  # a few
 run=$(sed -n 's/.*zkvm=\([^ ]*\).*/\1/p' /proc/cmdline)
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=loose,msize=512000,ro host /host ||
   { echo "vm-test: cannot mount the host's root"; echo o >/proc/sysrq-trigger; }
+units=$(sed -n 's/.*zkunits=\([^ ]*\).*/\1/p' /proc/cmdline)
 for d in proc sys dev; do mount --move /$d /host/$d; done
+# systemd finds the test's unit in its own directory, before its defaults.
+# (It takes the unit from its arguments: the shared root has /.dockerenv,
+# so systemd believes it runs in a container and ignores /proc/cmdline.)
+[ -n "$units" ] && exec env SYSTEMD_UNIT_PATH="$units:" switch_root /host /lib/systemd/systemd --unit=zk-test.service
 exec switch_root /host /bin/bash "$run"
 EOF
   chmod +x "$stage/init"
@@ -111,10 +121,16 @@ run=$cache/guest-run.sh
 {
   echo '#!/bin/bash'
   echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-  echo 'mount -t tmpfs -o mode=1777 tmp /tmp; mount -t tmpfs run /run'
-  echo 'mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs shm /dev/shm'
-  echo 'ln -s /proc/self/fd /dev/fd; for i in 0 1 2; do ln -s /proc/self/fd/$i /dev/$(echo stdin stdout stderr | cut -d" " -f$((i + 1))); done'
-  echo 'mount -t cgroup2 cgroup2 /sys/fs/cgroup'
+  if [ $sd = 1 ]; then
+    # systemd mounted /run, /dev/pts, /dev/shm and cgroup2 itself.
+    echo 'mount -t tmpfs -o mode=1777 tmp /tmp'
+    echo 'echo "vm-test: pid 1 is $(cat /proc/1/comm)"'
+  else
+    echo 'mount -t tmpfs -o mode=1777 tmp /tmp; mount -t tmpfs run /run'
+    echo 'mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs shm /dev/shm'
+    echo 'ln -s /proc/self/fd /dev/fd; for i in 0 1 2; do ln -s /proc/self/fd/$i /dev/$(echo stdin stdout stderr | cut -d" " -f$((i + 1))); done'
+    echo 'mount -t cgroup2 cgroup2 /sys/fs/cgroup'
+  fi
   echo 'echo "vm-test: kernel $(uname -r)"'
   for t in "${tests[@]}"; do
     printf 'ZK_SLOW=1 ZK_STORE_FS=%q ZK_BUILD=%q ZK_SOURCE=%q bash %q; echo "vm-test: result %s $?"\n' \
@@ -123,10 +139,32 @@ run=$cache/guest-run.sh
   echo 'sync; echo o >/proc/sysrq-trigger; read -r -t 60 _ </dev/console'
 } >"$run"
 
+append="console=ttyS0 panic=-1 rdinit=/init quiet zkvm=$run"
+if [ $sd = 1 ]; then
+  [ -x /lib/systemd/systemd ] && [ -x /usr/bin/dbus-daemon ] || "$here/scripts/install-deps.sh" --vm-systemd
+  units=$cache/units
+  mkdir -p "$units"
+  # The whole boot: this unit (no default dependencies: the read-only
+  # shared root would fail half of a normal boot) and the system bus.
+  cat >"$units/zk-test.service" <<UNIT
+[Unit]
+Description=zonekit tests under systemd
+DefaultDependencies=no
+Wants=dbus.socket
+After=dbus.socket
+[Service]
+Type=oneshot
+ExecStart=/bin/bash $run
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/ttyS0
+UNIT
+  append+=" zkunits=$units systemd.unit=zk-test.service systemd.show_status=0"
+fi
 log=$cache/console.log
 timeout "${ZK_VM_TIMEOUT:-1800}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 4096 -smp 2 \
   -display none -monitor none -serial stdio -no-reboot -nic none \
-  -kernel "$vmlinuz" -initrd "$initrd" -append "console=ttyS0 panic=-1 rdinit=/init quiet zkvm=$run" \
+  -kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
   -virtfs local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap \
   </dev/null | tee "$log" || true
 

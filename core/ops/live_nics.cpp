@@ -67,7 +67,13 @@ Result<bool> apply_nics_live(const store::Store& st, const nlohmann::json& befor
     ZK_TRYV(net::detach_zone(new_spec));          // no nic left: no table either
   else
     ZK_TRYV(net::detach_nics(new_spec, {}));      // table for the new filter fields
-  // Cleanup after a supervisor crash reads the run dir's spec: keep it true.
+  // Cleanup after a supervisor crash reads the run dir's spec: keep it true,
+  // and the cgroup where the zone's boot put it (the manager may have been
+  // configured otherwise since).
+  if (auto rec = runtime::read_spec(run_dir); rec && rec->uuid == new_spec.uuid) {
+    new_spec.cgroup_path = rec->cgroup_path;
+    new_spec.cgroup_unit = rec->cgroup_unit;
+  }
   ZK_TRYV(runtime::write_spec(new_spec));
   return true;
 }

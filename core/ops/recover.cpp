@@ -16,6 +16,7 @@
 #include "core/net/zone_net.hpp"
 #include "core/ops/zones.hpp"
 #include "core/runtime/cgroup.hpp"
+#include "core/runtime/cgroup_systemd.hpp"
 #include "core/runtime/run_dir.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/sys/fs.hpp"
@@ -61,6 +62,13 @@ std::string key_of_link(const std::string& link) {
 std::string key_of_table(const std::string& table) {
   if (table.size() != 13 || !table.starts_with("zk_")) return {};
   return table.substr(3, 10);
+}
+
+// "zonekit-<uuid>.scope" -> "<uuid>"; "" for any other name.
+std::string uuid_of_scope(const std::string& unit) {
+  const std::string pre = "zonekit-", post = ".scope";
+  if (unit.size() <= pre.size() + post.size() || !unit.starts_with(pre) || !unit.ends_with(post)) return {};
+  return unit.substr(pre.size(), unit.size() - pre.size() - post.size());
 }
 
 bool active(const std::string& state) {
@@ -111,6 +119,13 @@ std::vector<Action> plan(const Facts& f) {
     if (z && (z->supervisor_alive || z->unsupervised)) continue;
     out.push_back({Kind::RemoveCgroup, c, uuid_of(z),
                    fmt::format("kill and remove cgroup {}/{} ({})", f.cgroup_parent, c, orphan_reason(z))});
+  }
+  for (const auto& unit : f.scopes) {
+    const std::string uuid = uuid_of_scope(unit);
+    if (!is_uuid(uuid)) continue;
+    const ZoneFact* z = find(by_uuid, uuid);
+    if (z && (z->supervisor_alive || z->unsupervised)) continue;
+    out.push_back({Kind::StopScope, unit, uuid_of(z), fmt::format("stop unit {} ({})", unit, orphan_reason(z))});
   }
   for (const auto& l : f.links) {
     std::string key = key_of_link(l);
@@ -181,6 +196,11 @@ Result<Facts> gather(const store::Store& st) {
   for (const auto& dir : drv->dirs(f.cgroup_parent))
     for (const auto& n : subdirs(dir)) cgs.insert(n);
   f.cgroups.assign(cgs.begin(), cgs.end());
+  // Scopes are listed wherever systemd runs, whatever zonekit.toml says
+  // now: a zone booted under another setting leaves its own kind.
+  if (fs::exists("/run/systemd/system"))
+    for (const auto& n : subdirs(st.config().cgroup_root + "/" + cgroup::systemd::kSlice))
+      if (!uuid_of_scope(n).empty()) f.scopes.push_back(n);
   f.run_dirs = subdirs(paths.run + "/zones");
   for (const auto& n : subdirs(paths.zones_dir()))
     if (n.starts_with(".new-") || n.starts_with(".del-")) f.staging.push_back(n);
@@ -223,6 +243,16 @@ struct Applier {
         std::string path = st.config().cgroup_parent + "/" + a.object;
         ZK_TRYVC(drv->kill_everything(path), a.text);
         return context(drv->destroy(path), a.text);
+      }
+      case Kind::StopScope: {
+        ZK_TRYV(claim(a.uuid, a.text));
+        ZoneSpec where;
+        where.uuid = uuid_of_scope(a.object);
+        where.name = a.uuid.empty() ? where.uuid : a.uuid;
+        where.cgroup_unit = a.object;
+        where.cgroup_path = cgroup::systemd::node_path(where.uuid);
+        return context(cgroup::systemd::make_driver(where, st.config().cgroup_root)->destroy(where.cgroup_path),
+                       a.text);
       }
       case Kind::DeleteLink:
         ZK_TRYV(claim(a.uuid, a.text));

@@ -1,6 +1,6 @@
 // Crash recovery: find every host object zonekit names deterministically
 // (zone veths zk<hex10>n<i>, nft tables bridge zk_<hex10>, cgroups
-// <parent>/<uuid>, run directories, store staging dirs .new-/.del-, zones
+// <parent>/<uuid>, systemd scopes zonekit-<uuid>.scope, run directories, store staging dirs .new-/.del-, zones
 // marked incomplete), compare with the store and the supervisors' liveness,
 // and clean what no live zone owns. Zones whose supervisor is alive are
 // kept as they are; zones that run without one (their zoneadmd died) get a
@@ -36,6 +36,7 @@ struct Facts {
   std::vector<std::string> links;         // host veths named zk*
   std::vector<std::string> tables;        // bridge nft tables named zk_*
   std::vector<std::string> cgroups;       // directory names under the parent (any hierarchy)
+  std::vector<std::string> scopes;        // systemd units zonekit-<uuid>.scope in machine.slice
   std::vector<std::string> run_dirs;      // directory names under <run>/zones
   std::vector<std::string> staging;       // ".new-<uuid>" / ".del-<uuid>" under <root>/zones
 };
@@ -46,6 +47,7 @@ enum class Kind {
   DeleteLink,
   DeleteTable,
   RemoveCgroup,   // kill every process in it, then rmdir in every hierarchy
+  StopScope,      // a zone's systemd scope: StopUnit (systemd kills and removes)
   MarkStopped,    // state.json says active but the supervisor is dead
   ResetRunState,  // state.json unreadable and no supervisor: remove it
   RemoveRunDir,
@@ -55,7 +57,7 @@ enum class Kind {
 
 struct Action {
   Kind kind;
-  std::string object;  // link, table, cgroup dir name, run dir name, staging name or zone uuid
+  std::string object;  // link, table, cgroup dir name, scope unit, run dir name, staging name or zone uuid
   std::string uuid;    // the store zone it belongs to; empty when none
   std::string text;    // "delete veth zk0123456789n0 (no zone)"
   bool operator==(const Action&) const = default;

@@ -20,6 +20,7 @@
 #include "core/ops/nictags.hpp"
 #include "core/ops/zone_quota.hpp"
 #include "core/plan/zone_plan.hpp"
+#include "core/runtime/cgroup_systemd.hpp"
 #include "core/runtime/metadata_provision.hpp"
 #include "core/runtime/supervisor_client.hpp"
 #include "core/store/alloc.hpp"
@@ -218,6 +219,7 @@ Result<ZoneSpec> spec_for(const store::Store& st, const json& doc) {
   facts.zone_dir = st.paths().zone_dir(uuid);
   facts.run_dir = st.paths().run_zone_dir(uuid);
   facts.cgroup_parent = st.config().cgroup_parent;
+  facts.systemd_scope = ZK_TRY(cgroup::systemd::use_systemd_here(st.config().cgroup_manager, st.config().cgroup_root));
   facts.console_log_max = st.config().console_log_max;
   auto tags = ZK_TRY(st.tags(true));
   for (const auto& [name, t] : tags) facts.tag_bridges[name] = t.bridge;

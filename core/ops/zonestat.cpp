@@ -13,6 +13,7 @@
 
 #include "core/net/antispoof.hpp"
 #include "core/ops/zones.hpp"
+#include "core/runtime/run_dir.hpp"
 #include "core/plan/zone_spec.hpp"
 #include "core/sys/fs.hpp"
 
@@ -158,7 +159,13 @@ Result<Sample> sample(const store::Store& st, const std::vector<std::string>& zo
     z.lwps_limit = num(v.doc, "max_lwps");
     z.cpu_cap_pct = num(v.doc, "cpu_cap");
     if (driver && (v.state == "running" || v.state == "shutting_down" || v.state == "ready")) {
-      if (auto cg = (*driver)->stats(st.config().cgroup_parent + "/" + v.uuid)) {
+      // Where the zone's boot put its cgroup (a systemd scope, or under the
+      // parent): its spec.json says.
+      auto spec = runtime::read_spec(st.paths().run_zone_dir(v.uuid));
+      const std::string path = spec && spec->uuid == v.uuid && !spec->cgroup_path.empty()
+                                   ? spec->cgroup_path
+                                   : st.config().cgroup_parent + "/" + v.uuid;
+      if (auto cg = (*driver)->stats(path)) {
         z.measured = true;
         z.cg = *cg;
       }

@@ -60,6 +60,11 @@ Result<ZoneSpec> plan_zone(const json& d, const HostFacts& facts) {
   s.image_rootfs = facts.image_rootfs;
   if (s.brand == "image" && s.image_rootfs.empty()) return fail("image brand zone without an image");
   s.cgroup_path = facts.cgroup_parent + "/" + s.uuid;
+  if (facts.systemd_scope) {
+    // The names core/runtime/cgroup_systemd.hpp checks (plan_scope).
+    s.cgroup_unit = "zonekit-" + s.uuid + ".scope";
+    s.cgroup_path = "machine.slice/" + s.cgroup_unit + "/zone";
+  }
   if (!d.contains("uid_base")) return fail("stored manifest has no uid_base");
   s.ids.host_base = d["uid_base"].get<uint32_t>();
   s.ids.count = 65536;

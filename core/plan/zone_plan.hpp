@@ -16,6 +16,9 @@ struct HostFacts {
   std::string zone_dir;                          // <root>/zones/<uuid>
   std::string run_dir;                           // <run>/zones/<uuid>
   std::string cgroup_parent = "zonekit";
+  // The zone's cgroup in a systemd scope (resolved from zonekit.toml's
+  // cgroup manager and the host): machine.slice/zonekit-<uuid>.scope/zone.
+  bool systemd_scope = false;
   std::map<std::string, std::string> tag_bridges;  // nic tag -> bridge
   std::string image_rootfs;                      // image brand: the image's tree
   uint64_t console_log_max = 1 << 20;            // zonekit.toml [console] log_max_size

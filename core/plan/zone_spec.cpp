@@ -53,13 +53,13 @@ void from_json(const nlohmann::json& j, RouteSpec& v) { ZK_FROM(destination); ZK
 
 void to_json(nlohmann::json& j, const ZoneSpec& v) {
   ZK_TO(uuid); ZK_TO(name); ZK_TO(hostname); ZK_TO(dns_domain); ZK_TO(brand); ZK_TO(zone_dir);
-  ZK_TO(run_dir); ZK_TO(image_rootfs); ZK_TO(cgroup_path); ZK_TO(ids); ZK_TO(limits);
+  ZK_TO(run_dir); ZK_TO(image_rootfs); ZK_TO(cgroup_path); ZK_TO(cgroup_unit); ZK_TO(ids); ZK_TO(limits);
   ZK_TO(tmpfs_bytes); ZK_TO(quota_bytes); ZK_TO(init_argv); ZK_TO(restart_init);
   ZK_TO(filesystems); ZK_TO(nics); ZK_TO(routes); ZK_TO(resolvers); ZK_TO(console_log_max);
 }
 void from_json(const nlohmann::json& j, ZoneSpec& v) {
   ZK_FROM(uuid); ZK_FROM(name); ZK_FROM(hostname); ZK_FROM(dns_domain); ZK_FROM(brand);
-  ZK_FROM(zone_dir); ZK_FROM(run_dir); ZK_FROM(image_rootfs); ZK_FROM(cgroup_path); ZK_FROM(ids);
+  ZK_FROM(zone_dir); ZK_FROM(run_dir); ZK_FROM(image_rootfs); ZK_FROM(cgroup_path); ZK_FROM(cgroup_unit); ZK_FROM(ids);
   ZK_FROM(limits); ZK_FROM(tmpfs_bytes); ZK_FROM(quota_bytes); ZK_FROM(init_argv);
   ZK_FROM(restart_init); ZK_FROM(filesystems); ZK_FROM(nics); ZK_FROM(routes); ZK_FROM(resolvers);
   ZK_FROM(console_log_max);

@@ -77,6 +77,10 @@ struct ZoneSpec {
   std::string run_dir;                   // <run>/zones/<uuid>
   std::string image_rootfs;              // image brand: read-only lower layer
   std::string cgroup_path;               // relative to each hierarchy, "zonekit/<uuid>"
+  // Under systemd: the zone's transient scope, "zonekit-<uuid>.scope", and
+  // cgroup_path "machine.slice/zonekit-<uuid>.scope/zone" inside it
+  // (core/runtime/cgroup_systemd.hpp). Empty: cgroupfs.
+  std::string cgroup_unit;
   IdRange ids;
   CgroupLimits limits;
   uint64_t tmpfs_bytes = 256ull << 20;   // size of /tmp; 0 = /tmp on disk

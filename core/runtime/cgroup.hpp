@@ -138,6 +138,12 @@ class Driver {
   // /proc/<pid>/cgroup text puts a process in (a hierarchy the text does
   // not name: its root): where leave() takes zoneadmd back to.
   virtual std::vector<std::string> procs_files_of(const std::string& proc_cgroup) = 0;
+  // zoneadmd's last step for its zone's cgroup, once kill_all() has
+  // stopped the zone: here (cgroupfs) it leave()s for origin, kills what is
+  // left under the node and removes it. The systemd driver keeps zoneadmd
+  // in its leaf instead and lets the scope end with it
+  // (cgroup_systemd.hpp).
+  virtual Result<void> retire(const std::vector<std::string>& origin, const std::string& path, pid_t self);
 };
 
 // Move pid into each of origin's cgroup.procs files (procs_files_of(), read
@@ -169,7 +175,13 @@ class Guard {
 // Pick the driver the host has: unified v2 if root is cgroup2 with the
 // controllers we need, else v1 hierarchies under root.
 Result<std::unique_ptr<Driver>> detect(const std::string& root = "/sys/fs/cgroup");
-std::unique_ptr<Driver> make_v2(const std::string& root);
+// The driver of one zone's cgroup: the systemd driver when its spec names
+// a scope (cgroup_unit; cgroup_systemd.hpp), else detect(). A zone keeps
+// the manager it was booted with until it stops.
+Result<std::unique_ptr<Driver>> for_zone(const ZoneSpec& spec, const std::string& root = "/sys/fs/cgroup");
+// owned: the cgroup below which the driver may write (enable controllers,
+// mkdir); "" is the whole hierarchy. The systemd driver passes its scope.
+std::unique_ptr<Driver> make_v2(const std::string& root, const std::string& owned = "");
 std::unique_ptr<Driver> make_v1(const std::string& root);
 
 }  // namespace zonekit::cgroup

@@ -33,29 +33,42 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 class V2Driver final : public Driver {
  public:
-  explicit V2Driver(std::string root) : root_(std::move(root)) {}
+  V2Driver(std::string root, std::string owned) : root_(std::move(root)), owned_(std::move(owned)) {}
 
   std::string name() const override { return "v2"; }
 
   Result<void> create(const std::string& path) override {
     auto parts = ZK_TRY(split_path(path));
     if (parts.empty()) return fail("cgroup v2: refusing to use the root cgroup", ErrorKind::Invalid);
-    auto created = ZK_TRYC(make_dirs(root_, path), "cgroup " + path);
+    // Only below owned_ (systemd's scope) do we mkdir and enable
+    // controllers: the levels above are not ours.
+    auto base = ZK_TRY(split_path(owned_));
+    if (base.size() >= parts.size() || !std::equal(base.begin(), base.end(), parts.begin()))
+      return fail("cgroup v2: " + path + " is not below " + owned_, ErrorKind::Invalid);
+    if (!owned_.empty() && !dir_exists(root_, owned_))
+      return fail("cgroup v2: " + join(root_, owned_) + " does not exist", ErrorKind::NotFound);
+    std::vector<std::string> created;
+    {
+      std::string tail;
+      for (size_t i = base.size(); i < parts.size(); ++i) tail = join_rel(tail, parts[i]);
+      auto made = ZK_TRYC(make_dirs(join(root_, owned_), tail), "cgroup " + path);
+      for (auto& m : made) created.push_back(join_rel(owned_, m));
+    }
     auto undo = [&](Error e) -> Result<void> {
       rollback(created);
       return std::unexpected(std::move(e).wrap("cgroup " + path));
     };
-    // Enable the controllers from the root down to the node itself, whose
-    // leaves then have them (it holds no process, so it may).
-    std::string level;
-    for (size_t i = 0; i <= parts.size(); ++i) {
+    // Enable the controllers from the first level we own down to the node
+    // itself, whose leaves then have them (it holds no process, so it may).
+    std::string level = owned_;
+    for (size_t i = base.size(); i <= parts.size(); ++i) {
       if (auto r = enable_controllers(level); !r) return undo(std::move(r.error()));
       if (i < parts.size()) level = join_rel(level, parts[i]);
     }
     for (const char* name : {kPayload, kSupervisor}) {
-      auto made = make_dirs(root_, leaf(path, name));
+      auto made = make_dirs(join(root_, path), name);
       if (!made) return undo(std::move(made.error()));
-      created.insert(created.end(), made->begin(), made->end());
+      if (!made->empty()) created.push_back(leaf(path, name));
     }
     // Deny every device but the zone's few, before any process joins.
     const std::string payload = leaf(path, kPayload);
@@ -201,10 +214,13 @@ class V2Driver final : public Driver {
   }
 
   std::string root_;
+  std::string owned_;  // "" or the cgroup (systemd's scope) below which we write
 };
 
 }  // namespace
 
-std::unique_ptr<Driver> make_v2(const std::string& root) { return std::make_unique<V2Driver>(root); }
+std::unique_ptr<Driver> make_v2(const std::string& root, const std::string& owned) {
+  return std::make_unique<V2Driver>(root, owned);
+}
 
 }  // namespace zonekit::cgroup

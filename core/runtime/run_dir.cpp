@@ -93,6 +93,10 @@ Result<void> validate_spec(const ZoneSpec& spec) {
   const auto& cg = spec.cgroup_path;
   if (cg.empty() || cg[0] == '/' || cg.find("..") != std::string::npos)
     return bad("cgroup_path must be relative without '..'");
+  if (!spec.cgroup_unit.empty() &&
+      (spec.cgroup_unit != "zonekit-" + spec.uuid + ".scope" ||
+       cg != "machine.slice/" + spec.cgroup_unit + "/zone"))
+    return bad("cgroup_unit must be zonekit-<uuid>.scope, holding cgroup_path");
   if (spec.ids.host_base == 0 || spec.ids.count == 0 || spec.ids.count > 65536 * 16)
     return bad("ids must be a non-root range");
   for (const auto& f : spec.filesystems) {

@@ -253,7 +253,7 @@ Result<void> Supervisor::start() {
   if (me) state_.zoneadmd_start_time = me->start_time;
   save_state();
   ZK_TRYV(block_signals());
-  cg_ = ZK_TRYC(cgroup::detect(), "cgroup");
+  cg_ = ZK_TRYC(cgroup::for_zone(spec_), "cgroup");
   if (auto self = fs::read_file("/proc/self/cgroup", 1 << 16)) origin_ = cg_->procs_files_of(*self);
   init_exe_ = open_zkinit();
   ZK_TRYV(open_console());
@@ -289,7 +289,7 @@ Result<void> Supervisor::adopt() {
   if (state_.state != "running" && state_.state != "shutting_down")
     return fail("adopt: the zone is not running (state " + state_.state + ")", ErrorKind::Busy);
   ZK_TRYV(block_signals());
-  cg_ = ZK_TRYC(cgroup::detect(), "cgroup");
+  cg_ = ZK_TRYC(cgroup::for_zone(spec_), "cgroup");
   if (auto self = fs::read_file("/proc/self/cgroup", 1 << 16)) origin_ = cg_->procs_files_of(*self);
   // Our work for the zone is the zone's, as the dead zoneadmd's was.
   ZK_TRYVC(cg_->attach_supervisor(spec_.cgroup_path, getpid()), "cgroup");
@@ -665,10 +665,9 @@ void Supervisor::teardown(const char* final_state) {
   metadata_.reset_connections();
   if (cg_ && !spec_.cgroup_path.empty()) {
     (void)cg_->kill_all(spec_.cgroup_path);
-    // Out of the supervisor leaf, so the node can go; a helper of ours
-    // still in it goes with the rest.
-    if (cgroup::leave(origin_, spec_.cgroup_path, getpid())) (void)cg_->kill_everything(spec_.cgroup_path);
-    (void)cg_->destroy(spec_.cgroup_path);
+    // cgroupfs: out of the supervisor leaf, then the node goes; systemd:
+    // the scope ends with us (Driver::retire).
+    (void)cg_->retire(origin_, spec_.cgroup_path, getpid());
     fault::point("halt.after_cgroup_removed");
   }
   stop_keeper();

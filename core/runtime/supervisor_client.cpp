@@ -91,7 +91,7 @@ bool leftovers(const std::string& run_dir) {
   if (fs::exists(p.keeper()) || fs::exists(p.ctl())) return true;
   auto spec = read_spec(run_dir);
   if (!spec || spec->cgroup_path.empty()) return false;
-  auto drv = cgroup::detect();
+  auto drv = cgroup::for_zone(*spec);
   return drv && (*drv)->exists(spec->cgroup_path);
 }
 
@@ -200,10 +200,17 @@ Result<void> cleanup_dead(const ZoneSpec& spec) {
   ZK_TRYV(validate_spec(spec));
   if (supervisor_lock_held(spec.run_dir))
     return fail("zone " + spec.name + ": supervisor is alive", ErrorKind::Busy);
-  auto drv = ZK_TRYC(cgroup::detect(), "cgroup");
-  if (drv->exists(spec.cgroup_path)) {
-    ZK_TRYVC(drv->kill_everything(spec.cgroup_path), "zone " + spec.name + ": cleanup");
-    ZK_TRYVC(drv->destroy(spec.cgroup_path), "zone " + spec.name + ": cleanup");
+  // The cgroup where the zone's last boot put it (spec.json), which the
+  // manager configured now may not name.
+  ZoneSpec where = spec;
+  if (auto rec = read_spec(spec.run_dir); rec && rec->uuid == spec.uuid && validate_spec(*rec)) {
+    where.cgroup_path = rec->cgroup_path;
+    where.cgroup_unit = rec->cgroup_unit;
+  }
+  auto drv = ZK_TRYC(cgroup::for_zone(where), "cgroup");
+  if (drv->exists(where.cgroup_path)) {
+    ZK_TRYVC(drv->kill_everything(where.cgroup_path), "zone " + spec.name + ": cleanup");
+    ZK_TRYVC(drv->destroy(where.cgroup_path), "zone " + spec.name + ": cleanup");
   }
   auto st = read_state(spec.run_dir);
   RunState rs = st ? *st : RunState{};
@@ -362,9 +369,11 @@ Result<void> boot(const ZoneSpec& spec, const std::string& zoneadmd_path, int ti
   // is made first. zoneadmd's create then finds it and owns it; until a
   // zoneadmd holds the supervisor lock it is ours to remove if the boot
   // fails (a failure to make it is left for zoneadmd to report).
+  // Under systemd the zone's scope needs its first process: zoneadmd
+  // makes it, over D-Bus (cgroup_systemd.hpp).
   AttachWarmup warmup;
-  auto drv = cgroup::detect();
-  const bool made = drv && (*drv)->create(spec.cgroup_path);
+  auto drv = cgroup::for_zone(spec);
+  const bool made = spec.cgroup_unit.empty() && drv && (*drv)->create(spec.cgroup_path);
   if (made) warmup = AttachWarmup::start((*drv)->own_procs_file());
   auto r = start_zoneadmd(spec, zoneadmd_path, timeout_ms, warmup.gate());
   if (!r && made && !supervisor_lock_held(spec.run_dir)) (void)(*drv)->destroy(spec.cgroup_path);
@@ -451,6 +460,13 @@ Result<void> stop_once(const std::string& run_dir, const std::string& cmd, int t
                        "stop", Watch::Exit);
   if (!done && !reply) return std::unexpected(reply.error());
   if (!done) return std::unexpected(done.error());
+  // zoneadmd is gone, and with it the last process of a zone's systemd
+  // scope: systemd collects it by itself, soon; stopping it here makes
+  // that done when halt returns (and kills a helper that outlived
+  // zoneadmd). Nothing to do in cgroupfs mode, where zoneadmd removed it.
+  if (auto spec = read_spec(run_dir); spec && !spec->cgroup_unit.empty() && validate_spec(*spec))
+    if (auto drv = cgroup::for_zone(*spec); drv && (*drv)->exists(spec->cgroup_path))
+      (void)(*drv)->destroy(spec->cgroup_path);
   return {};
 }
 
@@ -490,7 +506,7 @@ Result<void> apply_limits(const std::string& run_dir, const CgroupLimits& limits
   spec.limits = limits;
   ZK_TRYV(write_spec(spec));
   if (!st.supervisor_alive) return {};  // applied at next boot
-  auto drv = ZK_TRYC(cgroup::detect(), "cgroup");
+  auto drv = ZK_TRYC(cgroup::for_zone(spec), "cgroup");
   return context(drv->apply(spec.cgroup_path, limits), "zone " + spec.name + ": apply limits");
 }
 

@@ -466,7 +466,7 @@ Result<int> exec_in_zone(const std::string& run_dir, const ExecOptions& opts) {
   // The pidfd pins the process; make sure it is still the zone's init.
   if (!sys::process_matches(st.run.init_pid, st.run.init_start_time))
     return fail("zone init exited (pid " + std::to_string(st.run.init_pid) + " changed)");
-  auto cg = ZK_TRYC(cgroup::detect(), "cgroup");
+  auto cg = ZK_TRYC(cgroup::for_zone(spec), "cgroup");
   // The filter zoneadmd gave the init; built anew if that file is missing
   // (a zone booted by an older zoneadmd) or unreadable.
   auto cached = fs::read_file(RunPaths{run_dir}.seccomp(), 1 << 20);

@@ -71,6 +71,7 @@ Result<Config> parse_config(const std::string& text, const std::string& source) 
       const auto& cg = toml::find(data, "cgroup");
       if (cg.contains("parent")) c.cgroup_parent = toml::find<std::string>(cg, "parent");
       if (cg.contains("root")) c.cgroup_root = toml::find<std::string>(cg, "root");
+      if (cg.contains("manager")) c.cgroup_manager = toml::find<std::string>(cg, "manager");
     }
     if (data.contains("boot")) {
       const auto& b = toml::find(data, "boot");
@@ -129,6 +130,9 @@ Result<Config> parse_config(const std::string& text, const std::string& source) 
   if (c.cgroup_parent.empty() || c.cgroup_parent.find("..") != std::string::npos ||
       c.cgroup_parent.find('\n') != std::string::npos || c.cgroup_parent.front() == '/')
     return fail(source + ": cgroup.parent: must be a relative path without \"..\"", ErrorKind::Invalid);
+  if (c.cgroup_manager != "auto" && c.cgroup_manager != "systemd" && c.cgroup_manager != "cgroupfs")
+    return fail(source + ": cgroup.manager: \"" + c.cgroup_manager + "\" is not auto, systemd or cgroupfs",
+                ErrorKind::Invalid);
   return c;
 }
 
@@ -141,6 +145,12 @@ Result<Config> load_config(const std::string& path) {
     return std::unexpected(text.error());
   }
   if (const char* p = std::getenv("ZONEKIT_CGROUP_PARENT"); p && *p) c.cgroup_parent = p;
+  if (const char* m = std::getenv("ZONEKIT_CGROUP_MANAGER"); m && *m) {
+    if (std::string(m) != "auto" && std::string(m) != "systemd" && std::string(m) != "cgroupfs")
+      return fail(std::string("ZONEKIT_CGROUP_MANAGER: \"") + m + "\" is not auto, systemd or cgroupfs",
+                  ErrorKind::Invalid);
+    c.cgroup_manager = m;
+  }
   return c;
 }
 

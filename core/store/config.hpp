@@ -37,6 +37,10 @@ struct Config {
   uint32_t id_ranges = 4094;               // how many zones can get a range
   std::string cgroup_parent = "zonekit";   // cgroups live at <hierarchy>/<parent>/<uuid>
   std::string cgroup_root = "/sys/fs/cgroup";
+  // Who makes the zones' cgroups: "systemd" (a transient scope per zone in
+  // machine.slice, over D-Bus), "cgroupfs" (zonekit, under cgroup_parent),
+  // or "auto": systemd where it is pid 1 and cgroup v2 is the one hierarchy.
+  std::string cgroup_manager = "auto";
   int boot_timeout_s = 30;
   // A zone whose quota the store's filesystem cannot enforce: run with a
   // warning (true, the default: vmadm payloads carry a quota routinely and
@@ -61,7 +65,7 @@ struct Config {
 Result<Config> parse_config(const std::string& text, const std::string& source);
 
 // Load from path (missing file = defaults), then apply env overrides
-// (ZONEKIT_CGROUP_PARENT).
+// (ZONEKIT_CGROUP_PARENT, ZONEKIT_CGROUP_MANAGER).
 Result<Config> load_config(const std::string& path);
 
 // Check a tag's fields (name, bridge ifname, subnet, gateway in subnet,

@@ -69,6 +69,13 @@ zk_cleanup() {
       kill -KILL "$pid" 2>/dev/null
     fi
   done
+  # A zone's systemd scope (zonekit.toml [cgroup] manager): systemd stops
+  # it, killing what is left in it.
+  for f in "$ZONEKIT_RUN"/zones/*/spec.json; do
+    [ -f "$f" ] || continue
+    d=$(sed -n 's/.*"cgroup_unit": *"\(zonekit-[0-9a-f-]*\.scope\)".*/\1/p' "$f")
+    [ -n "$d" ] && systemctl stop "$d" 2>/dev/null
+  done
   # Anything still in the test's cgroups belongs to the test: kill it.
   for d in $(zk_cgroup_dirs); do
     for i in 1 2 3 4 5 6 7 8 9 10; do
