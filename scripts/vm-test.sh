@@ -11,7 +11,9 @@
 # keeps the harness's tmpfs, on which 6.1 cannot boot image zones: idmapped
 # tmpfs mounts need Linux 6.3).
 #
-#   scripts/vm-test.sh [-B BUILD_DIR] tests/integration/quota.sh ...
+#   scripts/vm-test.sh [-B BUILD_DIR] [--systemd] tests/integration/quota.sh ...
+#   scripts/vm-test.sh [-B BUILD_DIR] [--systemd] --all   (every integration test;
+#                                   also `cmake --build build --target vm-test`)
 #
 # The kernel, its modules and the initramfs are kept in BUILD_DIR/vm.
 # Each test runs with ZK_SLOW=1: tests with fixed time bounds widen them.
@@ -27,11 +29,23 @@ if [ "${1:-}" = -B ]; then build=$(cd "$2" && pwd); shift 2; fi
 # oneshot unit, as on a systemd host (runtime_systemd.sh needs it).
 sd=0
 if [ "${1:-}" = --systemd ]; then sd=1; shift; fi
-[ $# -gt 0 ] || { echo "usage: $0 [-B BUILD_DIR] [--systemd] TEST.sh ..." >&2; exit 2; }
+if [ "${1:-}" = --all ]; then
+  shift
+  set -- "$here"/tests/integration/*.sh "$@"
+fi
+[ $# -gt 0 ] || { echo "usage: $0 [-B BUILD_DIR] [--systemd] --all | TEST.sh ..." >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "vm-test: needs root (the guest's tests run as root over a passthrough 9p share)" >&2; exit 2; }
 [ "$(uname -m)" = x86_64 ] || { echo "vm-test: x86_64 only" >&2; exit 2; }
 tests=()
 for t in "$@"; do tests+=("$(cd "$(dirname "$t")" && pwd)/$(basename "$t")"); done
+# The guest mounts fresh tmpfs on /tmp and /run: what lives there on the
+# host is not what the guest would see.
+for d in "$build" "$here" "${tests[@]}"; do
+  case $d in /tmp|/tmp/*|/run|/run/*)
+    echo "vm-test: $d is under /tmp or /run, which the guest replaces with an empty tmpfs: keep the source and the build dir (-B) elsewhere" >&2
+    exit 2 ;;
+  esac
+done
 cache=$build/vm
 mkdir -p "$cache"
 
@@ -162,7 +176,8 @@ UNIT
   append+=" zkunits=$units systemd.unit=zk-test.service systemd.show_status=0"
 fi
 log=$cache/console.log
-timeout "${ZK_VM_TIMEOUT:-1800}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 4096 -smp 2 \
+# Emulation runs a test in ~1.5 minutes; the slowest take ~10.
+timeout "${ZK_VM_TIMEOUT:-$((900 + 600 * ${#tests[@]}))}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 4096 -smp 2 \
   -display none -monitor none -serial stdio -no-reboot -nic none \
   -kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
   -virtfs local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap \
