@@ -23,6 +23,13 @@ pkg_cleanup() {
 }
 ZK_EXTRA_CLEANUP=pkg_cleanup
 
+# cpack writes into the build tree and dpkg -i into the root: a read-only
+# host tree (scripts/vm-test.sh shares it read-only) cannot have either.
+if ! [ -w "$ZK_BUILD" ] || ! [ -w /var/lib/dpkg ]; then
+  echo "SKIP: package_deb.sh needs a writable build tree and root (dpkg -i)" >&2
+  exit 77
+fi
+
 version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$ZK_BUILD/CMakeCache.txt")
 [ -n "$version" ] || zk_fail "no project version in CMakeCache.txt"
 

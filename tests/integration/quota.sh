@@ -78,6 +78,9 @@ advice="set quota to 0, or allow unenforced quotas in zonekit.toml ([quota] allo
 strict() { printf '[quota]\nallow_unenforced = false\n' >"$ZONEKIT_CONFIG"; }
 
 # --- 1. tmpfs: allowed with a warning by default, refused when strict -------
+# On a tmpfs of its own: the harness's store is an ext4 under ZK_STORE_FS=ext4.
+export ZONEKIT_ROOT=$ZK_TMP/tmpfs-store
+mkdir -p "$ZONEKIT_ROOT"
 strict
 expect_rc 2 create '{"alias": "t1", "quota": 1}'
 expect_eq "$(cat "$ZK_TMP/err")" "zoneadm: <stdin>: quota: cannot enforce 1 GiB on $ZONEKIT_ROOT/zones: $reason_tmpfs; $advice" "create on tmpfs"
