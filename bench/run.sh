@@ -4,13 +4,16 @@
 # anywhere:
 #
 #   bench/run.sh [--quick] [--build DIR] [--out FILE] [--max-n N]
-#                [--density-only] [--tags T]
+#                [--density-only] [--tags T] [--steps-only] [--step-runs N]
 #
 #   --quick    few runs and small N (finishes in under 3 minutes)
 #   --build    zonekit build directory (default: <repo>/build)
 #   --out      results file (default: bench/RESULTS.md; --quick and
 #              --density-only: none unless given)
 #   --max-n    largest zonekit density N (default 1000; --quick 10)
+#   --steps-only  only the per-step times and fsyncs, both layouts
+#   --step-runs   cycles per layout and brand for the per-step times
+#              (default 20; --quick 5)
 #   --density-only  only the zonekit density, straight at N = --max-n
 #   --tags     spread the density zones over T nic tags, one bridge each
 #              (default 1; a bridge takes at most 1023 ports, so 2000
@@ -33,7 +36,7 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(dirname "$BENCH_DIR")
-QUICK=0 BUILD=$SRC/build OUT="" MAX_N="" DENSITY_ONLY=0 TAGS=1
+QUICK=0 BUILD=$SRC/build OUT="" MAX_N="" DENSITY_ONLY=0 TAGS=1 STEPS_ONLY=0 STEP_RUNS=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
@@ -42,7 +45,9 @@ while [ $# -gt 0 ]; do
     --max-n) MAX_N=$2; shift ;;
     --density-only) DENSITY_ONLY=1 ;;
     --tags) TAGS=$2; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    --steps-only) STEPS_ONLY=1 ;;
+    --step-runs) STEP_RUNS=$2; shift ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -50,7 +55,7 @@ done
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
 [ -x "$BUILD/bin/zoneadm" ] || { echo "run.sh: no zoneadm in $BUILD/bin (build first)" >&2; exit 1; }
 case $TAGS in [1-9]) ;; *) echo "run.sh: --tags takes 1 to 9" >&2; exit 2 ;; esac
-if [ -z "$OUT" ] && [ $QUICK = 0 ] && [ $DENSITY_ONLY = 0 ]; then OUT=$BENCH_DIR/RESULTS.md; fi
+if [ -z "$OUT" ] && [ $QUICK = 0 ] && [ $DENSITY_ONLY = 0 ] && [ $STEPS_ONLY = 0 ]; then OUT=$BENCH_DIR/RESULTS.md; fi
 case $OUT in ""|/*) ;; *) OUT=$PWD/$OUT ;; esac
 
 # --- outside: packages, then re-exec in private namespaces --------------------
@@ -67,16 +72,19 @@ if [ -z "${BENCH_IN_NS:-}" ]; then
   args=(--build "$BUILD"); [ $QUICK = 1 ] && args+=(--quick)
   [ -n "$OUT" ] && args+=(--out "$OUT"); [ -n "$MAX_N" ] && args+=(--max-n "$MAX_N")
   [ $DENSITY_ONLY = 1 ] && args+=(--density-only); args+=(--tags "$TAGS")
+  [ $STEPS_ONLY = 1 ] && args+=(--steps-only); [ -n "$STEP_RUNS" ] && args+=(--step-runs "$STEP_RUNS")
   # reaper.pl: child subreaper, so detached crun inits are reaped at once
   exec unshare --mount --net --propagation private -- "$BENCH_DIR/reaper.pl" bash "$0" "${args[@]}"
 fi
 
 # --- settings -----------------------------------------------------------------
 if [ $QUICK = 1 ]; then
-  WARM=1 RUNS=5 LEVELS="10 100" DENSITY_NS="10" CRUN_N=10 STEP_RUNS=5
+  WARM=1 RUNS=5 LEVELS="10 100" DENSITY_NS="10" CRUN_N=10
+  : "${STEP_RUNS:=5}"
   : "${MAX_N:=10}"
 else
-  WARM=3 RUNS=40 LEVELS="10 100 1000" DENSITY_NS="100 200 1000" CRUN_N=100 STEP_RUNS=20
+  WARM=3 RUNS=40 LEVELS="10 100 1000" DENSITY_NS="100 200 1000" CRUN_N=100
+  : "${STEP_RUNS:=20}"
   : "${MAX_N:=1000}"
 fi
 [ $DENSITY_ONLY = 1 ] && DENSITY_NS=$MAX_N
@@ -92,7 +100,7 @@ fi
 # The main layout's store: a directory on the root file system (not a tmpfs).
 D=$(mktemp -d /var/tmp/zk-bench.XXXXXX)
 chmod 0755 "$D"
-DISK_FS=$(stat -f -c %T "$D")
+DISK_FS=$(findmnt -n -o FSTYPE -T "$D" 2>/dev/null || stat -f -c %T "$D")
 mkdir -p "$T"/{root,run-disk,run-tmpfs,crun,netns,pids,cni,json,log} "$D"/{root,cni}
 export ZONEKIT_CONFIG=$T/zonekit.toml
 export ZONEKIT_CGROUP_PARENT="zkbench-$$-$RANDOM"
@@ -494,6 +502,7 @@ per() { awk -v t="$1" -v n="$2" 'BEGIN{ if (n > 0) printf "%.1f", 1000*t/n; else
 report() {
   local n k
   [ $DENSITY_ONLY = 1 ] && { report_density; return 0; }
+  [ $STEPS_ONLY = 1 ] && { report_steps; return 0; }
   echo "## Latency (ms, hyperfine: ${WARM} warm-up, ${RUNS} runs; median (min–max))"
   echo
   echo "Main rows: the default layout, the store on the root file system ($DISK_FS, a directory under /var/tmp) and"
@@ -649,11 +658,14 @@ MACHINE=$(machine)
 . "$SRC/tests/lib/fsync_budget.sh"
 layout disk
 setup
-if [ $DENSITY_ONLY = 0 ]; then
+if [ $STEPS_ONLY = 1 ]; then
+  layout tmpfs; setup; steps
+  layout disk; steps; fsync_counts
+elif [ $DENSITY_ONLY = 0 ]; then
   layout tmpfs; setup; latency; steps
   layout disk; latency; steps; fsync_counts; store_size
 fi
-density
+[ $STEPS_ONLY = 1 ] || density
 TOTAL=$(elapsed "$START" "$(now)")
 TABLES=$(report)
 echo
