@@ -275,53 +275,69 @@ EOF
 }
 
 # --- latency ------------------------------------------------------------------
-latency() {  # in the current layout: keys $LAYOUT.zk_cycle, ...
-  local l=$LAYOUT
-  say "latency ($l): full cycle with a network"
-  hf "$l.zk_cycle" "$BENCH_DIR/zk-cycle.sh"
-  hf "$l.crun_cycle" "$BENCH_DIR/crun-cycle.sh"
-  say "latency ($l): boot of a created zone / crun create+start"
-  hf "$l.zk_boot" "zoneadm boot bz" "zoneadm halt bz"
-  hf "$l.zk_halt" "zoneadm halt bz" "zoneadm boot bz"
-  hf "$l.zk_boot_sparse" "zoneadm boot bzs" "zoneadm halt bzs"
-  hf "$l.crun_boot" "$BENCH_DIR/crun-boot.sh" "$BENCH_DIR/crun-unboot.sh"
-  "$BENCH_DIR/crun-unboot.sh"
-  hf "$l.crun_halt" "$BENCH_DIR/crun-unboot.sh" "$BENCH_DIR/crun-boot.sh"
-  say "latency ($l): enter a running zone / crun exec"
-  zoneadm boot bz; zoneadm boot bzs; "$BENCH_DIR/crun-boot.sh"
-  hf "$l.zk_enter" "zlogin bz true"
-  hf "$l.zk_enter_sparse" "zlogin bzs true"
-  hf "$l.crun_exec" "crun --root=$BENCH_CRUN_ROOT --cgroup-manager=cgroupfs exec ${BENCH_CRUN_PREFIX}boot /bin/true"
-  if [ "$l" = disk ]; then
-    say "throughput: $STREAM_MIB MiB through zlogin z cat / cat | cat"
-    head -c "${STREAM_MIB}M" /dev/urandom >"$T/stream"
-    hf zk_stream "sh -c 'zlogin bz cat <$T/stream >/dev/null'"
-    hf pipe_stream "sh -c 'cat $T/stream | cat >/dev/null'"
-    rm -f "$T/stream"
-  fi
-  zoneadm halt bz; zoneadm halt bzs; "$BENCH_DIR/crun-unboot.sh"
+# Each row is measured on both layouts back to back (the load of a shared
+# machine changes over minutes); only one layout's zones run at a time.
+latency() {  # keys disk.zk_cycle, tmpfs.zk_cycle, ...
+  local l
+  say "latency: full cycle with a network"
+  for l in disk tmpfs; do
+    layout $l
+    hf "$l.zk_cycle" "$BENCH_DIR/zk-cycle.sh"
+    hf "$l.crun_cycle" "$BENCH_DIR/crun-cycle.sh"
+  done
+  say "latency: boot of a created zone / crun create+start"
+  for l in disk tmpfs; do
+    layout $l
+    hf "$l.zk_boot" "zoneadm boot bz" "zoneadm halt bz"
+    hf "$l.zk_halt" "zoneadm halt bz" "zoneadm boot bz"
+    hf "$l.zk_boot_sparse" "zoneadm boot bzs" "zoneadm halt bzs"
+    zoneadm halt bzs
+    hf "$l.crun_boot" "$BENCH_DIR/crun-boot.sh" "$BENCH_DIR/crun-unboot.sh"
+    "$BENCH_DIR/crun-unboot.sh"
+    hf "$l.crun_halt" "$BENCH_DIR/crun-unboot.sh" "$BENCH_DIR/crun-boot.sh"
+  done
+  say "latency: enter a running zone / crun exec"
+  for l in disk tmpfs; do
+    layout $l
+    zoneadm boot bz; zoneadm boot bzs; "$BENCH_DIR/crun-boot.sh"
+    hf "$l.zk_enter" "zlogin bz true"
+    hf "$l.zk_enter_sparse" "zlogin bzs true"
+    hf "$l.crun_exec" "crun --root=$BENCH_CRUN_ROOT --cgroup-manager=cgroupfs exec ${BENCH_CRUN_PREFIX}boot /bin/true"
+    if [ "$l" = disk ]; then
+      say "throughput: $STREAM_MIB MiB through zlogin z cat / cat | cat"
+      head -c "${STREAM_MIB}M" /dev/urandom >"$T/stream"
+      hf zk_stream "sh -c 'zlogin bz cat <$T/stream >/dev/null'"
+      hf pipe_stream "sh -c 'cat $T/stream | cat >/dev/null'"
+      rm -f "$T/stream"
+    fi
+    zoneadm halt bz; zoneadm halt bzs; "$BENCH_DIR/crun-unboot.sh"
+  done
 }
 
 # --- per-step times -----------------------------------------------------------
 declare -A S  # "layout.brand.step" -> samples in ns, space-separated
 STEPS="create first_boot boot zlogin halt delete"
-# steps: in the current layout, STEP_RUNS cycles (after one warm-up) of a
-# zone with one NIC, sparse and image: create, first boot, zlogin true,
-# halt, boot (a later boot), halt (not timed), delete; each step timed alone.
+# steps: STEP_RUNS cycles (after one warm-up) of a zone with one NIC,
+# sparse and image: create, first boot, zlogin true, halt, boot (a later
+# boot), halt (not timed), delete; each step timed alone. Each cycle runs on
+# the disk layout, then on the tmpfs layout.
 steps() {
-  local br i z m
+  local br i l z
   for br in sparse image; do
-    z=st$br m=$T/steps.json
-    zk_manifest "$z" "$br" >"$m"
-    say "steps ($LAYOUT, $br): $STEP_RUNS cycles"
+    z=st$br
+    for l in disk tmpfs; do layout $l; zk_manifest "$z" "$br" >"$T/steps-$l.json"; done
+    say "steps ($br): $STEP_RUNS cycles on each layout"
     for i in $(seq 0 "$STEP_RUNS"); do
-      step "$br" "$i" create zoneadm create -f "$m"
-      step "$br" "$i" first_boot zoneadm boot "$z"
-      step "$br" "$i" zlogin zlogin "$z" true
-      step "$br" "$i" halt zoneadm halt "$z"
-      step "$br" "$i" boot zoneadm boot "$z"
-      zoneadm halt "$z"
-      step "$br" "$i" delete zoneadm delete "$z"
+      for l in disk tmpfs; do
+        layout $l
+        step "$br" "$i" create zoneadm create -f "$T/steps-$l.json"
+        step "$br" "$i" first_boot zoneadm boot "$z"
+        step "$br" "$i" zlogin zlogin "$z" true
+        step "$br" "$i" halt zoneadm halt "$z"
+        step "$br" "$i" boot zoneadm boot "$z"
+        zoneadm halt "$z"
+        step "$br" "$i" delete zoneadm delete "$z"
+      done
     done
   done
 }
@@ -654,19 +670,21 @@ EOF
 
 # --- main -----------------------------------------------------------------------
 START=$(now)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 MACHINE=$(machine)
 . "$SRC/tests/lib/fsync_budget.sh"
-layout disk
-setup
+if [ $DENSITY_ONLY = 0 ]; then layout tmpfs; setup; fi
+layout disk; setup
 if [ $STEPS_ONLY = 1 ]; then
-  layout tmpfs; setup; steps
-  layout disk; steps; fsync_counts
+  steps; layout disk; fsync_counts
 elif [ $DENSITY_ONLY = 0 ]; then
-  layout tmpfs; setup; latency; steps
-  layout disk; latency; steps; fsync_counts; store_size
+  latency; steps; layout disk; fsync_counts; store_size
 fi
 [ $STEPS_ONLY = 1 ] || density
 TOTAL=$(elapsed "$START" "$(now)")
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+# Under load: a load average above half the CPUs at the start or the end.
+LOADED=$(awk -v a="$LOAD0 $LOAD1" -v n="$(nproc)" 'BEGIN{k=split(a,x," "); for (i=1;i<=k;i++) if (x[i] > n/2) {print 1; exit} print 0}')
 TABLES=$(report)
 echo
 echo "$TABLES"
@@ -676,6 +694,12 @@ if [ -n "$OUT" ]; then
     echo
     echo "Generated by \`bench/run.sh$( [ $QUICK = 1 ] && echo ' --quick')\` on $(date -u '+%Y-%m-%d %H:%M UTC') in ${TOTAL} s. Rerun it to regenerate this file."
     echo
+    if [ "$LOADED" = 1 ]; then
+      echo "**Taken under load**: load average $LOAD0 at the start and $LOAD1 at the end on $(nproc) CPUs (other"
+      echo "builds and tests shared the machine). Absolute times are higher and noisier than on an idle host; compare"
+      echo "ratios, and columns of one row (both layouts of a row are measured back to back)."
+      echo
+    fi
     echo "## Machine"
     echo
     echo "$MACHINE"
