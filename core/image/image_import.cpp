@@ -206,19 +206,21 @@ Result<ImportResult> import_impl(const std::string& root, const std::string& sou
   // Already there (an earlier import, or a concurrent one that finished
   // first): the unpacked copy goes, with its lock, when guard does.
   if (auto found = ZK_TRY(with_digest(root, info.source_digest))) return existing(std::move(*found), opts);
-  // The tree reaches the disk before image.json makes it an image.
+  // The tree and image.json reach the disk, in one syncfs, before the
+  // rename below makes them an image (a crash before it leaves a staging
+  // directory the next command removes).
+  ZK_TRYV(fs::replace_file(incoming + "/image.json", to_json(info) + "\n", 0644));
+  if (::chmod(incoming.c_str(), 0755) < 0) return sys_error("chmod", incoming);
   {
     UniqueFd d(::open(incoming.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!d || ::syncfs(d.get()) < 0) return sys_error("sync", incoming);
   }
-  ZK_TRYV(fs::write_file_atomic(incoming + "/image.json", to_json(info) + "\n", 0644));
   {
     FileLock lock = ZK_TRY(lock_store(root, FileLock::Mode::Exclusive));
     // Decided under the lock the rename holds: one source, one image.
     if (auto found = ZK_TRY(with_digest(root, info.source_digest))) return existing(std::move(*found), opts);
     const std::string final_dir = images + "/" + info.uuid;
     if (fs::exists(final_dir)) return fail("image " + info.uuid + " is already imported");
-    if (::chmod(incoming.c_str(), 0755) < 0) return sys_error("chmod", incoming);
     if (::rename(incoming.c_str(), final_dir.c_str()) < 0) return sys_error("rename", final_dir);
     guard.armed = false;
     ZK_TRYV(fs::fsync_dir(images));

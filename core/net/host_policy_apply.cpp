@@ -38,7 +38,7 @@ Result<void> set_forwarding(bool needed, const std::string& record, bool restore
   const std::string ctx = "net.ipv4.ip_forward";
   if (needed) {
     if (ZK_TRYC(read_ip_forward(), ctx)) return {};   // on already (by zonekit or the admin)
-    if (!fs::exists(record)) ZK_TRYVC(fs::write_file_atomic(record, "0\n", 0644), ctx);
+    if (!fs::exists(record)) ZK_TRYVC(fs::replace_file(record, "0\n", 0644), ctx);
     return context(write_ip_forward(true), ctx);
   }
   if (!restore || !fs::exists(record)) return {};

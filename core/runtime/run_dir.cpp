@@ -20,7 +20,7 @@ Result<ZoneSpec> read_spec(const std::string& run_dir) {
 
 Result<void> write_spec(const ZoneSpec& spec) {
   RunPaths p{spec.run_dir};
-  return fs::write_file_atomic(p.spec(), nlohmann::json(spec).dump(2) + "\n", 0600);
+  return fs::replace_file(p.spec(), nlohmann::json(spec).dump(2) + "\n", 0600);
 }
 
 Result<RunState> read_state(const std::string& run_dir) { return read_state_file(RunPaths{run_dir}.state()); }
@@ -37,7 +37,7 @@ Result<RunState> read_state_file(const std::string& path) {
 
 Result<void> write_state(const std::string& run_dir, const RunState& st) {
   RunPaths p{run_dir};
-  return fs::write_file_atomic(p.state(), nlohmann::json(st).dump(2) + "\n", 0644);
+  return fs::replace_file(p.state(), nlohmann::json(st).dump(2) + "\n", 0644);
 }
 
 namespace {

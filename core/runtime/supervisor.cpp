@@ -442,7 +442,7 @@ Result<void> Supervisor::open_ctl() {
 
 Result<pid_t> Supervisor::spawn_init(AttachWarmup& warmup) {
   auto prog = ZK_TRYC(seccomp::build_default(), "seccomp");
-  (void)fs::write_file_atomic(paths_.seccomp(), seccomp::to_bytes(prog), 0600);  // zlogin can build its own
+  (void)fs::replace_file(paths_.seccomp(), seccomp::to_bytes(prog), 0600);  // zlogin can build its own
   ChildConfig cfg;
   cfg.root = paths_.root();
   if (spec_.brand == "image") cfg.lower = image_lower_dir(spec_);
@@ -956,7 +956,7 @@ int run_supervisor(const std::string& run_dir, SupervisorFds fds, std::string& e
       // Leave a zone we could not adopt as it was: still running, with its
       // state naming the dead zoneadmd (the next command tries again).
       err_out = "adopt failed: " + started.error().message();
-      (void)fs::write_file_atomic(RunPaths{run_dir}.adopt_error(), err_out, 0600);
+      (void)fs::replace_file(RunPaths{run_dir}.adopt_error(), err_out, 0600);
       return 1;
     }
     if (started.error().kind == ErrorKind::Busy) {

@@ -301,8 +301,10 @@ Result<void> Store::remove(const std::string& uuid, const fs::RemoveProgress& pr
   }
   // The marker makes an interrupted delete visible as "incomplete". On a
   // full store (no block or inode left for it) the delete that frees the
-  // store goes on without: the rename below publishes it either way.
-  if (auto r = fs::write_file_atomic(paths_.incomplete_marker(uuid), "delete\n", 0600);
+  // store goes on without: the rename below publishes it either way. It is
+  // not fsynced: nothing of the zone is removed before the rename, so a
+  // marker a power loss takes back leaves the whole zone, as it was.
+  if (auto r = fs::replace_file(paths_.incomplete_marker(uuid), "delete\n", 0600);
       !r && r.error().code != ENOSPC && r.error().code != EDQUOT)
     return r;
   fault::point("delete.after_mark");

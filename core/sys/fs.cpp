@@ -59,7 +59,9 @@ Result<void> fsync_dir(const std::string& path) {
   return {};
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+namespace {
+
+Result<void> write_and_rename(const std::string& path, std::string_view data, mode_t mode, bool durable) {
   std::string dir = dir_of(path);
   std::string tmp = dir + "/." + base_of(path) + temp_suffix();
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
@@ -70,10 +72,20 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
   };
   if (fchmod(fd.get(), mode) < 0) return fail_cleanup(sys_error("chmod", tmp).error());
   if (auto r = write_all(fd.get(), data, tmp); !r) return fail_cleanup(r.error());
-  if (::fsync(fd.get()) < 0) return fail_cleanup(sys_error("fsync", tmp).error());
+  if (durable && ::fsync(fd.get()) < 0) return fail_cleanup(sys_error("fsync", tmp).error());
   if (::close(fd.release()) < 0) return fail_cleanup(sys_error("close", tmp).error());
   if (::rename(tmp.c_str(), path.c_str()) < 0) return fail_cleanup(sys_error("rename", path).error());
-  return fsync_dir(dir);
+  return durable ? fsync_dir(dir) : Result<void>{};
+}
+
+}  // namespace
+
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+  return write_and_rename(path, data, mode, true);
+}
+
+Result<void> replace_file(const std::string& path, std::string_view data, mode_t mode) {
+  return write_and_rename(path, data, mode, false);
 }
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {

@@ -18,6 +18,13 @@ namespace zonekit::fs {
 // directory. A crash at any instant leaves either the old or the new file.
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
 
+// Write temp file beside path and rename it over path, with no fsync: a
+// reader sees the old or the new file, never a partial one, but a crash
+// may lose the write. Only for scratch files a crash makes moot or the
+// next command writes again (the run dir, results, logs): see "Crash
+// safety and fsync" in zoneadm(8) for the budget.
+Result<void> replace_file(const std::string& path, std::string_view data, mode_t mode = 0644);
+
 // Read a regular file (refusing symlinks and anything larger than max_bytes).
 Result<std::string> read_file(const std::string& path, size_t max_bytes = 16 << 20);
 // The same for rel under dirfd (no walk of the directory's path per file);

@@ -33,6 +33,27 @@ TEST_CASE("write_file_atomic replaces content and leaves no temp file") {
   CHECK_FALSE(fs::exists(dir));
 }
 
+TEST_CASE("replace_file replaces content and mode, leaves no temp file, replaces a symlink itself") {
+  auto dir = make_temp_dir();
+  auto path = dir + "/state.json";
+  REQUIRE(fs::replace_file(path, "one", 0600));
+  REQUIRE(fs::replace_file(path, "two", 0644));
+  CHECK(*fs::read_file(path) == "two");
+  struct stat st;
+  REQUIRE(stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0644);
+  REQUIRE(fs::write_file_atomic(dir + "/target", "kept"));
+  REQUIRE(symlink("target", (dir + "/link").c_str()) == 0);
+  REQUIRE(fs::replace_file(dir + "/link", "new"));
+  CHECK(*fs::read_file(dir + "/target") == "kept");
+  CHECK(*fs::read_file(dir + "/link") == "new");
+  CHECK(fs::list_dir(dir) == std::vector<std::string>{"link", "state.json", "target"});
+  auto bad = fs::replace_file(dir + "/no/such/dir/f", "x");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message().starts_with("create " + dir + "/no/such/dir/.f.tmp."));
+  REQUIRE(fs::remove_tree(dir));
+}
+
 TEST_CASE("read_file refuses symlinks and reports missing files as NotFound") {
   auto dir = make_temp_dir();
   REQUIRE(fs::write_file_atomic(dir + "/real", "x"));
