@@ -128,7 +128,16 @@ bool no_space(int err) { return err == ENOSPC || err == EDQUOT; }
 // partly written file is removed, never kept.
 int seed_file(const FileSeed& f) {
   int fd = ::open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return errno == EEXIST || no_space(errno) ? 0 : -errno;
+  if (fd < 0 && errno == EEXIST) {
+    // Seeds are not fsynced (a boot must not pay for it): a host crash
+    // right after the first boot can leave one empty, and an empty passwd
+    // or group is never what a zone wants. Seeded again, in place.
+    struct stat st;
+    if (::lstat(f.path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && !f.content.empty())
+      fd = ::open(f.path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return 0;
+  }
+  if (fd < 0) return no_space(errno) ? 0 : -errno;
   int r = write_all(fd, f.content);
   ::close(fd);
   if (r < 0) ::unlink(f.path.c_str());

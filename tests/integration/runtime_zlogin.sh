@@ -73,7 +73,11 @@ expect_contains "$ZK_TMP/err" "bind filesystem $ZK_TMP/share on /var/evil/escape
 rm "$ZONEKIT_ROOT/zones/$U/root/var/evil"
 zk_write_spec $U 8 /bin/sh >/dev/null
 ln -sf /usr/bin/hostname "$ZONEKIT_ROOT/zones/$U/root/etc/hostname"
+# An empty seed, as a host crash after an unsynced first boot leaves it,
+# is seeded again.
+: >"$ZONEKIT_ROOT/zones/$U/root/etc/passwd"
 expect_rc 0 zonectl boot "$run"
+expect_eq "$(head -1 "$ZONEKIT_ROOT/zones/$U/root/etc/passwd")" "root:x:0:0:root:/root:/bin/sh" "an emptied /etc/passwd after a boot"
 [ -L "$ZONEKIT_ROOT/zones/$U/root/etc/hostname" ] && zk_fail "/etc/hostname symlink kept"
 expect_eq "$(zlogin $U cat /etc/hostname)" zone8 "regenerated /etc/hostname"
 /usr/bin/hostname >/dev/null || zk_fail "host /usr/bin/hostname damaged"
