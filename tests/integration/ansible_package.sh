@@ -13,6 +13,7 @@ expect_eq "$(sed -n 's/^version: //p' "$ZK_SOURCE/contrib/ansible/ansible_collec
   "$version" "collection version"
 
 prefix=$ZK_TMP/prefix
+zk_writable_build
 cmake --install "$ZK_BUILD" --prefix "$prefix" >/dev/null
 coll=$prefix/share/ansible/collections
 for m in zone nictag image; do

@@ -3,6 +3,7 @@
 # installed zoneadm finds its zoneadmd relative to itself (any prefix).
 . "$(dirname "$0")/../lib/harness.sh"
 prefix="$ZK_TMP/prefix with space"
+zk_writable_build
 cmake --install "$ZK_BUILD" --prefix "$prefix" >/dev/null
 for t in zoneadm zonecfg zlogin nicadm imgadm; do [ -x "$prefix/bin/$t" ] || zk_fail "bin/$t not installed"; done
 [ -x "$prefix/libexec/zonekit/zoneadmd" ] || zk_fail "libexec/zonekit/zoneadmd not installed"

@@ -95,6 +95,15 @@ zk_cleanup() {
 }
 trap zk_cleanup EXIT
 
+# `cmake --install` writes install_manifest.txt into the build tree: where
+# that tree is read-only (scripts/vm-test.sh shares the host's root so), an
+# overlay in the test's own mount namespace takes the write.
+zk_writable_build() {
+  [ -w "$ZK_BUILD" ] && return 0
+  mkdir -p "$ZK_TMP/build-upper" "$ZK_TMP/build-work"
+  mount -t overlay zk-build -o "lowerdir=$ZK_BUILD,upperdir=$ZK_TMP/build-upper,workdir=$ZK_TMP/build-work" "$ZK_BUILD"
+}
+
 # --- assertions -------------------------------------------------------------
 zk_fail() { echo "FAIL: $*" >&2; exit 1; }
 # expect_eq ACTUAL EXPECTED [what]
