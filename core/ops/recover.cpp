@@ -178,7 +178,15 @@ Result<Facts> gather(const store::Store& st) {
     z.corrupt = !r.error.empty();
     z.incomplete = r.incomplete;
     std::string run_dir = paths.run_zone_dir(r.uuid);
-    if (auto q = runtime::query(run_dir)) {
+    auto q = runtime::query(run_dir);
+    // A lock with no live zoneadmd behind it: a child of a killed zoneadmd
+    // drops its copy within moments, a starting zoneadmd records itself
+    // within moments. Wait (up to a second) to see which.
+    for (int i = 0; i < 50 && q && q->lock_only; ++i) {
+      ::usleep(20000);
+      q = runtime::query(run_dir);
+    }
+    if (q) {
       z.supervisor_alive = q->supervisor_alive;
       z.unsupervised = q->unsupervised;
       z.recorded_state = q->supervisor_alive ? q->state : q->run.state;

@@ -58,12 +58,14 @@ namespace {
 // rmdir, waiting up to a second while the kernel still calls it busy (a
 // cgroup whose last task just died is released asynchronously). 0 or errno.
 int rmdir_retry(int dirfd, const std::string& name) {
-  for (int i = 0; i < 100; ++i) {
-    if (unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) return 0;
-    if (errno != EBUSY) return errno;
-    sleep_ms(10);
-  }
-  return EBUSY;
+  int err = 0;
+  bool gone = wait_for(
+      [&] {
+        err = unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : errno;
+        return err != EBUSY;
+      },
+      1000);
+  return gone ? err : EBUSY;
 }
 
 Result<void> remove_below(int dirfd, const std::string& shown) {

@@ -170,6 +170,7 @@ Result<ZoneStatus> query(const std::string& run_dir) {
     // Lock held but state.json not yet rewritten by the new zoneadmd: one
     // booting the zone, or one adopting it.
     st.supervisor_alive = true;
+    st.lock_only = true;
     st.state = init_alive() ? st.run.state : "ready";
     return st;
   }

@@ -22,6 +22,10 @@ struct ZoneStatus {
   // "running" (or "shutting_down") and supervisor_alive is false until
   // adopt() starts a new zoneadmd.
   bool unsupervised = false;
+  // supervisor_alive rests on the lock alone: state.json names no live
+  // zoneadmd (yet). A zoneadmd that just took the lock, or a child of a
+  // dead one that still holds a copy of its lock fd for a moment.
+  bool lock_only = false;
 };
 
 // Cheap; never blocks on the zone.

@@ -44,8 +44,12 @@ delete_all
 start=$(date +%s%N)
 zoneadm apply "$SET" >/dev/null 2>&1
 whole_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-interrupted=0
-for pct in 5 20 35 50 65 80; do
+# Under a loaded machine an apply's length varies from run to run, so a
+# kill may come after the end: up to 12 moments, until 3 landed inside.
+interrupted=0 tries=0
+for pct in 5 20 35 50 65 80 10 30 45 60 15 25; do
+  [ $interrupted -ge 3 ] && [ $tries -ge 6 ] && break
+  tries=$((tries + 1))
   delay=$(printf '%d.%03d' $((whole_ms * pct / 100 / 1000)) $((whole_ms * pct / 100 % 1000)))
   delete_all
   zoneadm apply "$SET" >/dev/null 2>&1 &
@@ -59,8 +63,8 @@ for pct in 5 20 35 50 65 80; do
   [ $rc -eq 4 ] && interrupted=$((interrupted + 1))
   converged "kill after ${delay}s"
 done
-echo "random kills: $interrupted of 6 interrupted an apply (a whole one takes ${whole_ms} ms)"
-[ $interrupted -ge 3 ] || zk_fail "only $interrupted kills landed inside an apply"
+echo "random kills: $interrupted of $tries interrupted an apply (a whole one takes ${whole_ms} ms)"
+[ $interrupted -ge 3 ] || zk_fail "only $interrupted of $tries kills landed inside an apply"
 
 
 # --- killed between the delete and the create of a replace -------------------
