@@ -1,22 +1,16 @@
 // The edge of dbus.hpp: a Bus over sd-bus (libsystemd). It marshals a Call's
 // values one by one, so what goes on the wire is what render() shows.
 #include <systemd/sd-bus.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstring>
 #include <map>
 
 #include "core/runtime/dbus.hpp"
+#include "core/sys/clock.hpp"
 
 namespace zonekit::dbus {
 namespace {
-
-int64_t mono_ms() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 // sd-bus returns -errno.
 std::unexpected<Error> bus_errno(const std::string& op, const std::string& object, int r) {
@@ -168,13 +162,13 @@ class SdBus final : public Bus {
   }
 
   Result<std::string> wait_job(const std::string& job, int timeout_ms) override {
-    const int64_t deadline = mono_ms() + timeout_ms;
+    const int64_t deadline = sys::mono_ms() + timeout_ms;
     for (;;) {
       if (auto it = removed_.find(job); it != removed_.end()) return it->second;
       int r = sd_bus_process(bus_, nullptr);
       if (r < 0) return bus_errno("D-Bus wait for", job, r);
       if (r > 0) continue;
-      const int64_t left = deadline - mono_ms();
+      const int64_t left = deadline - sys::mono_ms();
       if (left <= 0) return fail("D-Bus: no JobRemoved for " + job + " within " + std::to_string(timeout_ms) + " ms");
       if ((r = sd_bus_wait(bus_, static_cast<uint64_t>(left) * 1000)) < 0) return bus_errno("D-Bus wait for", job, r);
     }

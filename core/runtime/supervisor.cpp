@@ -38,6 +38,7 @@
 #include "core/runtime/seccomp.hpp"
 #include "core/runtime/userns_owner.hpp"
 #include "core/runtime/zone_child.hpp"
+#include "core/sys/clock.hpp"
 #include "core/sys/proc_stat.hpp"
 #include "core/sys/idmap_support.hpp"
 #include "core/sys/quota_rules.hpp"
@@ -58,12 +59,6 @@ std::string exit_text(int status) {
   const char* abbrev = sigabbrev_np(WTERMSIG(status));
   return abbrev ? std::string("init was killed by SIG") + abbrev
                 : "init was killed by signal " + std::to_string(WTERMSIG(status));
-}
-
-int64_t mono_ms() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 // zkinit from our own directory, if it is a root-owned regular file that
@@ -202,7 +197,7 @@ class Supervisor {
   std::string slave_path_;
   size_t log_size_ = 0;
   bool log_at_line_start_ = true;
-  int64_t boot_started_ms_ = mono_ms();  // zoneadmd's start, then each boot_zone's
+  int64_t boot_started_ms_ = sys::mono_ms();  // zoneadmd's start, then each boot_zone's
   std::vector<std::unique_ptr<Client>> clients_;
   pid_t init_pid_ = 0;
   // An adopted init is not our child: a pidfd tells us of its exit.
@@ -338,7 +333,7 @@ Result<void> Supervisor::adopt() {
   if (state_.state == "shutting_down") {
     // Its stop was under way: finish it, without knowing the grace asked for.
     stop_requested_ = true;
-    kill_deadline_ = mono_ms() + 10 * 1000;
+    kill_deadline_ = sys::mono_ms() + 10 * 1000;
   }
   if (!init_alive) {
     init_pidfd_.reset();
@@ -618,7 +613,7 @@ Result<void> Supervisor::boot_zone() {
   auto st = sys::proc_stat(init_pid_);
   state_.init_start_time = st ? st->start_time : 0;
   state_.boot_timestamp = now_iso8601();
-  state_.boot_ms = mono_ms() - boot_started_ms_;
+  state_.boot_ms = sys::mono_ms() - boot_started_ms_;
   set_state("running");
   note_console("zone booted: init pid " + std::to_string(init_pid_) + " in " + std::to_string(state_.boot_ms) +
                " ms" + (state_.restarts ? " (restart " + std::to_string(state_.restarts) + ")" : ""));
@@ -709,7 +704,7 @@ void Supervisor::on_init_exit(std::optional<int> status) {
     reboot_requested_ = false;
     again = true;
   } else if (!stop_requested_ && spec_.restart_init) {
-    int64_t now = mono_ms();
+    int64_t now = sys::mono_ms();
     while (!restarts_.empty() && now - restarts_.front() > kRestartWindowSeconds * 1000)
       restarts_.pop_front();
     if (static_cast<int>(restarts_.size()) >= kMaxRestarts) {
@@ -732,7 +727,7 @@ void Supervisor::on_init_exit(std::optional<int> status) {
     teardown("stopped");
     return;
   }
-  boot_started_ms_ = mono_ms();
+  boot_started_ms_ = sys::mono_ms();
   // Live nic changes (zoneadm update) rewrite spec.json: a reboot or an init
   // restart comes up with the zone's current nics, not the ones of our start.
   if (auto s = read_spec(paths_.dir); s && s->uuid == spec_.uuid) spec_.nics = std::move(s->nics);
@@ -781,7 +776,7 @@ void Supervisor::request_shutdown(int secs) {
   set_state("shutting_down");
   signal_init(SIGTERM);
   signal_init(SIGPWR);
-  kill_deadline_ = mono_ms() + static_cast<int64_t>(secs) * 1000;
+  kill_deadline_ = sys::mono_ms() + static_cast<int64_t>(secs) * 1000;
 }
 
 void Supervisor::request_reboot() {
@@ -886,20 +881,20 @@ Result<void> Supervisor::loop() {
     constexpr size_t kFirstClient = 5;
     for (auto& c : clients_) pfds.push_back({c->fd.get(), POLLIN, 0});
     const size_t clients_end = pfds.size();
-    int64_t now = mono_ms();
+    int64_t now = sys::mono_ms();
     metadata_.add_pollfds(pfds, now);
     int timeout = -1;
     if (kill_deadline_) timeout = static_cast<int>(std::max<int64_t>(0, kill_deadline_ - now));
     if (int md = metadata_.timeout_ms(now); md >= 0 && (timeout < 0 || md < timeout)) timeout = md;
     int r = poll(pfds.data(), pfds.size(), timeout);
     if (r < 0 && errno != EINTR) return sys_error("poll", "");
-    if (kill_deadline_ && mono_ms() >= kill_deadline_) {
+    if (kill_deadline_ && sys::mono_ms() >= kill_deadline_) {
       kill_deadline_ = 0;
       signal_init(SIGKILL);
     }
     if (r < 0) continue;
     // Metadata first: its timers run even when poll only timed out.
-    metadata_.on_poll(pfds, mono_ms());
+    metadata_.on_poll(pfds, sys::mono_ms());
     if (r == 0) continue;
     if (pfds[0].revents & POLLIN) {
       struct signalfd_siginfo si;

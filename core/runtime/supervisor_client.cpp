@@ -21,18 +21,13 @@
 #include "core/runtime/supervisor.hpp"
 #include "core/sys/fs.hpp"
 #include "core/sys/lock.hpp"
+#include "core/sys/clock.hpp"
 #include "core/sys/proc_stat.hpp"
 #include "core/sys/fault.hpp"
 
 namespace zonekit::runtime {
 
 namespace {
-
-int64_t mono_ms() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 void sleep_ms(int ms) {
   struct timespec ts{ms / 1000, (ms % 1000) * 1000000L};
@@ -106,14 +101,14 @@ enum class Watch { Exit, State };
 template <class Pred>
 Result<ZoneStatus> wait_for(const std::string& run_dir, int timeout_ms, Pred done,
                             const char* what, Watch watch) {
-  int64_t deadline = mono_ms() + timeout_ms;
+  int64_t deadline = sys::mono_ms() + timeout_ms;
   StateWaiter waiter;
   if (watch == Watch::State) waiter.watch_state(run_dir);
   for (;;) {
     auto st = ZK_TRY(query(run_dir));
     if (done(st)) return st;
     if (st.supervisor_alive) waiter.watch_exit(st.run.zoneadmd_pid);
-    if (mono_ms() >= deadline)
+    if (sys::mono_ms() >= deadline)
       return fail(std::string("timed out waiting for the zone to ") + what + " (state " + st.state + ")");
     waiter.wait(20);
   }
@@ -306,7 +301,7 @@ Result<void> start_zoneadmd(const ZoneSpec& spec, const std::string& zoneadmd_pa
   waiter.watch_exit(sup);
   waiter.watch_fd(std::move(notify_rd));
 
-  int64_t deadline = mono_ms() + timeout_ms;
+  int64_t deadline = sys::mono_ms() + timeout_ms;
   for (;;) {
     auto rs = read_state(spec.run_dir);
     // Adopted: whatever it found (init may have exited since) is its to handle.
@@ -331,7 +326,7 @@ Result<void> start_zoneadmd(const ZoneSpec& spec, const std::string& zoneadmd_pa
         return fail(who + ": " + again->error);
       return fail(who + ": boot: zoneadmd exited before the zone was running (" + zoneadmd_path + ")");
     }
-    if (mono_ms() >= deadline) return fail(who + ": boot: timed out waiting for state running");
+    if (sys::mono_ms() >= deadline) return fail(who + ": boot: timed out waiting for state running");
     waiter.wait(10);
   }
 }
